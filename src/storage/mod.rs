@@ -1,0 +1,130 @@
+//! Revisioned key-value storage, the shape etcd gives: every write gets the next revision of
+//! one global counter, updates are compare-and-swap on the key's last revision, lists can be
+//! read at a past revision, and watches replay history from a revision until it is compacted.
+//! Keys and values are opaque here; the registry above stores serialized objects.
+
+mod embedded;
+
+pub use embedded::EmbeddedStorage;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+/// A global, strictly increasing write counter; an object's `resourceVersion`.
+pub type Revision = u64;
+
+/// One key with its value as of some revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: Vec<u8>,
+    /// The revision that created the key.
+    pub create_revision: Revision,
+    /// The revision that last wrote the key.
+    pub mod_revision: Revision,
+}
+
+/// A page of a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPage {
+    /// Keys in byte order.
+    pub items: Vec<KeyValue>,
+    /// The revision the page was read at.
+    pub revision: Revision,
+    /// How many keys under the prefix come after this page (0 when complete).
+    pub remaining: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The key was created or updated.
+    Put,
+    /// The key was deleted; the event carries its last value.
+    Delete,
+}
+
+/// A change, in revision order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventKind,
+    /// For `Put` the new value; for `Delete` the value it had, with `mod_revision` set to the
+    /// deleting revision.
+    pub kv: KeyValue,
+    /// The value before this change (`None` when the key was created).
+    pub prev: Option<KeyValue>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("key {0} already exists")]
+    AlreadyExists(String),
+    #[error("key {0} not found")]
+    NotFound(String),
+    /// A compare-and-swap lost: the key is now at `current` (`None`: it no longer exists).
+    #[error("key {key} was modified concurrently")]
+    Conflict {
+        key: String,
+        current: Option<Box<KeyValue>>,
+    },
+    /// The revision asked for is older than the oldest one still kept.
+    #[error("required revision {requested} has been compacted (oldest kept: {compacted})")]
+    Compacted {
+        requested: Revision,
+        compacted: Revision,
+    },
+    /// The revision asked for has not been written yet.
+    #[error("required revision {requested} is in the future (current: {current})")]
+    FutureRevision {
+        requested: Revision,
+        current: Revision,
+    },
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// A stream of events; it ends with an error item if the watch cannot go on (for example
+/// when the watcher fell behind compaction).
+pub type EventStream = BoxStream<'static, Result<Event>>;
+
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// The latest revision written (0 for an empty store).
+    async fn current_revision(&self) -> Result<Revision>;
+
+    /// The oldest revision that lists and watches can still start from.
+    async fn compacted_revision(&self) -> Result<Revision>;
+
+    /// The current value of `key`.
+    async fn get(&self, key: &str) -> Result<Option<KeyValue>>;
+
+    /// Keys under `prefix` as of `revision` (the current one when `None`), in byte order,
+    /// starting strictly after `start_after`, at most `limit` of them.
+    async fn list(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<ListPage>;
+
+    /// Creates `key`; `AlreadyExists` if it exists.
+    async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue>;
+
+    /// Replaces `key` if it is still at `expected` (its `mod_revision`); `Conflict` otherwise,
+    /// `NotFound` if it does not exist.
+    async fn update(&self, key: &str, value: Vec<u8>, expected: Revision) -> Result<KeyValue>;
+
+    /// Deletes `key` (if still at `expected`, when given) and returns its last value with
+    /// `mod_revision` set to the deleting revision.
+    async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue>;
+
+    /// Every change under `prefix` after `after` (exclusive), then live changes, in order.
+    /// `Compacted` when `after` is older than the compacted revision.
+    async fn watch(&self, prefix: &str, after: Revision) -> Result<EventStream>;
+
+    /// Forgets history up to `revision`: lists and watches from older revisions fail with
+    /// `Compacted` afterwards.
+    async fn compact(&self, revision: Revision) -> Result<()>;
+}
