@@ -3,6 +3,8 @@
 //! read at a past revision, and watches replay history from a revision until it is compacted.
 //! Keys and values are opaque here; the registry above stores serialized objects.
 
+#[cfg(test)]
+mod conformance;
 mod embedded;
 
 pub use embedded::EmbeddedStorage;

@@ -1,0 +1,94 @@
+//! The command line: `foo-apiserver [serving flags]` and `foo-apiserver local`.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A Kubernetes aggregated API server for demo.jeremyxu2010.me (kind Foo).
+#[derive(Debug, Parser)]
+#[command(
+    name = "foo-apiserver",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run on this machine with one command: embedded storage, a local CA and client
+    /// certificate, and a kubeconfig for kubectl and the plugin.
+    Local(LocalArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// Where the embedded database is kept.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// How often history older than one interval is compacted (0 disables compaction).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub compaction_interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to serve HTTPS on (0 picks a free one).
+    #[arg(long, default_value_t = 9443)]
+    pub secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+    /// The serving certificate (PEM); with --tls-private-key-file.
+    #[arg(long, value_name = "FILE", requires = "tls_private_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The serving certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert_file")]
+    pub tls_private_key_file: Option<PathBuf>,
+    /// Where a self-signed serving certificate is kept when none is given.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "apiserver.local.config/certificates"
+    )]
+    pub cert_dir: PathBuf,
+    /// Clients must present a certificate signed by this CA (PEM); without it every request
+    /// is served anonymously.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// The port to serve HTTPS on (0 picks a free one).
+    #[arg(long, default_value_t = 9443)]
+    pub secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_address: IpAddr,
+    /// Where to write the kubeconfig [default: <data-dir>/kubeconfig].
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+impl StorageArgs {
+    /// `--data-dir`, or `foo-apiserver` under the user's data directory.
+    pub fn data_dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => dirs::data_local_dir()
+                .map(|d| d.join("foo-apiserver"))
+                .ok_or_else(|| anyhow::anyhow!("no user data directory here: pass --data-dir")),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! API discovery: the legacy documents (`/apis`, `/apis/<g>`, `/apis/<g>/<v>`) and the
+//! aggregated `apidiscovery.k8s.io` v2/v2beta1 document of `/apis`, negotiated by `Accept`.
+
+use base64::Engine;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::negotiate::accept_ranges;
+use crate::resource::ResourceInfo;
+
+/// The aggregated discovery versions, in the order they are offered.
+pub const AGGREGATED_VERSIONS: &[&str] = &["v2", "v2beta1"];
+
+/// The aggregated form a client asked for in `Accept`, if any (`v2` or `v2beta1`).
+pub fn aggregated_version(headers: &http::HeaderMap) -> Option<&'static str> {
+    accept_ranges(headers).iter().find_map(|range| {
+        let is_discovery = range.param("g") == Some("apidiscovery.k8s.io")
+            && range.param("as") == Some("APIGroupDiscoveryList");
+        let version = range.param("v")?;
+        AGGREGATED_VERSIONS
+            .iter()
+            .find(|v| is_discovery && **v == version)
+            .copied()
+    })
+}
+
+pub fn aggregated_content_type(version: &str) -> String {
+    format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList")
+}
+
+/// The groups served, each with its versions (the first one preferred).
+fn groups<'a>(resources: &'a [&'a ResourceInfo]) -> Vec<(&'a str, Vec<&'a str>)> {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for info in resources {
+        match groups.iter_mut().find(|(g, _)| *g == info.group) {
+            Some((_, versions)) if !versions.contains(&info.version) => versions.push(info.version),
+            Some(_) => {}
+            None => groups.push((info.group, vec![info.version])),
+        }
+    }
+    groups
+}
+
+fn group_json(group: &str, versions: &[&str]) -> Value {
+    let version = |v: &str| json!({"groupVersion": format!("{group}/{v}"), "version": v});
+    json!({
+        "name": group,
+        "versions": versions.iter().map(|v| version(v)).collect::<Vec<_>>(),
+        "preferredVersion": version(versions[0]),
+    })
+}
+
+/// `/apis`: APIGroupList.
+pub fn group_list(resources: &[&ResourceInfo]) -> Value {
+    let groups: Vec<Value> = groups(resources)
+        .iter()
+        .map(|(g, vs)| group_json(g, vs))
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// `/apis/<group>`: APIGroup, or `None` if the group is not served.
+pub fn group(resources: &[&ResourceInfo], name: &str) -> Option<Value> {
+    let (group, versions) = groups(resources).into_iter().find(|(g, _)| *g == name)?;
+    let mut body = group_json(group, &versions);
+    let object = body.as_object_mut()?;
+    object.insert("kind".into(), "APIGroup".into());
+    object.insert("apiVersion".into(), "v1".into());
+    Some(body)
+}
+
+/// `/apis/<group>/<version>`: APIResourceList, or `None` if not served.
+pub fn resource_list(resources: &[&ResourceInfo], group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&&ResourceInfo> = resources
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if served.is_empty() {
+        return None;
+    }
+    let mut entries = Vec::new();
+    for info in served {
+        entries.push(json!({
+            "name": info.plural,
+            "singularName": info.singular,
+            "namespaced": info.namespaced,
+            "kind": info.kind,
+            "verbs": info.verbs,
+            "shortNames": info.short_names,
+            "categories": info.categories,
+            "storageVersionHash": storage_version_hash(info),
+        }));
+        for sub in info.subresources {
+            entries.push(json!({
+                "name": format!("{}/{}", info.plural, sub.name),
+                "singularName": "",
+                "namespaced": info.namespaced,
+                "kind": sub.kind,
+                "verbs": sub.verbs,
+            }));
+        }
+    }
+    Some(json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": format!("{group}/{version}"),
+        "resources": entries,
+    }))
+}
+
+/// `/apis` in the aggregated form: every group, version and resource in one document.
+pub fn aggregated(resources: &[&ResourceInfo], discovery_version: &str) -> Value {
+    let response_kind = |info: &ResourceInfo, kind: &str| json!({"group": info.group, "version": info.version, "kind": kind});
+    let items: Vec<Value> = groups(resources)
+        .iter()
+        .map(|(group, versions)| {
+            let versions: Vec<Value> = versions
+                .iter()
+                .map(|version| {
+                    let entries: Vec<Value> = resources
+                        .iter()
+                        .filter(|r| r.group == *group && r.version == *version)
+                        .map(|info| {
+                            let subresources: Vec<Value> = info
+                                .subresources
+                                .iter()
+                                .map(|sub| {
+                                    json!({
+                                        "subresource": sub.name,
+                                        "responseKind": response_kind(info, sub.kind),
+                                        "verbs": sub.verbs,
+                                    })
+                                })
+                                .collect();
+                            json!({
+                                "resource": info.plural,
+                                "responseKind": response_kind(info, info.kind),
+                                "scope": if info.namespaced { "Namespaced" } else { "Cluster" },
+                                "singularResource": info.singular,
+                                "verbs": info.verbs,
+                                "shortNames": info.short_names,
+                                "categories": info.categories,
+                                "subresources": subresources,
+                            })
+                        })
+                        .collect();
+                    json!({"version": version, "resources": entries, "freshness": "Current"})
+                })
+                .collect();
+            json!({"metadata": {"name": group}, "versions": versions})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": format!("apidiscovery.k8s.io/{discovery_version}"),
+        "metadata": {},
+        "items": items,
+    })
+}
+
+/// Standard base64 of the first 8 bytes of sha256(`group/version/kind`), as kube-apiserver.
+pub fn storage_version_hash(info: &ResourceInfo) -> String {
+    let digest = Sha256::digest(format!("{}/{}/{}", info.group, info.version, info.kind));
+    base64::engine::general_purpose::STANDARD.encode(&digest[..8])
+}
+
+/// A strong ETag for a discovery body.
+pub fn etag(body: &[u8]) -> String {
+    format!("\"{:X}\"", Sha256::digest(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::FOO;
+
+    #[test]
+    fn legacy_resource_list_lists_subresources() {
+        let list = resource_list(&[&FOO], "demo.jeremyxu2010.me", "v1beta1").unwrap();
+        let names: Vec<&str> = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["foos", "foos/bar", "foos/status"]);
+        assert_eq!(list["resources"][1]["singularName"], "");
+        assert!(resource_list(&[&FOO], "demo.jeremyxu2010.me", "v1").is_none());
+    }
+
+    #[test]
+    fn aggregated_entries_all_carry_a_response_kind() {
+        let doc = aggregated(&[&FOO], "v2");
+        let foos = &doc["items"][0]["versions"][0]["resources"][0];
+        assert_eq!(foos["responseKind"]["kind"], "Foo");
+        assert_eq!(foos["scope"], "Cluster");
+        for sub in foos["subresources"].as_array().unwrap() {
+            assert!(sub["responseKind"]["kind"].is_string());
+        }
+    }
+
+    #[test]
+    fn accept_selects_the_aggregated_version() {
+        let mut h = http::HeaderMap::new();
+        h.insert(http::header::ACCEPT, "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json".parse().unwrap());
+        assert_eq!(aggregated_version(&h), Some("v2"));
+        h.insert(http::header::ACCEPT, "application/json".parse().unwrap());
+        assert_eq!(aggregated_version(&h), None);
+    }
+}

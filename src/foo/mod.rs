@@ -1,0 +1,174 @@
+//! Foo: the kind's defaulting, validation and server-side printing (API.md).
+
+pub mod openapi;
+
+use foo_sdk::Foo;
+use foo_sdk::table::TableColumnDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::age;
+use crate::registry::Strategy;
+use crate::resource::{FOO, ResourceInfo};
+use crate::status::FieldError;
+
+const DEFAULT_GREETING: &str = "Hello";
+const MAX_GREETING_CHARS: usize = 256;
+const CONDITION_STATUSES: &[&str] = &["True", "False", "Unknown"];
+
+pub struct FooStrategy;
+
+impl Strategy for FooStrategy {
+    type Object = Foo;
+
+    fn info(&self) -> &'static ResourceInfo {
+        &FOO
+    }
+
+    fn default(&self, foo: &mut Foo) {
+        if foo.spec.greeting.is_empty() {
+            foo.spec.greeting = DEFAULT_GREETING.into();
+        }
+    }
+
+    fn validate(&self, foo: &Foo) -> Vec<FieldError> {
+        let mut errors = greeting_errors("spec.greeting", &foo.spec.greeting);
+        let Some(status) = &foo.status else {
+            return errors;
+        };
+        if let Some(count) = status.bar_count.filter(|c| *c < 0) {
+            errors.push(FieldError::invalid_raw(
+                "status.barCount",
+                &count.to_string(),
+                "must be greater than or equal to 0",
+            ));
+        }
+        if let Some(generation) = status.observed_generation.filter(|g| *g < 0) {
+            errors.push(FieldError::invalid_raw(
+                "status.observedGeneration",
+                &generation.to_string(),
+                "must be greater than or equal to 0",
+            ));
+        }
+        for (i, condition) in status.conditions.iter().enumerate() {
+            let field = |name: &str| format!("status.conditions[{i}].{name}");
+            if condition.type_.is_empty() {
+                errors.push(FieldError::required(&field("type"), ""));
+            }
+            if !CONDITION_STATUSES.contains(&condition.status.as_str()) {
+                errors.push(FieldError::not_supported(
+                    &field("status"),
+                    &format!("{:?}", condition.status),
+                    CONDITION_STATUSES,
+                ));
+            }
+            if condition.reason.is_empty() {
+                errors.push(FieldError::required(&field("reason"), ""));
+            }
+        }
+        errors
+    }
+
+    fn table_columns(&self) -> Vec<TableColumnDefinition> {
+        let column = |name: &str, type_: &str, format: &str, priority, description: &str| {
+            TableColumnDefinition {
+                name: name.into(),
+                type_: type_.into(),
+                format: format.into(),
+                description: description.into(),
+                priority,
+            }
+        };
+        vec![
+            column(
+                "Name",
+                "string",
+                "name",
+                0,
+                "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+            ),
+            column(
+                "Greeting",
+                "string",
+                "",
+                0,
+                "The greeting bar answers with.",
+            ),
+            column(
+                "Bars",
+                "integer",
+                "",
+                0,
+                "How many times bar has been invoked.",
+            ),
+            column(
+                "Ready",
+                "string",
+                "",
+                0,
+                "The status of the Ready condition.",
+            ),
+            column(
+                "Age",
+                "date",
+                "",
+                0,
+                "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+            ),
+            column(
+                "Suspended",
+                "boolean",
+                "",
+                1,
+                "A suspended Foo refuses bar.",
+            ),
+            column("Last Bar", "date", "", 1, "When bar was last invoked."),
+            column("Message", "string", "", 1, "The message bar last answered."),
+        ]
+    }
+
+    fn table_cells(&self, foo: &Foo, now: Timestamp) -> Vec<Value> {
+        let status = foo.status.clone().unwrap_or_default();
+        let ready = status
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .map_or("Unknown", |c| c.status.as_str());
+        let ago = |t: Option<&Time>| t.map_or("<none>".into(), |t| age::since(t.0, now));
+        vec![
+            json!(foo.metadata.name.as_deref().unwrap_or_default()),
+            json!(foo.spec.greeting),
+            json!(status.bar_count.unwrap_or(0)),
+            json!(ready),
+            json!(ago(foo.metadata.creation_timestamp.as_ref())),
+            json!(foo.spec.suspend),
+            json!(ago(status.last_bar_time.as_ref())),
+            json!(status.last_message.unwrap_or_default()),
+        ]
+    }
+
+    fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
+        openapi::schemas()
+    }
+}
+
+/// The rules of a greeting (also those of bar's `arg1`): 1 to 256 characters, no control
+/// characters.
+pub fn greeting_errors(field: &str, greeting: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if greeting.is_empty() {
+        errors.push(FieldError::required(field, ""));
+    }
+    if greeting.chars().count() > MAX_GREETING_CHARS {
+        errors.push(FieldError::too_long(field, MAX_GREETING_CHARS));
+    }
+    if greeting.chars().any(char::is_control) {
+        errors.push(FieldError::invalid(
+            field,
+            greeting,
+            "must not contain control characters",
+        ));
+    }
+    errors
+}

@@ -1,0 +1,157 @@
+//! ObjectMeta rules shared by every kind: the system fields the server owns, and the
+//! validation of names, labels, annotations and finalizers (apimachinery's ValidateObjectMeta).
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::jiff::Timestamp;
+
+use crate::status::FieldError;
+use crate::validation::{dns1123_subdomain_errors, label_key_errors, label_value_errors};
+
+const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
+
+/// The current time at the precision of `metav1.Time` (seconds).
+pub fn now() -> Time {
+    let now = Timestamp::now();
+    Time(Timestamp::from_second(now.as_second()).unwrap_or(now))
+}
+
+/// Sets what the server owns on a new object: uid, creation time, generation; drops what
+/// a client may not set (namespace of a cluster-scoped object, deletion fields, selfLink).
+pub fn fill_for_create(meta: &mut ObjectMeta) {
+    if meta.name.as_deref().is_none_or(str::is_empty)
+        && let Some(prefix) = meta.generate_name.as_deref().filter(|p| !p.is_empty())
+    {
+        meta.name = Some(format!("{prefix}{}", random_suffix()));
+    }
+    meta.namespace = None;
+    meta.uid = Some(uuid::Uuid::new_v4().to_string());
+    meta.creation_timestamp = Some(now());
+    meta.generation = Some(1);
+    meta.deletion_timestamp = None;
+    meta.deletion_grace_period_seconds = None;
+    meta.self_link = None;
+}
+
+/// Keeps what an update may not change (rest.BeforeUpdate): generation, creation time, the
+/// deletion fields once set, and the uid when the client left it out.
+pub fn keep_for_update(meta: &mut ObjectMeta, old: &ObjectMeta) {
+    meta.namespace = None;
+    meta.self_link = None;
+    meta.generation = old.generation;
+    meta.creation_timestamp = old.creation_timestamp.clone();
+    if meta.uid.as_deref().is_none_or(str::is_empty) {
+        meta.uid = old.uid.clone();
+    }
+    if old.deletion_timestamp.is_some() {
+        meta.deletion_timestamp = old.deletion_timestamp.clone();
+        meta.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
+    } else {
+        meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+    }
+}
+
+/// Five characters as `names.SimpleNameGenerator` draws them.
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    uuid::Uuid::new_v4().as_bytes()[..5]
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+pub fn validate_create(meta: &ObjectMeta) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match meta.name.as_deref() {
+        None | Some("") => errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        )),
+        Some(name) => errors.extend(
+            dns1123_subdomain_errors(name)
+                .iter()
+                .map(|e| FieldError::invalid("metadata.name", name, e)),
+        ),
+    }
+    errors.extend(validate_common(meta));
+    errors
+}
+
+pub fn validate_update(meta: &ObjectMeta, old: &ObjectMeta) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if meta.uid != old.uid {
+        let uid = meta.uid.as_deref().unwrap_or_default();
+        errors.push(FieldError::invalid(
+            "metadata.uid",
+            uid,
+            "field is immutable",
+        ));
+    }
+    if let Some(added) = meta
+        .deletion_timestamp
+        .as_ref()
+        .and(new_finalizers(meta, old))
+    {
+        errors.push(FieldError::forbidden(
+            "metadata.finalizers",
+            &format!(
+                "no new finalizers can be added if the object is being deleted, found new finalizers []string{{{added}}}"
+            ),
+        ));
+    }
+    errors.extend(validate_common(meta));
+    errors
+}
+
+/// The finalizers `meta` has that `old` had not, rendered as Go's `%q` list, if any.
+fn new_finalizers(meta: &ObjectMeta, old: &ObjectMeta) -> Option<String> {
+    let old = old.finalizers.as_deref().unwrap_or_default();
+    let added: Vec<String> = meta
+        .finalizers
+        .iter()
+        .flatten()
+        .filter(|f| !old.contains(f))
+        .map(|f| format!("{f:?}"))
+        .collect();
+    (!added.is_empty()).then(|| added.join(", "))
+}
+
+fn validate_common(meta: &ObjectMeta) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (key, value) in meta.labels.iter().flatten() {
+        errors.extend(
+            label_key_errors(key)
+                .iter()
+                .map(|e| FieldError::invalid("metadata.labels", key, e)),
+        );
+        errors.extend(
+            label_value_errors(value)
+                .iter()
+                .map(|e| FieldError::invalid("metadata.labels", value, e)),
+        );
+    }
+    let mut annotation_bytes = 0;
+    for (key, value) in meta.annotations.iter().flatten() {
+        annotation_bytes += key.len() + value.len();
+        errors.extend(
+            label_key_errors(&key.to_ascii_lowercase())
+                .iter()
+                .map(|e| FieldError::invalid("metadata.annotations", key, e)),
+        );
+    }
+    if annotation_bytes > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errors.push(FieldError::too_long(
+            "metadata.annotations",
+            TOTAL_ANNOTATION_SIZE_LIMIT,
+        ));
+    }
+    for (i, finalizer) in meta.finalizers.iter().flatten().enumerate() {
+        let field = format!("metadata.finalizers[{i}]");
+        errors.extend(
+            label_key_errors(finalizer)
+                .iter()
+                .map(|e| FieldError::invalid(&field, finalizer, e)),
+        );
+    }
+    errors
+}

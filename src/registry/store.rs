@@ -1,0 +1,633 @@
+//! The generic store: kube-apiserver's REST semantics for one kind over [`Storage`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::response::Response;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Resource;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::decode::{self, FieldValidation};
+use super::meta;
+use super::render::{self, Rendered};
+use super::{Endpoint, ResourceRequest, Strategy};
+use crate::negotiate;
+use crate::request::{Continue, ListOptions, ReadAt, parse_revision};
+use crate::resource::ResourceInfo;
+use crate::status::{ApiError, FieldError};
+use crate::storage::{KeyValue, Revision, Storage, StorageError};
+
+/// Bodies larger than this are refused, as kube-apiserver refuses them.
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+
+/// The field a fieldSelector may name on every cluster-scoped kind.
+const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
+
+/// An object as stored, with its resourceVersion set from the storage revision.
+struct Stored<T> {
+    object: T,
+    revision: Revision,
+}
+
+pub struct Store<S: Strategy> {
+    strategy: S,
+    storage: Arc<dyn Storage>,
+}
+
+/// Which part of an object a write may change.
+#[derive(Clone, Copy, PartialEq)]
+enum Part {
+    /// The main resource: everything but status.
+    Main,
+    /// `/status`: status alone.
+    Status,
+}
+
+impl<S: Strategy> Store<S> {
+    pub fn new(strategy: S, storage: Arc<dyn Storage>) -> Self {
+        Store { strategy, storage }
+    }
+
+    fn info(&self) -> &'static ResourceInfo {
+        self.strategy.info()
+    }
+
+    fn prefix(&self) -> String {
+        let info = self.info();
+        format!("/registry/{}/{}/", info.group, info.plural)
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix())
+    }
+
+    fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
+        let mut object: S::Object =
+            serde_json::from_slice(&kv.value).map_err(ApiError::internal)?;
+        object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
+        Ok(Stored {
+            object,
+            revision: kv.mod_revision,
+        })
+    }
+
+    fn encode(&self, object: &S::Object) -> Result<Vec<u8>, ApiError> {
+        let mut object = object.clone();
+        object.meta_mut().resource_version = None;
+        serde_json::to_vec(&object).map_err(ApiError::internal)
+    }
+
+    fn storage_error(&self, name: &str, error: StorageError) -> ApiError {
+        match error {
+            StorageError::NotFound(_) => ApiError::not_found(self.info(), name),
+            StorageError::AlreadyExists(_) => ApiError::already_exists(self.info(), name),
+            StorageError::Conflict { .. } => ApiError::modified(self.info(), name),
+            StorageError::Compacted { .. } => {
+                ApiError::expired("The resourceVersion for the provided list is too old.")
+            }
+            StorageError::FutureRevision { requested, current } => ApiError::timeout(
+                format!("Too large resource version: {requested}, current: {current}"),
+                1,
+            ),
+            StorageError::Internal(e) => ApiError::internal(e),
+        }
+    }
+
+    async fn load(&self, name: &str) -> Result<Stored<S::Object>, ApiError> {
+        match self.storage.get(&self.key(name)).await {
+            Ok(Some(kv)) => self.decode_stored(&kv),
+            Ok(None) => Err(ApiError::not_found(self.info(), name)),
+            Err(e) => Err(self.storage_error(name, e)),
+        }
+    }
+
+    fn decode_body(
+        &self,
+        request: &ResourceRequest,
+    ) -> Result<decode::Decoded<S::Object>, ApiError> {
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::too_large(MAX_BODY_BYTES));
+        }
+        let format = negotiate::body_format(&request.headers)?;
+        let validation = FieldValidation::from_query(&request.query)?;
+        decode::decode(self.info(), &request.body, format, validation)
+    }
+
+    fn invalid(&self, object: &S::Object, errors: Vec<FieldError>) -> Result<(), ApiError> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let name = object.meta().name.as_deref().unwrap_or_default();
+        Err(ApiError::invalid(self.info(), name, &errors))
+    }
+
+    async fn create(&self, request: ResourceRequest) -> Result<Rendered<S::Object>, ApiError> {
+        let dry_run = request.query.dry_run("CreateOptions")?;
+        let decoded = self.decode_body(&request)?;
+        let mut object = decoded.object;
+        if object
+            .meta()
+            .resource_version
+            .as_deref()
+            .is_some_and(|rv| !rv.is_empty())
+        {
+            return Err(ApiError::bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
+        }
+        meta::fill_for_create(object.meta_mut());
+        set_status(&mut object, Value::Null)?;
+        self.strategy.default(&mut object);
+        let mut errors = meta::validate_create(object.meta());
+        errors.extend(self.strategy.validate(&object));
+        self.invalid(&object, errors)?;
+
+        let name = object.meta().name.clone().unwrap_or_default();
+        let object = if dry_run {
+            if self
+                .storage
+                .get(&self.key(&name))
+                .await
+                .map_err(|e| self.storage_error(&name, e))?
+                .is_some()
+            {
+                return Err(ApiError::already_exists(self.info(), &name));
+            }
+            object
+        } else {
+            let kv = self
+                .storage
+                .create(&self.key(&name), self.encode(&object)?)
+                .await
+                .map_err(|e| self.storage_error(&name, e))?;
+            self.decode_stored(&kv)?.object
+        };
+        Ok(Rendered::created(object, decoded.warnings))
+    }
+
+    async fn get(&self, name: &str) -> Result<Rendered<S::Object>, ApiError> {
+        Ok(Rendered::ok(self.load(name).await?.object))
+    }
+
+    /// PUT on the main resource or on `/status`.
+    async fn update(
+        &self,
+        name: &str,
+        part: Part,
+        request: ResourceRequest,
+    ) -> Result<Rendered<S::Object>, ApiError> {
+        let dry_run = request.query.dry_run("UpdateOptions")?;
+        let decoded = self.decode_body(&request)?;
+        let mut object = decoded.object;
+        let body_name = object.meta().name.clone().unwrap_or_default();
+        if body_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        let Some(rv) = object
+            .meta()
+            .resource_version
+            .clone()
+            .filter(|rv| !rv.is_empty())
+        else {
+            return Err(ApiError::invalid(
+                self.info(),
+                name,
+                &[FieldError::invalid_raw(
+                    "metadata.resourceVersion",
+                    "0x0",
+                    "must be specified for an update",
+                )],
+            ));
+        };
+        let expected = parse_revision(&rv)?;
+        let current = self.load(name).await?;
+        if current.revision != expected {
+            return Err(ApiError::modified(self.info(), name));
+        }
+        if part == Part::Status {
+            object = with_status_of(&current.object, &object)?;
+        } else {
+            let status = field_of(&current.object, "status")?;
+            set_status(&mut object, status)?;
+        }
+        let object = self.prepare_update(object, &current.object)?;
+        let written = self.write(name, object, &current, dry_run).await?;
+        Ok(Rendered::ok(written).with_warnings(decoded.warnings))
+    }
+
+    /// Applies the update rules to a changed object: system fields, defaults, validation,
+    /// and the generation bump on a spec change.
+    fn prepare_update(
+        &self,
+        mut object: S::Object,
+        old: &S::Object,
+    ) -> Result<S::Object, ApiError> {
+        meta::keep_for_update(object.meta_mut(), old.meta());
+        self.strategy.default(&mut object);
+        let mut errors = meta::validate_update(object.meta(), old.meta());
+        errors.extend(self.strategy.validate(&object));
+        self.invalid(&object, errors)?;
+        if spec_of(&object)? != spec_of(old)? {
+            object.meta_mut().generation = Some(old.meta().generation.unwrap_or(0) + 1);
+        }
+        Ok(object)
+    }
+
+    /// Writes `object` over `current` (compare-and-swap), or removes it when it is being
+    /// deleted and its last finalizer is gone. Unchanged objects are not written.
+    async fn write(
+        &self,
+        name: &str,
+        mut object: S::Object,
+        current: &Stored<S::Object>,
+        dry_run: bool,
+    ) -> Result<S::Object, ApiError> {
+        object.meta_mut().resource_version = current.object.meta().resource_version.clone();
+        let finalized = object.meta().deletion_timestamp.is_some()
+            && object
+                .meta()
+                .finalizers
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty();
+        if object == current.object && !finalized {
+            return Ok(object);
+        }
+        if dry_run {
+            return Ok(object);
+        }
+        let key = self.key(name);
+        let result = if finalized {
+            self.storage.delete(&key, Some(current.revision)).await
+        } else {
+            self.storage
+                .update(&key, self.encode(&object)?, current.revision)
+                .await
+        };
+        let kv = result.map_err(|e| self.storage_error(name, e))?;
+        let written = self.decode_stored(&kv)?.object;
+        if finalized {
+            // What was deleted is what the client sent, at the deleting revision.
+            object.meta_mut().resource_version = written.meta().resource_version.clone();
+            return Ok(object);
+        }
+        Ok(written)
+    }
+
+    async fn delete(
+        &self,
+        name: &str,
+        request: &ResourceRequest,
+    ) -> Result<Rendered<S::Object>, ApiError> {
+        let options = DeleteOptions::from_request(request)?;
+        let current = self.load(name).await?;
+        Ok(Rendered::ok(
+            self.delete_stored(name, current, &options).await?,
+        ))
+    }
+
+    async fn delete_stored(
+        &self,
+        name: &str,
+        current: Stored<S::Object>,
+        options: &DeleteOptions,
+    ) -> Result<S::Object, ApiError> {
+        options.check_preconditions(self.info(), name, current.object.meta())?;
+        let meta = current.object.meta();
+        if meta.finalizers.as_deref().unwrap_or_default().is_empty() {
+            if options.dry_run {
+                return Ok(current.object);
+            }
+            let kv = self
+                .storage
+                .delete(&self.key(name), Some(current.revision))
+                .await
+                .map_err(|e| self.storage_error(name, e))?;
+            return Ok(self.decode_stored(&kv)?.object);
+        }
+        if meta.deletion_timestamp.is_some() {
+            return Ok(current.object);
+        }
+        // Finalizers hold the object: mark it, and let the last finalizer's removal delete it.
+        let mut object = current.object.clone();
+        let m = object.meta_mut();
+        m.deletion_timestamp = Some(meta::now());
+        m.deletion_grace_period_seconds = Some(0);
+        m.generation = Some(m.generation.unwrap_or(0) + 1);
+        self.write(name, object, &current, options.dry_run).await
+    }
+
+    async fn list(&self, options: &ListOptions) -> Result<ListResult<S::Object>, ApiError> {
+        if let Some(fields) = &options.fields {
+            fields
+                .check_fields(SELECTABLE_FIELDS)
+                .map_err(ApiError::bad_request)?;
+        }
+        let (revision, mut after) = match (&options.continue_from, options.read_at) {
+            (Some(c), _) => (Some(c.revision), Some(c.after.clone())),
+            (None, Some(ReadAt::Exact(rv))) => (Some(rv), None),
+            (None, Some(ReadAt::NotOlderThan(rv))) => {
+                let current = self
+                    .storage
+                    .current_revision()
+                    .await
+                    .map_err(|e| self.storage_error("", e))?;
+                if rv > current {
+                    return Err(self.storage_error(
+                        "",
+                        StorageError::FutureRevision {
+                            requested: rv,
+                            current,
+                        },
+                    ));
+                }
+                (None, None)
+            }
+            (None, None) => (None, None),
+        };
+        let filtered = options.labels.is_some() || options.fields.is_some();
+        let mut items = Vec::new();
+        let mut read_at = revision;
+        loop {
+            let page = self
+                .storage
+                .list(&self.prefix(), read_at, after.as_deref(), options.limit)
+                .await
+                .map_err(|e| match (e, &options.continue_from) {
+                    (StorageError::Compacted { .. }, Some(_)) => {
+                        ApiError::expired(CONTINUE_EXPIRED)
+                    }
+                    (e, _) => self.storage_error("", e),
+                })?;
+            read_at = Some(page.revision);
+            let page_len = page.items.len();
+            for (i, kv) in page.items.iter().enumerate() {
+                let object = self.decode_stored(kv)?.object;
+                after = object.meta().name.clone();
+                if self.selected(&object, options) {
+                    items.push(object);
+                }
+                if options.limit.is_some_and(|limit| items.len() >= limit) {
+                    let more = i + 1 < page_len || page.remaining > 0;
+                    let remaining = page.remaining + (page_len - i - 1) as u64;
+                    return Ok(ListResult {
+                        items,
+                        revision: page.revision,
+                        continue_from: more.then(|| Continue {
+                            revision: page.revision,
+                            after: after.unwrap_or_default(),
+                        }),
+                        remaining: (more && !filtered).then_some(remaining),
+                    });
+                }
+            }
+            if page.remaining == 0 || page_len == 0 {
+                return Ok(ListResult {
+                    items,
+                    revision: page.revision,
+                    continue_from: None,
+                    remaining: None,
+                });
+            }
+        }
+    }
+
+    fn selected(&self, object: &S::Object, options: &ListOptions) -> bool {
+        let meta = object.meta();
+        let labels_match = options
+            .labels
+            .as_ref()
+            .is_none_or(|s| s.matches(meta.labels.as_ref().unwrap_or(&Default::default())));
+        let fields_match = options.fields.as_ref().is_none_or(|s| {
+            s.matches(|field| match field {
+                "metadata.name" => meta.name.clone(),
+                _ => None,
+            })
+        });
+        labels_match && fields_match
+    }
+
+    async fn delete_collection(
+        &self,
+        request: &ResourceRequest,
+    ) -> Result<ListResult<S::Object>, ApiError> {
+        let delete = DeleteOptions::from_request(request)?;
+        let mut options = ListOptions::parse(&request.query)?;
+        options.limit = None;
+        options.continue_from = None;
+        let listed = self.list(&options).await?;
+        let mut deleted = Vec::with_capacity(listed.items.len());
+        for object in listed.items {
+            let name = object.meta().name.clone().unwrap_or_default();
+            let Ok(current) = self.load(&name).await else {
+                continue; // deleted meanwhile
+            };
+            deleted.push(self.delete_stored(&name, current, &delete).await?);
+        }
+        Ok(ListResult {
+            items: deleted,
+            revision: listed.revision,
+            continue_from: None,
+            remaining: None,
+        })
+    }
+
+    async fn serve(&self, request: ResourceRequest) -> Result<Response, ApiError> {
+        use http::Method;
+        let name = request.name.clone();
+        let list = name.is_none();
+        let rendering =
+            render::Renderer::new(&self.strategy, &request.headers, &request.query, list)?;
+        match (
+            name.as_deref(),
+            request.subresource.as_deref(),
+            &request.method,
+        ) {
+            (None, None, &Method::GET) => {
+                let options = ListOptions::parse(&request.query)?;
+                if options.watch {
+                    return Err(ApiError::method_not_allowed());
+                }
+                rendering.list(self.list(&options).await?)
+            }
+            (None, None, &Method::POST) => rendering.one(self.create(request).await?),
+            (None, None, &Method::DELETE) => {
+                rendering.list(self.delete_collection(&request).await?)
+            }
+            (Some(name), None | Some("status"), &Method::GET) => {
+                rendering.one(self.get(name).await?)
+            }
+            (Some(name), None, &Method::PUT) => {
+                rendering.one(self.update(name, Part::Main, request).await?)
+            }
+            (Some(name), Some("status"), &Method::PUT) => {
+                rendering.one(self.update(name, Part::Status, request).await?)
+            }
+            (Some(name), None, &Method::DELETE) => {
+                rendering.one(self.delete(name, &request).await?)
+            }
+            (Some(_), Some(sub), _) if !self.info().subresources.iter().any(|s| s.name == sub) => {
+                Err(ApiError::path_not_found())
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        }
+    }
+}
+
+const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
+/// A page of a list, ready to be rendered.
+pub struct ListResult<T> {
+    pub items: Vec<T>,
+    pub revision: Revision,
+    pub continue_from: Option<Continue>,
+    /// How many items follow, when known (not with selectors, as kube-apiserver).
+    pub remaining: Option<u64>,
+}
+
+#[async_trait]
+impl<S: Strategy> Endpoint for Store<S> {
+    fn info(&self) -> &'static ResourceInfo {
+        self.strategy.info()
+    }
+
+    fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
+        self.strategy.openapi_schemas()
+    }
+
+    async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError> {
+        self.serve(request).await
+    }
+}
+
+/// `metav1.DeleteOptions`, from the body (if any) and the query.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteOptionsBody {
+    #[serde(default)]
+    preconditions: Option<Preconditions>,
+    #[serde(default)]
+    dry_run: Option<Vec<String>>,
+    #[serde(default)]
+    propagation_policy: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Preconditions {
+    uid: Option<String>,
+    resource_version: Option<String>,
+}
+
+struct DeleteOptions {
+    dry_run: bool,
+    preconditions: Preconditions,
+}
+
+impl DeleteOptions {
+    fn from_request(request: &ResourceRequest) -> Result<Self, ApiError> {
+        let body: DeleteOptionsBody = if request.body.iter().all(u8::is_ascii_whitespace) {
+            DeleteOptionsBody::default()
+        } else {
+            let format = negotiate::body_format(&request.headers)?;
+            let value = decode::parse_body(&request.body, format).map_err(ApiError::bad_request)?;
+            serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))?
+        };
+        let policy = body
+            .propagation_policy
+            .as_deref()
+            .or(request.query.get("propagationPolicy"))
+            .unwrap_or_default();
+        if !matches!(policy, "" | "Orphan" | "Background" | "Foreground") {
+            return Err(crate::request::options_invalid(
+                "DeleteOptions",
+                FieldError::not_supported(
+                    "propagationPolicy",
+                    &format!("{policy:?}"),
+                    &["Foreground", "Background", "Orphan", "nil"],
+                ),
+            ));
+        }
+        let dry_run = match body.dry_run.filter(|values| !values.is_empty()) {
+            Some(values) => crate::request::dry_run(&values, "DeleteOptions")?,
+            None => request.query.dry_run("DeleteOptions")?,
+        };
+        Ok(DeleteOptions {
+            dry_run,
+            preconditions: body.preconditions.unwrap_or_default(),
+        })
+    }
+
+    fn check_preconditions(
+        &self,
+        info: &ResourceInfo,
+        name: &str,
+        meta: &ObjectMeta,
+    ) -> Result<(), ApiError> {
+        let have_uid = meta.uid.as_deref().unwrap_or_default();
+        let have_rv = meta.resource_version.as_deref().unwrap_or_default();
+        if let Some(uid) = self.preconditions.uid.as_deref().filter(|u| *u != have_uid) {
+            let why = format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {have_uid}"
+            );
+            return Err(ApiError::conflict(info, name, &why));
+        }
+        if let Some(rv) = self
+            .preconditions
+            .resource_version
+            .as_deref()
+            .filter(|r| *r != have_rv)
+        {
+            let why = format!(
+                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have_rv}"
+            );
+            return Err(ApiError::conflict(info, name, &why));
+        }
+        Ok(())
+    }
+}
+
+/// A top-level field of an object (`spec`, `status`), `Null` when absent.
+fn field_of<T: serde::Serialize>(object: &T, field: &str) -> Result<Value, ApiError> {
+    let mut value = serde_json::to_value(object).map_err(ApiError::internal)?;
+    Ok(value.get_mut(field).map(Value::take).unwrap_or(Value::Null))
+}
+
+/// Everything but metadata and status: what a change of bumps the generation.
+fn spec_of<T: serde::Serialize>(object: &T) -> Result<Value, ApiError> {
+    let mut value = serde_json::to_value(object).map_err(ApiError::internal)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("metadata");
+        map.remove("status");
+    }
+    Ok(value)
+}
+
+fn set_status<T: serde::Serialize + serde::de::DeserializeOwned>(
+    object: &mut T,
+    status: Value,
+) -> Result<(), ApiError> {
+    let mut value = serde_json::to_value(&*object).map_err(ApiError::internal)?;
+    if let Some(map) = value.as_object_mut() {
+        match status {
+            Value::Null => map.remove("status"),
+            status => map.insert("status".into(), status),
+        };
+    }
+    *object = serde_json::from_value(value).map_err(ApiError::internal)?;
+    Ok(())
+}
+
+/// `old` with the status of `new`: on `/status` everything else stays as it was.
+fn with_status_of<T: Resource + Clone + serde::Serialize + serde::de::DeserializeOwned>(
+    old: &T,
+    new: &T,
+) -> Result<T, ApiError> {
+    let mut merged = old.clone();
+    set_status(&mut merged, field_of(new, "status")?)?;
+    Ok(merged)
+}

@@ -1,0 +1,161 @@
+//! Starting the server: storage, certificates, the listener, compaction and shutdown.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::cli::{LocalArgs, ServeArgs, StorageArgs};
+use crate::pki::{self, CertPair};
+use crate::server::{Api, Authentication, router};
+use crate::storage::{EmbeddedStorage, Storage};
+use crate::{kubeconfig, tls};
+
+/// `foo-apiserver [flags]`: serve with the given or a self-signed certificate.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let serving = match (&args.tls_cert_file, &args.tls_private_key_file) {
+        (Some(cert), Some(key)) => CertPair {
+            cert_pem: read(cert)?,
+            key_pem: read(key)?,
+        },
+        _ => pki::self_signed_serving(&args.cert_dir, &[])?,
+    };
+    let client_ca = args.client_ca_file.as_deref().map(read).transpose()?;
+    let authentication = match client_ca {
+        Some(_) => Authentication::ClientCertificate,
+        None => {
+            tracing::warn!("no --client-ca-file: every request is served anonymously");
+            Authentication::Anonymous
+        }
+    };
+    let storage = open_storage(&args.storage)?;
+    let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
+    let config = tls::server_config(&serving, client_ca.as_deref())?;
+    run(
+        listener,
+        config,
+        storage,
+        authentication,
+        args.storage.compaction_interval,
+    )
+    .await
+}
+
+/// `foo-apiserver local`: everything on this machine, with a kubeconfig to use it.
+pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
+    let data_dir = args.storage.data_dir()?;
+    let pki = pki::load_or_create_local_pki(&data_dir.join("pki"))?;
+    let storage = open_storage(&args.storage)?;
+    let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
+    let address = listener.local_addr()?;
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+        ip if ip.is_ipv6() => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let url = format!("https://{host}:{}", address.port());
+    let kubeconfig_path = args
+        .kubeconfig
+        .unwrap_or_else(|| data_dir.join("kubeconfig"));
+    kubeconfig::write_kubeconfig(
+        &kubeconfig_path,
+        &url,
+        &pki.ca.cert_pem,
+        &pki.admin,
+        "foo-local",
+    )?;
+    println!(
+        "foo-apiserver local: serving {url} with data in {}\n\nTo use it:\n  export KUBECONFIG={}\n  kubectl get foos\n",
+        data_dir.display(),
+        kubeconfig_path.display()
+    );
+    let config = tls::server_config(&pki.serving, Some(&pki.ca.cert_pem))?;
+    run(
+        listener,
+        config,
+        storage,
+        Authentication::ClientCertificate,
+        args.storage.compaction_interval,
+    )
+    .await
+}
+
+fn read(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn open_storage(args: &StorageArgs) -> anyhow::Result<Arc<dyn Storage>> {
+    let dir = args.data_dir()?;
+    let storage = EmbeddedStorage::open(&dir.join("db"))
+        .with_context(|| format!("opening the embedded database in {}", dir.display()))?;
+    Ok(Arc::new(storage))
+}
+
+async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("listening on {address}"))
+}
+
+async fn run(
+    listener: TcpListener,
+    config: rustls::ServerConfig,
+    storage: Arc<dyn Storage>,
+    authentication: Authentication,
+    compaction_interval: Duration,
+) -> anyhow::Result<()> {
+    let api = Arc::new(Api::new(storage.clone(), authentication)?);
+    if !compaction_interval.is_zero() {
+        tokio::spawn(compact_periodically(storage, compaction_interval));
+    }
+    let address = listener.local_addr()?;
+    let shutdown_api = api.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        shutdown_api.start_shutdown();
+    };
+    tracing::info!("foo-apiserver is ready to serve on https://{address}");
+    tls::serve(listener, Arc::new(config), router(api), shutdown).await
+}
+
+/// Keeps one interval of history, as kube-apiserver compacts etcd: each tick compacts to the
+/// revision seen at the previous tick.
+async fn compact_periodically(storage: Arc<dyn Storage>, interval: Duration) {
+    let mut previous = None;
+    let mut ticks = tokio::time::interval(interval);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Some(revision) = previous
+            && let Err(e) = storage.compact(revision).await
+        {
+            tracing::warn!("compaction to revision {revision} failed: {e}");
+        }
+        previous = storage.current_revision().await.ok();
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}

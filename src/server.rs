@@ -1,0 +1,384 @@
+//! The HTTP surface: routing of every path the server answers, authentication, health,
+//! version, discovery and OpenAPI; resource paths go to their registry endpoint.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Path, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use serde_json::Value;
+
+use crate::discovery;
+use crate::negotiate::{self, Output};
+use crate::openapi;
+use crate::registry::{Endpoint, ResourceRequest, Store};
+use crate::request::Query;
+use crate::resource::ResourceInfo;
+use crate::status::ApiError;
+use crate::storage::Storage;
+use crate::tls::ClientCertificate;
+
+/// Who may call the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authentication {
+    /// Every request is served (kube-apiserver's anonymous access).
+    Anonymous,
+    /// Only clients with a certificate verified against the client CA.
+    ClientCertificate,
+}
+
+/// Everything the handlers share.
+pub struct Api {
+    storage: Arc<dyn Storage>,
+    endpoints: Vec<Arc<dyn Endpoint>>,
+    resources: Vec<&'static ResourceInfo>,
+    openapi_v2: Vec<u8>,
+    openapi_v3_root: Vec<u8>,
+    openapi_v3: HashMap<String, Vec<u8>>,
+    authentication: Authentication,
+    shutting_down: AtomicBool,
+}
+
+impl Api {
+    pub fn new(storage: Arc<dyn Storage>, authentication: Authentication) -> anyhow::Result<Self> {
+        // Every served kind: one line each.
+        let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
+            crate::foo::FooStrategy,
+            storage.clone(),
+        ))];
+
+        let schemas: Vec<_> = served
+            .iter()
+            .map(|e| (e.info(), e.openapi_schemas()))
+            .collect();
+        let schema_refs: Vec<_> = schemas.iter().map(|(info, s)| (*info, s)).collect();
+        let openapi_v2 = serde_json::to_vec(&openapi::v2(&schema_refs))?;
+        let mut openapi_v3 = HashMap::new();
+        for (info, _) in &schemas {
+            let path = format!("apis/{}", info.group_version());
+            if openapi_v3.contains_key(&path) {
+                continue;
+            }
+            let in_version: Vec<_> = schema_refs
+                .iter()
+                .filter(|(i, _)| i.group_version() == info.group_version())
+                .copied()
+                .collect();
+            openapi_v3.insert(
+                path,
+                serde_json::to_vec(&openapi::v3_group_version(&in_version))?,
+            );
+        }
+        let documents: Vec<(String, Value)> = openapi_v3
+            .iter()
+            .map(|(path, bytes)| Ok((path.clone(), serde_json::from_slice(bytes)?)))
+            .collect::<anyhow::Result<_>>()?;
+        let root_refs: Vec<(String, &Value)> =
+            documents.iter().map(|(p, v)| (p.clone(), v)).collect();
+        let openapi_v3_root = serde_json::to_vec(&openapi::v3_root(&root_refs))?;
+
+        Ok(Api {
+            storage,
+            resources: served.iter().map(|e| e.info()).collect(),
+            endpoints: served,
+            openapi_v2,
+            openapi_v3_root,
+            openapi_v3,
+            authentication,
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+
+    /// Makes `/readyz` fail while in-flight requests drain.
+    pub fn start_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+}
+
+pub fn router(api: Arc<Api>) -> Router {
+    Router::new()
+        .route("/version", get(version))
+        .route("/healthz", get(health))
+        .route("/livez", get(health))
+        .route("/readyz", get(health))
+        .route("/healthz/{check}", get(health_check))
+        .route("/livez/{check}", get(health_check))
+        .route("/readyz/{check}", get(health_check))
+        .route("/apis", get(apis))
+        .route("/apis/{group}", get(api_group))
+        .route("/apis/{group}/{version}", get(api_resources))
+        .route("/apis/{group}/{version}/{resource}", any(resource))
+        .route("/apis/{group}/{version}/{resource}/{name}", any(resource))
+        .route(
+            "/apis/{group}/{version}/{resource}/{name}/{subresource}",
+            any(resource),
+        )
+        .route("/openapi/v2", get(openapi_v2))
+        .route("/openapi/v3", get(openapi_v3_root))
+        .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
+        .fallback(|| async { ApiError::path_not_found() })
+        .layer(middleware::from_fn_with_state(api.clone(), authenticate))
+        .with_state(api)
+}
+
+async fn authenticate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
+    let certificate = request
+        .extensions()
+        .get::<Option<ClientCertificate>>()
+        .cloned()
+        .flatten();
+    if api.authentication == Authentication::ClientCertificate && certificate.is_none() {
+        return ApiError::unauthorized().into_response();
+    }
+    next.run(request).await
+}
+
+async fn version() -> Response {
+    json_response(&serde_json::json!({
+        "major": "1",
+        "minor": "33",
+        "gitVersion": concat!("v", env!("CARGO_PKG_VERSION")),
+        "gitCommit": "",
+        "gitTreeState": "",
+        "buildDate": "",
+        "goVersion": "",
+        "compiler": "rustc",
+        "platform": format!("{}/{}", std::env::consts::OS, go_arch()),
+    }))
+}
+
+/// The architecture as Go names it (`amd64`, `arm64`).
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+/// The checks behind `/healthz`, `/livez` and `/readyz`, as `(name, passed)`.
+async fn checks(api: &Api, uri: &http::Uri) -> Vec<(&'static str, bool)> {
+    let mut checks = vec![
+        ("ping", true),
+        ("storage", api.storage.current_revision().await.is_ok()),
+    ];
+    if uri.path().starts_with("/readyz") {
+        checks.push(("shutdown", !api.shutting_down.load(Ordering::SeqCst)));
+    }
+    checks
+}
+
+async fn health(State(api): State<Arc<Api>>, uri: http::Uri) -> Response {
+    let query = Query::parse(uri.query());
+    let results = checks(&api, &uri).await;
+    let ok = results.iter().all(|(_, passed)| *passed);
+    let name = uri.path().trim_start_matches('/');
+    let mut body = String::new();
+    if query.get("verbose").is_some() || !ok {
+        for (check, passed) in &results {
+            if *passed {
+                body.push_str(&format!("[+]{check} ok\n"));
+            } else {
+                body.push_str(&format!("[-]{check} failed: reason withheld\n"));
+            }
+        }
+        body.push_str(&format!(
+            "{name} check {}\n",
+            if ok { "passed" } else { "failed" }
+        ));
+    } else {
+        body.push_str("ok");
+    }
+    let code = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    text_response(code, body)
+}
+
+async fn health_check(
+    State(api): State<Arc<Api>>,
+    Path(check): Path<String>,
+    uri: http::Uri,
+) -> Response {
+    match checks(&api, &uri)
+        .await
+        .into_iter()
+        .find(|(name, _)| *name == check)
+    {
+        Some((_, true)) => text_response(StatusCode::OK, "ok".into()),
+        Some((name, false)) => text_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("internal server error: {name} check failed\n"),
+        ),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
+fn text_response(code: StatusCode, body: String) -> Response {
+    (
+        code,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn json_response(body: &Value) -> Response {
+    (
+        [(header::CONTENT_TYPE, negotiate::JSON)],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+/// A discovery document in JSON or YAML as asked (protobuf is not offered).
+fn discovery_response(headers: &HeaderMap, body: &Value) -> Response {
+    match negotiate::output(headers, false) {
+        Ok(output @ (Output::Json | Output::Yaml)) => {
+            crate::registry::respond(output, StatusCode::OK, &[], body)
+                .unwrap_or_else(IntoResponse::into_response)
+        }
+        _ => ApiError::not_acceptable(&[negotiate::JSON, negotiate::YAML]).into_response(),
+    }
+}
+
+async fn apis(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
+    let Some(version) = discovery::aggregated_version(&headers) else {
+        return discovery_response(&headers, &discovery::group_list(&api.resources));
+    };
+    let body =
+        serde_json::to_vec(&discovery::aggregated(&api.resources, version)).unwrap_or_default();
+    let etag = discovery::etag(&body);
+    let mut response = if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
+    let h = response.headers_mut();
+    if let Ok(ct) = HeaderValue::from_str(&discovery::aggregated_content_type(version)) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, etag);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+async fn api_group(
+    State(api): State<Arc<Api>>,
+    Path(group): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match discovery::group(&api.resources, &group) {
+        Some(body) => discovery_response(&headers, &body),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
+async fn api_resources(
+    State(api): State<Arc<Api>>,
+    Path((group, version)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match discovery::resource_list(&api.resources, &group, &version) {
+        Some(body) => discovery_response(&headers, &body),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
+fn bytes_response(bytes: &[u8]) -> Response {
+    ([(header::CONTENT_TYPE, negotiate::JSON)], bytes.to_vec()).into_response()
+}
+
+async fn openapi_v2(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
+    // Only JSON is offered; kubectl falls back to it from protobuf via /openapi/v3.
+    let wants_json = negotiate::accept_ranges(&headers).iter().any(|r| {
+        r.essence == "*/*" || r.essence == negotiate::JSON || r.essence == "application/*"
+    });
+    if !wants_json {
+        return ApiError::not_acceptable(&[negotiate::JSON]).into_response();
+    }
+    bytes_response(&api.openapi_v2)
+}
+
+async fn openapi_v3_root(State(api): State<Arc<Api>>) -> Response {
+    bytes_response(&api.openapi_v3_root)
+}
+
+async fn openapi_v3(
+    State(api): State<Arc<Api>>,
+    Path((group, version)): Path<(String, String)>,
+) -> Response {
+    match api.openapi_v3.get(&format!("apis/{group}/{version}")) {
+        Some(bytes) => bytes_response(bytes),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
+async fn resource(
+    State(api): State<Arc<Api>>,
+    Path(segments): Path<Vec<String>>,
+    request: Request,
+) -> Response {
+    match serve_resource(&api, segments, request).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn serve_resource(
+    api: &Api,
+    segments: Vec<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let [group, version, plural, rest @ ..] = segments.as_slice() else {
+        return Err(ApiError::path_not_found());
+    };
+    let endpoint = api
+        .endpoints
+        .iter()
+        .find(|e| {
+            let info = e.info();
+            info.group == group && info.version == version && info.plural == plural
+        })
+        .ok_or_else(ApiError::path_not_found)?;
+    let (parts, body) = request.into_parts();
+    let body = read_body(body).await?;
+    endpoint
+        .handle(ResourceRequest {
+            method: parts.method,
+            name: rest.first().cloned(),
+            subresource: rest.get(1).cloned(),
+            query: Query::parse(parts.uri.query()),
+            headers: parts.headers,
+            body,
+        })
+        .await
+}
+
+async fn read_body(body: Body) -> Result<bytes::Bytes, ApiError> {
+    let limit = crate::registry::MAX_BODY_BYTES;
+    to_bytes(body, limit).await.map_err(|e| {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        {
+            ApiError::too_large(limit)
+        } else {
+            ApiError::bad_request(format!("unable to read the request body: {e}"))
+        }
+    })
+}

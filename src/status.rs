@@ -1,0 +1,389 @@
+//! API errors, answered as `metav1.Status` bodies with kube-apiserver's reasons, codes and wording.
+
+use axum::response::{IntoResponse, Response};
+use http::{StatusCode, header};
+use serde::Serialize;
+
+use crate::resource::ResourceInfo;
+
+/// One invalid field, as `field.Error` of k8s.io/apimachinery.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub kind: FieldErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldErrorKind {
+    Required(String),
+    /// The offending value, already rendered as Go's `%#v` would (a quoted string, a number).
+    Invalid(String, String),
+    TooLong(usize),
+    Forbidden(String),
+    /// The rendered value and the values that are supported.
+    NotSupported(String, Vec<String>),
+}
+
+impl FieldError {
+    pub fn required(field: &str, detail: &str) -> Self {
+        Self::new(field, FieldErrorKind::Required(detail.into()))
+    }
+    pub fn invalid(field: &str, value: &str, detail: &str) -> Self {
+        Self::new(
+            field,
+            FieldErrorKind::Invalid(crate::validation::go_quote(value), detail.into()),
+        )
+    }
+    pub fn invalid_raw(field: &str, rendered_value: &str, detail: &str) -> Self {
+        Self::new(
+            field,
+            FieldErrorKind::Invalid(rendered_value.into(), detail.into()),
+        )
+    }
+    pub fn too_long(field: &str, max: usize) -> Self {
+        Self::new(field, FieldErrorKind::TooLong(max))
+    }
+    pub fn not_supported(field: &str, rendered_value: &str, supported: &[&str]) -> Self {
+        let supported = supported.iter().map(|s| format!("{s:?}")).collect();
+        Self::new(
+            field,
+            FieldErrorKind::NotSupported(rendered_value.into(), supported),
+        )
+    }
+    pub fn forbidden(field: &str, detail: &str) -> Self {
+        Self::new(field, FieldErrorKind::Forbidden(detail.into()))
+    }
+    fn new(field: &str, kind: FieldErrorKind) -> Self {
+        FieldError {
+            field: field.into(),
+            kind,
+        }
+    }
+
+    fn reason(&self) -> &'static str {
+        match self.kind {
+            FieldErrorKind::Required(_) => "FieldValueRequired",
+            FieldErrorKind::Invalid(..) => "FieldValueInvalid",
+            FieldErrorKind::TooLong(_) => "FieldValueTooLong",
+            FieldErrorKind::Forbidden(_) => "FieldValueForbidden",
+            FieldErrorKind::NotSupported(..) => "FieldValueNotSupported",
+        }
+    }
+
+    /// The message without the field, as in `details.causes[].message`.
+    fn body(&self) -> String {
+        fn with_detail(head: String, detail: &str) -> String {
+            if detail.is_empty() {
+                head
+            } else {
+                format!("{head}: {detail}")
+            }
+        }
+        match &self.kind {
+            FieldErrorKind::Required(d) => with_detail("Required value".into(), d),
+            FieldErrorKind::Invalid(v, d) => with_detail(format!("Invalid value: {v}"), d),
+            FieldErrorKind::TooLong(max) => {
+                format!("Too long: may not be longer than {max}")
+            }
+            FieldErrorKind::Forbidden(d) => with_detail("Forbidden".into(), d),
+            FieldErrorKind::NotSupported(v, supported) => format!(
+                "Unsupported value: {v}: supported values: {}",
+                supported.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.body())
+    }
+}
+
+/// A failed request: turned into a `Status` response.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub reason: &'static str,
+    pub message: String,
+    pub details: Option<Details>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Details {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub group: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<Cause>,
+    #[serde(rename = "retryAfterSeconds", skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cause {
+    pub reason: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub field: String,
+}
+
+/// `<plural>.<group>`, how kube-apiserver names a resource in messages.
+fn qualified(info: &ResourceInfo) -> String {
+    format!("{}.{}", info.plural, info.group)
+}
+
+impl ApiError {
+    fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    fn about(mut self, info: &ResourceInfo, name: &str) -> Self {
+        self.details = Some(Details {
+            name: name.into(),
+            group: info.group.into(),
+            kind: info.plural.into(),
+            ..Details::default()
+        });
+        self
+    }
+
+    pub fn not_found(info: &ResourceInfo, name: &str) -> Self {
+        let message = format!("{} \"{name}\" not found", qualified(info));
+        Self::new(404, "NotFound", message).about(info, name)
+    }
+
+    /// The 404 for a path the server does not serve.
+    pub fn path_not_found() -> Self {
+        let mut e = Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
+        e.details = Some(Details::default());
+        e
+    }
+
+    pub fn already_exists(info: &ResourceInfo, name: &str) -> Self {
+        let message = format!("{} \"{name}\" already exists", qualified(info));
+        Self::new(409, "AlreadyExists", message).about(info, name)
+    }
+
+    /// A 409 Conflict; `why` is what follows `Operation cannot be fulfilled on … "name": `.
+    pub fn conflict(info: &ResourceInfo, name: &str, why: &str) -> Self {
+        let message = format!(
+            "Operation cannot be fulfilled on {} \"{name}\": {why}",
+            qualified(info)
+        );
+        Self::new(409, "Conflict", message).about(info, name)
+    }
+
+    pub fn modified(info: &ResourceInfo, name: &str) -> Self {
+        Self::conflict(
+            info,
+            name,
+            "the object has been modified; please apply your changes to the latest version and try again",
+        )
+    }
+
+    /// 422 Invalid, naming the kind (`Foo.demo.jeremyxu2010.me "x" is invalid: …`).
+    pub fn invalid(info: &ResourceInfo, name: &str, errors: &[FieldError]) -> Self {
+        let kind = format!("{}.{}", info.kind, info.group);
+        Self::invalid_named(&kind, info.group, info.kind, name, errors)
+    }
+
+    /// 422 Invalid about something else than an object (`PatchOptions.meta.k8s.io`, …).
+    pub fn invalid_named(
+        qualified_kind: &str,
+        group: &str,
+        kind: &str,
+        name: &str,
+        errors: &[FieldError],
+    ) -> Self {
+        let list = match errors {
+            [one] => one.to_string(),
+            _ => format!(
+                "[{}]",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let mut e = Self::new(
+            422,
+            "Invalid",
+            format!("{qualified_kind} \"{name}\" is invalid: {list}"),
+        );
+        e.details = Some(Details {
+            name: name.into(),
+            group: group.into(),
+            kind: kind.into(),
+            causes: errors
+                .iter()
+                .map(|f| Cause {
+                    reason: f.reason().into(),
+                    message: f.body(),
+                    field: f.field.clone(),
+                })
+                .collect(),
+            ..Details::default()
+        });
+        e
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "BadRequest", message)
+    }
+
+    /// 405 for a method the path does not serve.
+    pub fn method_not_allowed() -> Self {
+        let mut e = Self::new(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        );
+        e.details = Some(Details::default());
+        e
+    }
+
+    pub fn not_acceptable(accepted: &[&str]) -> Self {
+        Self::new(
+            406,
+            "NotAcceptable",
+            format!(
+                "only the following media types are accepted: {}",
+                accepted.join(", ")
+            ),
+        )
+    }
+
+    pub fn unsupported_media_type(accepted: &[&str]) -> Self {
+        Self::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: {}",
+                accepted.join(", ")
+            ),
+        )
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
+    }
+
+    /// 410 Gone with reason Expired (a compacted resourceVersion or continue token).
+    pub fn expired(message: impl Into<String>) -> Self {
+        Self::new(410, "Expired", message)
+    }
+
+    pub fn timeout(message: impl Into<String>, retry_after_seconds: u32) -> Self {
+        let mut e = Self::new(504, "Timeout", message);
+        e.details = Some(Details {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Details::default()
+        });
+        e
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(401, "Unauthorized", "Unauthorized")
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        let mut e = Self::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {message}"),
+        );
+        e.details = Some(Details {
+            causes: vec![Cause {
+                reason: String::new(),
+                message: message.to_string(),
+                field: String::new(),
+            }],
+            ..Details::default()
+        });
+        e
+    }
+
+    /// The `Status` object, as sent in bodies and in watch ERROR events.
+    pub fn to_status(&self) -> serde_json::Value {
+        #[derive(Serialize)]
+        struct Status<'a> {
+            kind: &'static str,
+            #[serde(rename = "apiVersion")]
+            api_version: &'static str,
+            metadata: serde_json::Map<String, serde_json::Value>,
+            status: &'static str,
+            message: &'a str,
+            reason: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            details: &'a Option<Details>,
+            code: u16,
+        }
+        serde_json::to_value(Status {
+            kind: "Status",
+            api_version: "v1",
+            metadata: Default::default(),
+            status: "Failure",
+            message: &self.message,
+            reason: self.reason,
+            details: &self.details,
+            code: self.code,
+        })
+        .unwrap_or_default()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self.to_status()).unwrap_or_default();
+        let mut response =
+            (code, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let Some(seconds) = self.details.as_ref().and_then(|d| d.retry_after_seconds) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::FOO;
+
+    #[test]
+    fn messages_read_like_kube_apiserver() {
+        assert_eq!(
+            ApiError::not_found(&FOO, "x").message,
+            r#"foos.demo.jeremyxu2010.me "x" not found"#
+        );
+        let invalid = ApiError::invalid(&FOO, "x", &[FieldError::too_long("spec.greeting", 256)]);
+        assert_eq!(
+            invalid.message,
+            r#"Foo.demo.jeremyxu2010.me "x" is invalid: spec.greeting: Too long: may not be longer than 256"#
+        );
+        let status = invalid.to_status();
+        assert_eq!(status["details"]["kind"], "Foo");
+        assert_eq!(status["details"]["causes"][0]["field"], "spec.greeting");
+        assert_eq!(status["code"], 422);
+    }
+}

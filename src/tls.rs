@@ -1,0 +1,410 @@
+//! HTTPS serving: the rustls configuration, the accept loop (HTTP/1.1 and HTTP/2) and the
+//! identity from verified client certificates.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::pki::CertPair;
+
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The identity of a verified client certificate, as Kubernetes' x509 authenticator sees it:
+/// the subject's common name is the user, its organizations are the groups.
+///
+/// [`serve`] adds an `Option<ClientCertificate>` extension to every request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientCertificate {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+impl ClientCertificate {
+    /// `None` without a common name, which Kubernetes does not authenticate either.
+    fn from_der(der: &[u8]) -> Option<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let subject = cert.subject();
+        let user = subject.iter_common_name().next()?.as_str().ok()?;
+        if user.is_empty() {
+            return None;
+        }
+        let groups = subject
+            .iter_organization()
+            .filter_map(|org| org.as_str().ok())
+            .map(str::to_owned)
+            .collect();
+        Some(Self {
+            user: user.to_owned(),
+            groups,
+        })
+    }
+}
+
+/// A TLS server configuration offering HTTP/2 and HTTP/1.1 with the `serving` certificate.
+///
+/// With `client_ca_pem`, client certificates are requested and must verify against it, but
+/// clients without one are still accepted so that the HTTP layer can answer them (with 401 in
+/// Kubernetes' `Status` form rather than a TLS alert).
+pub fn server_config(serving: &CertPair, client_ca_pem: Option<&str>) -> Result<ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = match client_ca_pem {
+        Some(pem) => {
+            let mut roots = RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+                roots
+                    .add(cert.context("parsing the client CA")?)
+                    .context("adding the client CA")?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .context("building the client certificate verifier")?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let certs = CertificateDer::pem_slice_iter(serving.cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .context("parsing the serving certificate")?;
+    let key = PrivateKeyDer::from_pem_slice(serving.key_pem.as_bytes())
+        .context("parsing the serving key")?;
+    let mut config = builder
+        .with_single_cert(certs, key)
+        .context("loading the serving certificate")?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown` resolves, then stops accepting and waits
+/// (up to 30s) for open connections to finish their requests.
+///
+/// Each request carries an `Option<ClientCertificate>` extension with the verified client.
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<ServerConfig>,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let acceptor = TlsAcceptor::from(config);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Timers enable hyper's HTTP/1 header read timeout against slow clients.
+    builder.http1().timer(TokioTimer::new());
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Mostly running out of file descriptors: retrying at once would spin.
+                    tracing::warn!(%err, "accepting a connection failed");
+                    tokio::time::sleep(ACCEPT_ERROR_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let builder = builder.clone();
+        // Taken before the handshake so that shutdown also waits for connections in handshake.
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(err)) => {
+                    tracing::debug!(%peer, %err, "TLS handshake failed");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+            };
+            let client = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .and_then(|cert| ClientCertificate::from_der(cert));
+            let service = app.map_request(move |mut request: http::Request<Incoming>| {
+                request.extensions_mut().insert(client.clone());
+                request
+            });
+            let connection = builder.serve_connection_with_upgrades(
+                TokioIo::new(tls),
+                TowerToHyperService::new(service),
+            );
+            if let Err(err) = watcher.watch(connection).await {
+                tracing::debug!(%peer, %err, "connection closed with an error");
+            }
+        });
+    }
+
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after {SHUTDOWN_TIMEOUT:?}, not waiting longer");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kubeconfig::write_kubeconfig;
+    use crate::pki::{LocalPki, load_or_create_local_pki};
+    use axum::Extension;
+    use axum::routing::get;
+    use bytes::Bytes;
+    use http::Version;
+    use http_body_util::{BodyExt, Empty};
+    use rustls::ClientConfig;
+    use std::net::SocketAddr;
+    use tokio::net::TcpStream;
+    use tokio::sync::oneshot;
+    use tokio::task::JoinHandle;
+    use tokio_rustls::TlsConnector;
+
+    async fn whoami(
+        version: Version,
+        Extension(client): Extension<Option<ClientCertificate>>,
+    ) -> String {
+        let user = match client {
+            Some(client) => format!("{} {}", client.user, client.groups.join(",")),
+            None => "anonymous".to_owned(),
+        };
+        format!("{version:?} {user}")
+    }
+
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        "done"
+    }
+
+    struct Server {
+        addr: SocketAddr,
+        stop: oneshot::Sender<()>,
+        task: JoinHandle<Result<()>>,
+    }
+
+    async fn start(pki: &LocalPki) -> Server {
+        let config = server_config(&pki.serving, Some(&pki.ca.cert_pem)).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = Router::new()
+            .route("/whoami", get(whoami))
+            .route("/slow", get(slow));
+        let (stop, stopped) = oneshot::channel();
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        let task = tokio::spawn(serve(listener, Arc::new(config), app, shutdown));
+        Server { addr, stop, task }
+    }
+
+    enum Sender {
+        Http1(hyper::client::conn::http1::SendRequest<Empty<Bytes>>),
+        Http2(hyper::client::conn::http2::SendRequest<Empty<Bytes>>),
+    }
+
+    impl Sender {
+        async fn get(&mut self, path: &str) -> String {
+            let request = http::Request::get(format!("https://localhost{path}"))
+                .header(http::header::HOST, "localhost")
+                .body(Empty::new())
+                .unwrap();
+            let response = match self {
+                Sender::Http1(sender) => sender.send_request(request).await,
+                Sender::Http2(sender) => sender.send_request(request).await,
+            }
+            .unwrap();
+            assert_eq!(response.status(), http::StatusCode::OK);
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            String::from_utf8(body.to_vec()).unwrap()
+        }
+    }
+
+    /// Opens a TLS connection with ALPN `alpn`, optionally presenting `client`.
+    async fn connect(
+        addr: SocketAddr,
+        pki: &LocalPki,
+        client: Option<&CertPair>,
+        alpn: &[u8],
+    ) -> Sender {
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(pki.ca.cert_pem.as_bytes()).unwrap())
+            .unwrap();
+        let builder =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots);
+        let mut config = match client {
+            Some(client) => builder
+                .with_client_auth_cert(
+                    CertificateDer::pem_slice_iter(client.cert_pem.as_bytes())
+                        .collect::<Result<_, _>>()
+                        .unwrap(),
+                    PrivateKeyDer::from_pem_slice(client.key_pem.as_bytes()).unwrap(),
+                )
+                .unwrap(),
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = vec![alpn.to_vec()];
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let tls = TlsConnector::from(Arc::new(config))
+            .connect("localhost".try_into().unwrap(), tcp)
+            .await
+            .unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+        let io = TokioIo::new(tls);
+        if alpn == b"h2" {
+            let (sender, connection) =
+                hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                    .await
+                    .unwrap();
+            tokio::spawn(connection);
+            Sender::Http2(sender)
+        } else {
+            let (sender, connection) = hyper::client::conn::http1::handshake(io).await.unwrap();
+            tokio::spawn(connection);
+            Sender::Http1(sender)
+        }
+    }
+
+    #[tokio::test]
+    async fn serves_http2_and_http1_with_and_without_client_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = load_or_create_local_pki(dir.path()).unwrap();
+        let server = start(&pki).await;
+
+        let mut admin_h2 = connect(server.addr, &pki, Some(&pki.admin), b"h2").await;
+        assert_eq!(
+            admin_h2.get("/whoami").await,
+            "HTTP/2.0 admin system:masters"
+        );
+        let mut anonymous_h1 = connect(server.addr, &pki, None, b"http/1.1").await;
+        assert_eq!(anonymous_h1.get("/whoami").await, "HTTP/1.1 anonymous");
+        let mut admin_h1 = connect(server.addr, &pki, Some(&pki.admin), b"http/1.1").await;
+        assert_eq!(
+            admin_h1.get("/whoami").await,
+            "HTTP/1.1 admin system:masters"
+        );
+        let mut anonymous_h2 = connect(server.addr, &pki, None, b"h2").await;
+        assert_eq!(anonymous_h2.get("/whoami").await, "HTTP/2.0 anonymous");
+
+        // A garbage handshake does not disturb anyone else.
+        let mut garbage = TcpStream::connect(server.addr).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut garbage, b"GET / HTTP/1.1\r\n\r\n")
+            .await
+            .unwrap();
+        assert_eq!(
+            admin_h2.get("/whoami").await,
+            "HTTP/2.0 admin system:masters"
+        );
+
+        // kube's client, configured from the kubeconfig as kubectl would be.
+        let kubeconfig = dir.path().join("kubeconfig");
+        let url = format!("https://127.0.0.1:{}", server.addr.port());
+        write_kubeconfig(&kubeconfig, &url, &pki.ca.cert_pem, &pki.admin, "local").unwrap();
+        let config = kube::Config::from_custom_kubeconfig(
+            kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        let client = kube::Client::try_from(config).unwrap();
+        let whoami = client
+            .request_text(http::Request::get("/whoami").body(Vec::new()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(whoami, "HTTP/1.1 admin system:masters");
+
+        // Graceful shutdown lets the in-flight request finish and closes idle connections.
+        let in_flight = tokio::spawn(async move { admin_h2.get("/slow").await });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        server.stop.send(()).unwrap();
+        assert_eq!(in_flight.await.unwrap(), "done");
+        tokio::time::timeout(Duration::from_secs(5), server.task)
+            .await
+            .expect("serve returns after shutdown")
+            .unwrap()
+            .unwrap();
+        assert!(TcpStream::connect(server.addr).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn certificates_from_an_unknown_ca_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = load_or_create_local_pki(&dir.path().join("a")).unwrap();
+        let other = load_or_create_local_pki(&dir.path().join("b")).unwrap();
+        let server = start(&pki).await;
+
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(pki.ca.cert_pem.as_bytes()).unwrap())
+            .unwrap();
+        let config =
+            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_slice(other.admin.cert_pem.as_bytes()).unwrap()],
+                    PrivateKeyDer::from_pem_slice(other.admin.key_pem.as_bytes()).unwrap(),
+                )
+                .unwrap();
+        let tcp = TcpStream::connect(server.addr).await.unwrap();
+        let mut tls = TlsConnector::from(Arc::new(config))
+            .connect("localhost".try_into().unwrap(), tcp)
+            .await
+            .unwrap();
+        // TLS 1.3 reports the client certificate's rejection after the handshake.
+        let mut buf = [0; 1];
+        assert!(
+            tokio::io::AsyncReadExt::read(&mut tls, &mut buf)
+                .await
+                .is_err()
+        );
+        server.stop.send(()).unwrap();
+        server.task.await.unwrap().unwrap();
+    }
+
+    #[test]
+    fn client_certificate_needs_a_common_name() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "system:masters");
+        let cert = params.self_signed(&key).unwrap();
+        assert_eq!(ClientCertificate::from_der(cert.der()), None);
+    }
+}
