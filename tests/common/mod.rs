@@ -1,0 +1,172 @@
+//! Test harness: a real `foo-apiserver local` on a free port with its own data directory,
+//! and the real kubectl binaries found on this machine.
+#![allow(dead_code)] // each test binary uses its own part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+const READY: &str = "ready to serve on ";
+
+/// A running `foo-apiserver local`; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub dir: TempDir,
+    pub url: String,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_in(tempfile::tempdir().expect("temporary directory"))
+    }
+
+    /// Starts on an existing data directory (a restart).
+    pub fn start_in(dir: TempDir) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foo-apiserver"))
+            .args(["local", "--secure-port", "0", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start foo-apiserver");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if !sent && let Some(at) = line.find(READY) {
+                    let url = line[at + READY.len()..].trim().to_string();
+                    sent = tx.send(url).is_ok();
+                }
+                // Keep draining so the server never blocks on a full pipe.
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("foo-apiserver did not become ready");
+        Server { child, dir, url }
+    }
+
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.dir.path().join("kubeconfig")
+    }
+
+    /// Stops the server as `kill -9` would and starts it again on the same data.
+    pub fn kill_and_restart(mut self) -> Server {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+        Server::start_in(dir)
+    }
+
+    /// A kube client from the written kubeconfig.
+    pub async fn client(&self) -> kube::Client {
+        let kubeconfig =
+            kube::config::Kubeconfig::read_from(self.kubeconfig()).expect("kubeconfig");
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+            .await
+            .expect("client config");
+        kube::Client::try_from(config).expect("client")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Every versioned kubectl beside the one on PATH (`kubectl.1.27` … `kubectl.1.33`).
+pub fn kubectls() -> Vec<Kubectl> {
+    let on_path = which("kubectl").expect("kubectl on PATH");
+    let dir = std::fs::canonicalize(&on_path)
+        .expect("resolve kubectl")
+        .parent()
+        .expect("kubectl directory")
+        .to_path_buf();
+    let mut found: Vec<Kubectl> = std::fs::read_dir(&dir)
+        .expect("read kubectl directory")
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let version = name.strip_prefix("kubectl.")?.to_string();
+            Some(Kubectl {
+                version,
+                path: entry.path(),
+            })
+        })
+        .collect();
+    found.sort_by_key(|k| k.minor());
+    assert!(
+        !found.is_empty(),
+        "no kubectl.1.XX beside {}",
+        dir.display()
+    );
+    found
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
+/// One kubectl binary.
+#[derive(Clone, Debug)]
+pub struct Kubectl {
+    pub version: String,
+    pub path: PathBuf,
+}
+
+impl Kubectl {
+    pub fn minor(&self) -> u32 {
+        self.version
+            .split('.')
+            .nth(1)
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Runs kubectl against `kubeconfig` with its own cache directory.
+    pub fn run(&self, kubeconfig: &Path, args: &[&str]) -> Output {
+        let cache = kubeconfig.with_file_name(format!("kubectl-cache-{}", self.version));
+        Command::new(&self.path)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .arg("--cache-dir")
+            .arg(cache)
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("run kubectl")
+    }
+}
+
+/// stdout of a command that must succeed.
+pub fn ok(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "command failed: {}\nstdout: {}",
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// stderr of a command that must fail.
+pub fn fails(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "command unexpectedly succeeded: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
