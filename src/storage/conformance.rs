@@ -295,21 +295,24 @@ pub async fn watch_started_during_writes(s: &dyn Storage) {
         }
         watches
     };
-    let ((), watches) = tokio::join!(writes, watches);
+    let ((), mut watches) = tokio::join!(writes, watches);
 
     let last = base + WRITES;
-    let end = s.create("/r/end", Vec::new()).await.unwrap();
-    for (after, mut watch) in watches {
-        let count = usize::try_from(last - after).unwrap();
-        let events = next_events(&mut watch, count).await;
+    for (after, watch) in &mut watches {
+        let count = usize::try_from(last - *after).unwrap();
+        let events = next_events(watch, count).await;
         let revisions: Vec<_> = events.iter().map(|e| e.kv.mod_revision).collect();
-        assert_eq!(revisions, (after + 1..=last).collect::<Vec<_>>());
+        assert_eq!(revisions, (*after + 1..=last).collect::<Vec<_>>());
         for event in &events {
             let i = event.kv.mod_revision - base - 1;
             assert_eq!(event.kv.key, format!("/r/{i:03}"));
             assert_eq!(event.kv.value, i.to_be_bytes());
         }
-        assert_eq!(next_events(&mut watch, 1).await, [put(&end, None)]);
+    }
+    // Nothing was repeated after the last write either.
+    let end = s.create("/r/end", Vec::new()).await.unwrap();
+    for (_, watch) in &mut watches {
+        assert_eq!(next_events(watch, 1).await, [put(&end, None)]);
     }
 }
 
@@ -324,6 +327,8 @@ pub async fn slow_watch_gets_every_event(s: &dyn Storage) {
         s.create(&format!("/t/{i}"), Vec::new()).await.unwrap();
     }
     assert_eq!(next_events(&mut watch, expected.len()).await, expected);
+    let end = s.create("/s/end", Vec::new()).await.unwrap();
+    assert_eq!(next_events(&mut watch, 1).await, [put(&end, None)]);
 }
 
 /// The next `count` events of `watch`; fails if it ends, errs or stalls first.
