@@ -1,7 +1,7 @@
 //! Human-readable ages, as kubectl prints them (apimachinery
 //! `pkg/util/duration.HumanDuration`).
 
-use chrono::TimeDelta;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
 const SECOND: i64 = 1_000_000_000;
 const MINUTE: i64 = 60 * SECOND;
@@ -9,13 +9,9 @@ const HOUR: i64 = 60 * MINUTE;
 
 /// A succinct duration with ~2-3 significant figures: `59s`, `2m30s`,
 /// `3h`, `2d1h`, `2y1d`...
-pub fn human_duration(d: TimeDelta) -> String {
+pub fn human_duration(d: SignedDuration) -> String {
     // Go durations are i64 nanoseconds and `time.Sub` saturates.
-    let d = d.num_nanoseconds().unwrap_or(if d < TimeDelta::zero() {
-        i64::MIN
-    } else {
-        i64::MAX
-    });
+    let d = d.as_nanos().clamp(i64::MIN.into(), i64::MAX.into()) as i64;
     let seconds = d / SECOND;
     // Up to 2s in the future (excluded) is clock skew, i.e. now.
     if seconds < -1 {
@@ -64,18 +60,16 @@ fn with_remainder(value: i64, unit: &str, remainder: i64, remainder_unit: &str) 
 }
 
 /// The age of `t` at `now`, as in kubectl's AGE column.
-pub fn since(t: k8s_openapi::jiff::Timestamp, now: k8s_openapi::jiff::Timestamp) -> String {
-    let nanos = now.duration_since(t).as_nanos();
-    let nanos = nanos.clamp(i64::MIN.into(), i64::MAX.into()) as i64;
-    human_duration(TimeDelta::nanoseconds(nanos))
+pub fn since(t: Timestamp, now: Timestamp) -> String {
+    human_duration(now.duration_since(t))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ms(ms: i64) -> TimeDelta {
-        TimeDelta::milliseconds(ms)
+    fn ms(ms: i64) -> SignedDuration {
+        SignedDuration::from_millis(ms)
     }
 
     #[test]
@@ -87,7 +81,7 @@ mod tests {
         let y = 365 * d;
         let cases = [
             (ms(-2 * s), "<invalid>"),
-            (ms(-2 * s) + TimeDelta::nanoseconds(1), "0s"),
+            (ms(-2 * s) + SignedDuration::from_nanos(1), "0s"),
             (ms(-1), "0s"),
             (ms(0), "0s"),
             (ms(s - 1), "0s"),
@@ -129,8 +123,8 @@ mod tests {
             (ms(8 * y), "8y"),
             (ms(8 * y + 364 * d), "8y"),
             (ms(9 * y), "9y"),
-            (TimeDelta::MAX, "292y"),
-            (TimeDelta::MIN, "<invalid>"),
+            (SignedDuration::MAX, "292y"),
+            (SignedDuration::MIN, "<invalid>"),
         ];
         for (d, want) in cases {
             assert_eq!(human_duration(d), want, "{d:?}");
@@ -139,8 +133,8 @@ mod tests {
 
     #[test]
     fn since_measures_from_t_to_now() {
-        let t = k8s_openapi::jiff::Timestamp::from_second(1_700_000_000).unwrap();
-        let at = |s: i64| t + k8s_openapi::jiff::SignedDuration::from_secs(s);
+        let t = Timestamp::from_second(1_700_000_000).unwrap();
+        let at = |s: i64| t + SignedDuration::from_secs(s);
         assert_eq!(since(t, at(150)), "2m30s");
         assert_eq!(since(t, at(-1)), "0s");
         assert_eq!(since(t, at(-5)), "<invalid>");

@@ -286,6 +286,29 @@ impl ApiError {
         )
     }
 
+    /// 413 for a JSON patch with too many operations.
+    pub fn too_large_patch(max_operations: usize) -> Self {
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!(
+                "Request entity too large: The allowed maximum operations in a JSON patch is {max_operations}"
+            ),
+        )
+    }
+
+    /// 422 for a patch that cannot be applied (a failed `test`, a missing path): kube-apiserver
+    /// drops the reason and answers with its generic Invalid message.
+    pub fn patch_rejected() -> Self {
+        let mut e = Self::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        );
+        e.details = Some(Details::default());
+        e
+    }
+
     /// 410 Gone with reason Expired (a compacted resourceVersion or continue token).
     pub fn expired(message: impl Into<String>) -> Self {
         Self::new(410, "Expired", message)

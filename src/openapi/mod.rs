@@ -47,12 +47,7 @@ const META_V1: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
 /// # Panics
 /// If a kind or list kind has no schema among the resource's schemas.
 pub fn v3_group_version(resources: &[Resource]) -> Value {
-    let all = all_schemas(resources);
-    let mut paths = Map::new();
-    for item in path_items(resources) {
-        paths.insert(item.path.clone(), item.to_v3());
-    }
-    let schemas = reachable(&Value::Object(paths.clone()), &all, V3_REF);
+    let (paths, schemas) = paths_and_schemas(resources, Dialect::V3);
     json!({
         "openapi": "3.0.0",
         "info": info(),
@@ -67,15 +62,7 @@ pub fn v3_group_version(resources: &[Resource]) -> Value {
 /// # Panics
 /// As [`v3_group_version`].
 pub fn v2(resources: &[Resource]) -> Value {
-    let all = all_schemas(resources)
-        .into_iter()
-        .map(|(name, schema)| (name, to_v2_schema(schema)))
-        .collect();
-    let mut paths = Map::new();
-    for item in path_items(resources) {
-        paths.insert(item.path.clone(), item.to_v2());
-    }
-    let definitions = reachable(&Value::Object(paths.clone()), &all, V2_REF);
+    let (paths, definitions) = paths_and_schemas(resources, Dialect::V2);
     json!({
         "swagger": "2.0",
         "info": info(),
@@ -111,6 +98,39 @@ pub fn document_hash(bytes: &[u8]) -> String {
 
 fn info() -> Value {
     json!({"title": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")})
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    V2,
+    V3,
+}
+
+impl Dialect {
+    fn ref_prefix(self) -> &'static str {
+        match self {
+            Dialect::V2 => V2_REF,
+            Dialect::V3 => V3_REF,
+        }
+    }
+}
+
+/// A document's paths, and the schemas they reference.
+fn paths_and_schemas(resources: &[Resource], dialect: Dialect) -> (Value, Map<String, Value>) {
+    let paths: Map<_, _> = path_items(resources)
+        .iter()
+        .map(|item| (item.path.clone(), item.render(dialect)))
+        .collect();
+    let paths = Value::Object(paths);
+    let mut all = all_schemas(resources);
+    if dialect == Dialect::V2 {
+        all = all
+            .into_iter()
+            .map(|(name, s)| (name, to_v2_schema(s)))
+            .collect();
+    }
+    let schemas = reachable(&paths, &all, dialect.ref_prefix());
+    (paths, schemas)
 }
 
 /// Every schema a document may reference: the apimachinery ones and the resources' own.
@@ -239,27 +259,16 @@ impl Param {
         }
     }
 
-    fn to_v3(&self) -> Value {
-        let mut p = json!({
-            "name": self.name,
-            "in": self.location,
-            "description": self.description,
-            "schema": {"type": self.type_, "uniqueItems": true},
-        });
-        if self.location == "path" {
-            p["required"] = json!(true);
+    fn render(&self, dialect: Dialect) -> Value {
+        let mut p =
+            json!({"name": self.name, "in": self.location, "description": self.description});
+        match dialect {
+            Dialect::V2 => {
+                p["type"] = json!(self.type_);
+                p["uniqueItems"] = json!(true);
+            }
+            Dialect::V3 => p["schema"] = json!({"type": self.type_, "uniqueItems": true}),
         }
-        p
-    }
-
-    fn to_v2(&self) -> Value {
-        let mut p = json!({
-            "name": self.name,
-            "in": self.location,
-            "description": self.description,
-            "type": self.type_,
-            "uniqueItems": true,
-        });
         if self.location == "path" {
             p["required"] = json!(true);
         }
@@ -283,106 +292,22 @@ impl PathItem {
         }
     }
 
-    fn to_v3(&self) -> Value {
+    fn render(&self, dialect: Dialect) -> Value {
         let mut item = Map::new();
         if !self.parameters.is_empty() {
-            item.insert(
-                "parameters".into(),
-                params_json(&self.parameters, Param::to_v3),
-            );
+            let parameters = self.parameters.iter().map(|p| p.render(dialect)).collect();
+            item.insert("parameters".into(), parameters);
         }
         for op in &self.operations {
-            let schema = |name: &str| json!({"$ref": format!("{V3_REF}{name}")});
-            let mut o = op.common();
-            if !op.parameters.is_empty() {
-                o.insert(
-                    "parameters".into(),
-                    params_json(&op.parameters, Param::to_v3),
-                );
-            }
-            if let Some(body) = &op.body {
-                let content: Map<_, _> = body
-                    .content_types
-                    .iter()
-                    .map(|t| (t.to_string(), json!({"schema": schema(&body.schema)})))
-                    .collect();
-                let mut request = json!({"content": content});
-                if body.required {
-                    request["required"] = json!(true);
-                }
-                o.insert("requestBody".into(), request);
-            }
-            let mut responses = Map::new();
-            for (code, description, name) in &op.responses {
-                let content: Map<_, _> = op
-                    .produces
-                    .iter()
-                    .map(|t| (t.to_string(), json!({"schema": schema(name)})))
-                    .collect();
-                responses.insert(
-                    code.to_string(),
-                    json!({"description": description, "content": content}),
-                );
-            }
-            responses.insert("401".into(), json!({"description": "Unauthorized"}));
-            o.insert("responses".into(), responses.into());
-            item.insert(op.method.into(), o.into());
+            item.insert(op.method.into(), op.render(dialect));
         }
         item.into()
     }
-
-    fn to_v2(&self) -> Value {
-        let mut item = Map::new();
-        if !self.parameters.is_empty() {
-            item.insert(
-                "parameters".into(),
-                params_json(&self.parameters, Param::to_v2),
-            );
-        }
-        for op in &self.operations {
-            let schema = |name: &str| json!({"$ref": format!("{V2_REF}{name}")});
-            let mut o = op.common();
-            let mut parameters: Vec<Value> = op.parameters.iter().map(Param::to_v2).collect();
-            let consumes = match &op.body {
-                Some(body) => {
-                    let mut p =
-                        json!({"name": "body", "in": "body", "schema": schema(&body.schema)});
-                    if body.required {
-                        p["required"] = json!(true);
-                    }
-                    parameters.insert(0, p);
-                    body.content_types
-                }
-                None => &["*/*"],
-            };
-            if !parameters.is_empty() {
-                o.insert("parameters".into(), parameters.into());
-            }
-            o.insert("consumes".into(), json!(consumes));
-            o.insert("produces".into(), json!(op.produces));
-            o.insert("schemes".into(), json!(["https"]));
-            let mut responses = Map::new();
-            for (code, description, name) in &op.responses {
-                responses.insert(
-                    code.to_string(),
-                    json!({"description": description, "schema": schema(name)}),
-                );
-            }
-            responses.insert("401".into(), json!({"description": "Unauthorized"}));
-            o.insert("responses".into(), responses.into());
-            item.insert(op.method.into(), o.into());
-        }
-        item.into()
-    }
-}
-
-fn params_json(params: &[Param], render: fn(&Param) -> Value) -> Value {
-    params.iter().map(render).collect()
 }
 
 impl Operation {
-    /// The fields v2 and v3 share.
-    fn common(&self) -> Map<String, Value> {
+    fn render(&self, dialect: Dialect) -> Value {
+        let schema = |name: &str| json!({"$ref": format!("{}{name}", dialect.ref_prefix())});
         let mut o = Map::new();
         o.insert("description".into(), json!(self.description));
         o.insert("operationId".into(), json!(self.id));
@@ -391,7 +316,59 @@ impl Operation {
             o.insert("x-kubernetes-action".into(), json!(action));
             o.insert("x-kubernetes-group-version-kind".into(), gvk.clone());
         }
-        o
+        let mut parameters: Vec<Value> =
+            self.parameters.iter().map(|p| p.render(dialect)).collect();
+        if let Some(body) = &self.body {
+            match dialect {
+                Dialect::V2 => {
+                    let mut p =
+                        json!({"name": "body", "in": "body", "schema": schema(&body.schema)});
+                    if body.required {
+                        p["required"] = json!(true);
+                    }
+                    parameters.insert(0, p);
+                }
+                Dialect::V3 => {
+                    let content: Map<_, _> = body
+                        .content_types
+                        .iter()
+                        .map(|t| (t.to_string(), json!({"schema": schema(&body.schema)})))
+                        .collect();
+                    let mut request = json!({"content": content});
+                    if body.required {
+                        request["required"] = json!(true);
+                    }
+                    o.insert("requestBody".into(), request);
+                }
+            }
+        }
+        if !parameters.is_empty() {
+            o.insert("parameters".into(), parameters.into());
+        }
+        if dialect == Dialect::V2 {
+            let consumes = self.body.as_ref().map_or(&["*/*"][..], |b| b.content_types);
+            o.insert("consumes".into(), json!(consumes));
+            o.insert("produces".into(), json!(self.produces));
+            o.insert("schemes".into(), json!(["https"]));
+        }
+        let mut responses = Map::new();
+        for (code, description, name) in &self.responses {
+            let response = match dialect {
+                Dialect::V2 => json!({"description": description, "schema": schema(name)}),
+                Dialect::V3 => {
+                    let content: Map<_, _> = self
+                        .produces
+                        .iter()
+                        .map(|t| (t.to_string(), json!({"schema": schema(name)})))
+                        .collect();
+                    json!({"description": description, "content": content})
+                }
+            };
+            responses.insert(code.to_string(), response);
+        }
+        responses.insert("401".into(), json!({"description": "Unauthorized"}));
+        o.insert("responses".into(), responses.into());
+        o.into()
     }
 }
 
@@ -730,7 +707,7 @@ impl<'a> Routes<'a> {
     /// A subresource's get/update/patch operations, and for `create` a connect-style POST.
     fn subresource_operations(&self, sub: &SubresourceInfo) -> Vec<Operation> {
         let object = self.schema_named(sub.kind);
-        let name = name_param(sub.kind);
+        let name = name_param(self.info.kind);
         let path_params = [name.clone(), pretty()];
         let mut ops = self.item_operations(sub.verbs, sub.name, sub.kind, &object, &path_params);
         if sub.verbs.contains(&"create") {
@@ -1050,21 +1027,6 @@ mod tests {
         }
     }
 
-    fn refs(value: &Value, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    match v {
-                        Value::String(r) if k == "$ref" => out.push(r.clone()),
-                        _ => refs(v, out),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-            _ => {}
-        }
-    }
-
     #[test]
     fn every_ref_resolves() {
         let (v3, v2) = documents();
@@ -1073,7 +1035,7 @@ mod tests {
             (&v2, V2_REF, &v2["definitions"]),
         ] {
             let mut found = Vec::new();
-            refs(doc, &mut found);
+            collect_refs(doc, "", &mut found);
             assert!(found.len() > 20);
             for r in found {
                 let name = r.strip_prefix(prefix).unwrap_or_else(|| panic!("{r}"));
@@ -1205,7 +1167,7 @@ mod tests {
             &v3["paths"][format!("{GROUP_VERSION}/foos")]["get"]["x-kubernetes-group-version-kind"];
         assert_eq!(*gvk, foo_gvk());
         let schemas = v3["components"]["schemas"].as_object().unwrap();
-        let foo: Vec<_> = schemas
+        let matching: Vec<_> = schemas
             .values()
             .filter(|s| {
                 s["x-kubernetes-group-version-kind"]
@@ -1213,8 +1175,8 @@ mod tests {
                     .is_some_and(|l| l.contains(gvk))
             })
             .collect();
-        assert_eq!(foo.len(), 1);
-        let spec = &foo[0]["properties"]["spec"]["allOf"][0]["$ref"];
+        assert_eq!(matching.len(), 1);
+        let spec = &matching[0]["properties"]["spec"]["allOf"][0]["$ref"];
         let spec = &schemas[spec.as_str().unwrap().strip_prefix(V3_REF).unwrap()];
         assert_eq!(spec["properties"]["greeting"]["type"], "string");
         assert!(spec["properties"]["greeting"]["description"].is_string());

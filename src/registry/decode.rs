@@ -177,8 +177,7 @@ mod tests {
 
     #[test]
     fn yaml_bodies() {
-        let body =
-            "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: y\nspec: {}\n";
+        let body = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: from-yaml\nspec: {}\n";
         let d: Decoded<Foo> = decode(
             &FOO,
             body.as_bytes(),
@@ -186,6 +185,6 @@ mod tests {
             FieldValidation::Strict,
         )
         .unwrap();
-        assert_eq!(d.object.metadata.name.as_deref(), Some("y"));
+        assert_eq!(d.object.metadata.name.as_deref(), Some("from-yaml"));
     }
 }

@@ -3,6 +3,7 @@
 
 mod decode;
 mod meta;
+mod patch;
 mod render;
 mod store;
 

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::decode::{self, FieldValidation};
-use super::meta;
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
+use super::{meta, patch};
 use crate::negotiate;
 use crate::request::{Continue, ListOptions, ReadAt, parse_revision};
 use crate::resource::ResourceInfo;
@@ -180,19 +180,13 @@ impl<S: Strategy> Store<S> {
     ) -> Result<Rendered<S::Object>, ApiError> {
         let dry_run = request.query.dry_run("UpdateOptions")?;
         let decoded = self.decode_body(&request)?;
-        let mut object = decoded.object;
-        let body_name = object.meta().name.clone().unwrap_or_default();
-        if body_name != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )));
-        }
-        let Some(rv) = object
+        if decoded
+            .object
             .meta()
             .resource_version
-            .clone()
-            .filter(|rv| !rv.is_empty())
-        else {
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
             return Err(ApiError::invalid(
                 self.info(),
                 name,
@@ -202,10 +196,66 @@ impl<S: Strategy> Store<S> {
                     "must be specified for an update",
                 )],
             ));
-        };
-        let expected = parse_revision(&rv)?;
+        }
         let current = self.load(name).await?;
-        if current.revision != expected {
+        let written = self
+            .replace(name, part, decoded.object, &current, dry_run)
+            .await?;
+        Ok(Rendered::ok(written).with_warnings(decoded.warnings))
+    }
+
+    /// PATCH on the main resource or on `/status`: the patch is applied to the current
+    /// object and the result written like an update; when the patch names no
+    /// resourceVersion a lost race is retried on the newer object, as kube-apiserver does.
+    async fn patch(
+        &self,
+        name: &str,
+        part: Part,
+        request: ResourceRequest,
+    ) -> Result<Rendered<S::Object>, ApiError> {
+        let dry_run = request.query.dry_run("PatchOptions")?;
+        let validation = FieldValidation::from_query(&request.query)?;
+        let patch = patch::Patch::parse(&request.headers, &request.query, &request.body)?;
+        let mut attempts = 0;
+        loop {
+            let current = self.load(name).await?;
+            let patched =
+                patch.apply(serde_json::to_value(&current.object).map_err(ApiError::internal)?)?;
+            let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
+            match self
+                .replace(name, part, decoded.object, &current, dry_run)
+                .await
+            {
+                Err(e) if e.code == 409 && !patch.names_resource_version() && attempts < 5 => {
+                    attempts += 1;
+                }
+                result => return Ok(Rendered::ok(result?).with_warnings(decoded.warnings)),
+            }
+        }
+    }
+
+    /// Writes `object` (a full replacement from PUT or a patch) over `current`.
+    async fn replace(
+        &self,
+        name: &str,
+        part: Part,
+        mut object: S::Object,
+        current: &Stored<S::Object>,
+        dry_run: bool,
+    ) -> Result<S::Object, ApiError> {
+        let body_name = object.meta().name.clone().unwrap_or_default();
+        if body_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        if let Some(rv) = object
+            .meta()
+            .resource_version
+            .as_deref()
+            .filter(|rv| !rv.is_empty())
+            && parse_revision(rv)? != current.revision
+        {
             return Err(ApiError::modified(self.info(), name));
         }
         if part == Part::Status {
@@ -215,8 +265,7 @@ impl<S: Strategy> Store<S> {
             set_status(&mut object, status)?;
         }
         let object = self.prepare_update(object, &current.object)?;
-        let written = self.write(name, object, &current, dry_run).await?;
-        Ok(Rendered::ok(written).with_warnings(decoded.warnings))
+        self.write(name, object, current, dry_run).await
     }
 
     /// Applies the update rules to a changed object: system fields, defaults, validation,
@@ -466,6 +515,12 @@ impl<S: Strategy> Store<S> {
             }
             (Some(name), Some("status"), &Method::PUT) => {
                 rendering.one(self.update(name, Part::Status, request).await?)
+            }
+            (Some(name), None, &Method::PATCH) => {
+                rendering.one(self.patch(name, Part::Main, request).await?)
+            }
+            (Some(name), Some("status"), &Method::PATCH) => {
+                rendering.one(self.patch(name, Part::Status, request).await?)
             }
             (Some(name), None, &Method::DELETE) => {
                 rendering.one(self.delete(name, &request).await?)

@@ -12,6 +12,8 @@ use super::{Event, EventKind, EventStream, KeyValue, ListPage, Storage, StorageE
 
 /// How long any check waits for events before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a watch must stay quiet to show that it has no more events.
+const QUIET: Duration = Duration::from_millis(200);
 
 macro_rules! suite {
     ($open:expr) => {
@@ -264,7 +266,7 @@ pub async fn watch_replays_then_follows(s: &dyn Storage) {
             live[1].clone()
         ]
     );
-    // Nothing else arrived: the next event is the next write.
+    // Nothing else arrived: the next event is the next write, and then no more.
     let z3 = s
         .update("/w/z", b"3".to_vec(), z2.mod_revision)
         .await
@@ -272,48 +274,61 @@ pub async fn watch_replays_then_follows(s: &dyn Storage) {
     for watch in [&mut from_start, &mut from_middle, &mut from_now] {
         assert_eq!(next_events(watch, 1).await, [put(&z3, Some(&z2))]);
     }
+    assert_no_more_events([&mut from_start, &mut from_middle, &mut from_now]).await;
 }
 
-/// Watches started while writes go on miss nothing and repeat nothing at the boundary
-/// between replayed and live events.
+/// Concurrent writes get consecutive revisions, and watches, whether started while they go on
+/// or read while they go on, get every one of them once, in order.
 pub async fn watch_started_during_writes(s: &dyn Storage) {
-    const WRITES: u64 = 60;
+    const WRITERS: u8 = 3;
+    const WRITES: u8 = 20;
     let base = s.current_revision().await.unwrap();
-    let writes = async {
+    let writer = |w: u8| async move {
+        let mut written = Vec::new();
         for i in 0..WRITES {
-            s.create(&format!("/r/{i:03}"), i.to_be_bytes().to_vec())
-                .await
-                .unwrap();
+            let kv = s.create(&format!("/r/{w}/{i:02}"), vec![w, i]).await;
+            written.push(put(&kv.unwrap(), None));
         }
+        written
     };
-    let watches = async {
-        let mut watches = vec![(base, s.watch("/r/", base).await.unwrap())];
+    let start_watches = async {
+        let mut watches = Vec::new();
         for _ in 0..20 {
-            tokio::time::sleep(Duration::from_millis(2)).await;
             let after = s.current_revision().await.unwrap();
             watches.push((after, s.watch("/r/", after).await.unwrap()));
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
         watches
     };
-    let ((), mut watches) = tokio::join!(writes, watches);
+    // Read while the writes go on, so that it mostly gets live events.
+    let follow = async {
+        let mut watch = s.watch("/r/", base).await.unwrap();
+        let events = next_events(&mut watch, usize::from(WRITERS * WRITES)).await;
+        (watch, events)
+    };
+    let (written, mut watches, (followed, followed_events)) = tokio::join!(
+        futures::future::join_all((0..WRITERS).map(writer)),
+        start_watches,
+        follow
+    );
 
-    let last = base + WRITES;
+    let mut written: Vec<_> = written.into_iter().flatten().collect();
+    written.sort_by_key(|event| event.kv.mod_revision);
+    let revisions: Vec<_> = written.iter().map(|event| event.kv.mod_revision).collect();
+    let count = u64::from(WRITERS * WRITES);
+    assert_eq!(revisions, (base + 1..=base + count).collect::<Vec<_>>());
+    assert_eq!(followed_events, written);
     for (after, watch) in &mut watches {
-        let count = usize::try_from(last - *after).unwrap();
-        let events = next_events(watch, count).await;
-        let revisions: Vec<_> = events.iter().map(|e| e.kv.mod_revision).collect();
-        assert_eq!(revisions, (*after + 1..=last).collect::<Vec<_>>());
-        for event in &events {
-            let i = event.kv.mod_revision - base - 1;
-            assert_eq!(event.kv.key, format!("/r/{i:03}"));
-            assert_eq!(event.kv.value, i.to_be_bytes());
-        }
+        let expected = &written[usize::try_from(*after - base).unwrap()..];
+        assert_eq!(next_events(watch, expected.len()).await, expected);
     }
-    // Nothing was repeated after the last write either.
+
+    watches.push((base, followed));
     let end = s.create("/r/end", Vec::new()).await.unwrap();
     for (_, watch) in &mut watches {
         assert_eq!(next_events(watch, 1).await, [put(&end, None)]);
     }
+    assert_no_more_events(watches.iter_mut().map(|(_, watch)| watch)).await;
 }
 
 /// A watch that is not read while many writes happen still gets all of them, in order.
@@ -329,6 +344,7 @@ pub async fn slow_watch_gets_every_event(s: &dyn Storage) {
     assert_eq!(next_events(&mut watch, expected.len()).await, expected);
     let end = s.create("/s/end", Vec::new()).await.unwrap();
     assert_eq!(next_events(&mut watch, 1).await, [put(&end, None)]);
+    assert_no_more_events([&mut watch]).await;
 }
 
 /// The next `count` events of `watch`; fails if it ends, errs or stalls first.
@@ -343,6 +359,15 @@ pub async fn next_events(watch: &mut EventStream, count: usize) -> Vec<Event> {
     timeout(TIMEOUT, collect)
         .await
         .expect("timed out waiting for events")
+}
+
+/// Fails if any of `watches` yields anything within [`QUIET`].
+async fn assert_no_more_events(watches: impl IntoIterator<Item = &mut EventStream>) {
+    let next = watches
+        .into_iter()
+        .map(|watch| timeout(QUIET, watch.next()));
+    let next = futures::future::join_all(next).await;
+    assert!(next.iter().all(Result::is_err), "unexpected: {next:?}");
 }
 
 fn kv(key: &str, value: &str, create_revision: u64, mod_revision: u64) -> KeyValue {

@@ -1,0 +1,87 @@
+//! PATCH bodies: JSON patch (RFC 6902) and JSON merge patch (RFC 7386), with
+//! kube-apiserver's answers to malformed or failing patches.
+
+use http::HeaderMap;
+use serde_json::Value;
+
+use crate::openapi::PATCH_CONTENT_TYPES;
+use crate::request::{Query, options_invalid};
+use crate::status::{ApiError, FieldError};
+
+/// kube-apiserver refuses JSON patches with more operations than this.
+const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
+
+pub enum Patch {
+    Json(json_patch::Patch),
+    Merge(Value),
+}
+
+impl Patch {
+    pub fn parse(headers: &HeaderMap, query: &Query, body: &[u8]) -> Result<Self, ApiError> {
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_default()
+            .trim();
+        if query.flag("force")? {
+            return Err(options_invalid(
+                "PatchOptions",
+                FieldError::forbidden("force", "may not be specified for non-apply patch"),
+            ));
+        }
+        let decoding_error =
+            |e: serde_json::Error| ApiError::bad_request(format!("error decoding patch: {e}"));
+        match content_type {
+            "application/json-patch+json" => {
+                let operations: Vec<Value> =
+                    serde_json::from_slice(body).map_err(decoding_error)?;
+                if operations.len() > MAX_JSON_PATCH_OPERATIONS {
+                    return Err(ApiError::too_large_patch(MAX_JSON_PATCH_OPERATIONS));
+                }
+                let patch =
+                    serde_json::from_value(Value::Array(operations)).map_err(decoding_error)?;
+                Ok(Patch::Json(patch))
+            }
+            "application/merge-patch+json" => {
+                match serde_json::from_slice(body).map_err(decoding_error)? {
+                    Value::Object(map) => Ok(Patch::Merge(Value::Object(map))),
+                    _ => Err(ApiError::bad_request("Invalid JSON Patch")),
+                }
+            }
+            _ => Err(ApiError::unsupported_media_type(PATCH_CONTENT_TYPES)),
+        }
+    }
+
+    /// The patched document.
+    pub fn apply(&self, mut document: Value) -> Result<Value, ApiError> {
+        match self {
+            Patch::Json(patch) => {
+                json_patch::patch(&mut document, patch).map_err(|_| ApiError::patch_rejected())?
+            }
+            Patch::Merge(patch) => json_patch::merge(&mut document, patch),
+        }
+        Ok(document)
+    }
+
+    /// Whether the patch sets a resourceVersion, which makes it a precondition: such a
+    /// patch is not retried on a conflict.
+    pub fn names_resource_version(&self) -> bool {
+        match self {
+            Patch::Json(patch) => patch.0.iter().any(|op| {
+                let path = match op {
+                    json_patch::PatchOperation::Add(o) => &o.path,
+                    json_patch::PatchOperation::Replace(o) => &o.path,
+                    json_patch::PatchOperation::Test(o) => &o.path,
+                    json_patch::PatchOperation::Copy(o) => &o.path,
+                    json_patch::PatchOperation::Move(o) => &o.path,
+                    json_patch::PatchOperation::Remove(o) => &o.path,
+                };
+                path.to_string() == "/metadata/resourceVersion"
+            }),
+            Patch::Merge(patch) => patch
+                .pointer("/metadata/resourceVersion")
+                .is_some_and(|rv| !rv.is_null()),
+        }
+    }
+}
