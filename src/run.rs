@@ -107,7 +107,7 @@ async fn run(
     authentication: Authentication,
     compaction_interval: Duration,
 ) -> anyhow::Result<()> {
-    let api = Arc::new(Api::new(storage.clone(), authentication)?);
+    let api = Arc::new(Api::new(storage.clone(), authentication));
     if !compaction_interval.is_zero() {
         tokio::spawn(compact_periodically(storage, compaction_interval));
     }

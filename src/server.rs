@@ -1,7 +1,6 @@
 //! The HTTP surface: routing of every path the server answers, authentication, health,
 //! version, discovery and OpenAPI; resource paths go to their registry endpoint.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -38,15 +37,13 @@ pub struct Api {
     storage: Arc<dyn Storage>,
     endpoints: Vec<Arc<dyn Endpoint>>,
     resources: Vec<&'static ResourceInfo>,
-    openapi_v2: Vec<u8>,
-    openapi_v3_root: Vec<u8>,
-    openapi_v3: HashMap<String, Vec<u8>>,
+    openapi: openapi::Documents,
     authentication: Authentication,
     shutting_down: AtomicBool,
 }
 
 impl Api {
-    pub fn new(storage: Arc<dyn Storage>, authentication: Authentication) -> anyhow::Result<Self> {
+    pub fn new(storage: Arc<dyn Storage>, authentication: Authentication) -> Self {
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
             crate::foo::FooStrategy,
@@ -57,42 +54,17 @@ impl Api {
             .iter()
             .map(|e| (e.info(), e.openapi_schemas()))
             .collect();
-        let schema_refs: Vec<_> = schemas.iter().map(|(info, s)| (*info, s)).collect();
-        let openapi_v2 = serde_json::to_vec(&openapi::v2(&schema_refs))?;
-        let mut openapi_v3 = HashMap::new();
-        for (info, _) in &schemas {
-            let path = format!("apis/{}", info.group_version());
-            if openapi_v3.contains_key(&path) {
-                continue;
-            }
-            let in_version: Vec<_> = schema_refs
-                .iter()
-                .filter(|(i, _)| i.group_version() == info.group_version())
-                .copied()
-                .collect();
-            openapi_v3.insert(
-                path,
-                serde_json::to_vec(&openapi::v3_group_version(&in_version))?,
-            );
-        }
-        let documents: Vec<(String, Value)> = openapi_v3
-            .iter()
-            .map(|(path, bytes)| Ok((path.clone(), serde_json::from_slice(bytes)?)))
-            .collect::<anyhow::Result<_>>()?;
-        let root_refs: Vec<(String, &Value)> =
-            documents.iter().map(|(p, v)| (p.clone(), v)).collect();
-        let openapi_v3_root = serde_json::to_vec(&openapi::v3_root(&root_refs))?;
+        let resources: Vec<openapi::Resource> = schemas.iter().map(|(i, s)| (*i, s)).collect();
+        let openapi = openapi::Documents::build(&resources);
 
-        Ok(Api {
+        Api {
             storage,
             resources: served.iter().map(|e| e.info()).collect(),
             endpoints: served,
-            openapi_v2,
-            openapi_v3_root,
-            openapi_v3,
+            openapi,
             authentication,
             shutting_down: AtomicBool::new(false),
-        })
+        }
     }
 
     /// Makes `/readyz` fail while in-flight requests drain.
@@ -313,18 +285,18 @@ async fn openapi_v2(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response
     if !wants_json {
         return ApiError::not_acceptable(&[negotiate::JSON]).into_response();
     }
-    bytes_response(&api.openapi_v2)
+    bytes_response(&api.openapi.v2)
 }
 
 async fn openapi_v3_root(State(api): State<Arc<Api>>) -> Response {
-    bytes_response(&api.openapi_v3_root)
+    bytes_response(&api.openapi.v3_root)
 }
 
 async fn openapi_v3(
     State(api): State<Arc<Api>>,
     Path((group, version)): Path<(String, String)>,
 ) -> Response {
-    match api.openapi_v3.get(&format!("apis/{group}/{version}")) {
+    match api.openapi.v3.get(&format!("apis/{group}/{version}")) {
         Some(bytes) => bytes_response(bytes),
         None => ApiError::path_not_found().into_response(),
     }

@@ -106,7 +106,7 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Details>,
+    pub details: Option<Box<Details>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -147,12 +147,12 @@ impl ApiError {
     }
 
     fn about(mut self, info: &ResourceInfo, name: &str) -> Self {
-        self.details = Some(Details {
+        self.details = Some(Box::new(Details {
             name: name.into(),
             group: info.group.into(),
             kind: info.plural.into(),
             ..Details::default()
-        });
+        }));
         self
     }
 
@@ -168,7 +168,7 @@ impl ApiError {
             "NotFound",
             "the server could not find the requested resource",
         );
-        e.details = Some(Details::default());
+        e.details = Some(Box::default());
         e
     }
 
@@ -224,7 +224,7 @@ impl ApiError {
             "Invalid",
             format!("{qualified_kind} \"{name}\" is invalid: {list}"),
         );
-        e.details = Some(Details {
+        e.details = Some(Box::new(Details {
             name: name.into(),
             group: group.into(),
             kind: kind.into(),
@@ -237,7 +237,7 @@ impl ApiError {
                 })
                 .collect(),
             ..Details::default()
-        });
+        }));
         e
     }
 
@@ -252,7 +252,7 @@ impl ApiError {
             "MethodNotAllowed",
             "the server does not allow this method on the requested resource",
         );
-        e.details = Some(Details::default());
+        e.details = Some(Box::default());
         e
     }
 
@@ -305,7 +305,7 @@ impl ApiError {
             "Invalid",
             "the server rejected our request due to an error in our request",
         );
-        e.details = Some(Details::default());
+        e.details = Some(Box::default());
         e
     }
 
@@ -316,10 +316,10 @@ impl ApiError {
 
     pub fn timeout(message: impl Into<String>, retry_after_seconds: u32) -> Self {
         let mut e = Self::new(504, "Timeout", message);
-        e.details = Some(Details {
+        e.details = Some(Box::new(Details {
             retry_after_seconds: Some(retry_after_seconds),
             ..Details::default()
-        });
+        }));
         e
     }
 
@@ -333,14 +333,14 @@ impl ApiError {
             "InternalError",
             format!("Internal error occurred: {message}"),
         );
-        e.details = Some(Details {
+        e.details = Some(Box::new(Details {
             causes: vec![Cause {
                 reason: String::new(),
                 message: message.to_string(),
                 field: String::new(),
             }],
             ..Details::default()
-        });
+        }));
         e
     }
 
@@ -356,7 +356,7 @@ impl ApiError {
             message: &'a str,
             reason: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
-            details: &'a Option<Details>,
+            details: &'a Option<Box<Details>>,
             code: u16,
         }
         serde_json::to_value(Status {

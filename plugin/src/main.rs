@@ -2,15 +2,12 @@
 
 use clap::Parser;
 
-/// Work with Foos of demo.jeremyxu2010.me.
+/// Work with Foos of demo.jeremyxu2010.me (commands arrive with the plugin's own issue; until
+/// then `kubectl get foos` serves).
 #[derive(Parser)]
 #[command(name = "kubectl foo", version)]
 struct Cli {}
 
 fn main() {
     Cli::parse();
-    eprintln!(
-        "kubectl foo: no commands yet; use `kubectl get {}` meanwhile",
-        "foos"
-    );
 }

@@ -9,7 +9,7 @@ mod meta;
 
 pub use meta::{api_version_property, kind_property};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha512};
@@ -75,6 +75,41 @@ pub fn v2(resources: &[Resource]) -> Value {
 /// hash of its bytes as kube-openapi's handler computes it. `documents` pairs a path such as
 /// `apis/demo.jeremyxu2010.me/v1beta1` with its document, whose served bytes must be
 /// `serde_json::to_vec(document)` (the bytes hashed here).
+/// The serialized documents a server publishes, built once at start-up.
+pub struct Documents {
+    /// `/openapi/v2`.
+    pub v2: Vec<u8>,
+    /// `/openapi/v3`.
+    pub v3_root: Vec<u8>,
+    /// `/openapi/v3/<path>` by path (`apis/<group>/<version>`).
+    pub v3: BTreeMap<String, Vec<u8>>,
+}
+
+impl Documents {
+    pub fn build(resources: &[Resource]) -> Self {
+        let mut by_group_version: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
+        for resource in resources {
+            let path = format!("apis/{}", resource.0.group_version());
+            by_group_version.entry(path).or_default().push(*resource);
+        }
+        let v3: BTreeMap<String, Value> = by_group_version
+            .into_iter()
+            .map(|(path, resources)| (path, v3_group_version(&resources)))
+            .collect();
+        let root_entries: Vec<(String, &Value)> =
+            v3.iter().map(|(path, doc)| (path.clone(), doc)).collect();
+        let to_vec = |doc: &Value| serde_json::to_vec(doc).expect("a JSON value always serializes");
+        Documents {
+            v2: to_vec(&v2(resources)),
+            v3_root: to_vec(&v3_root(&root_entries)),
+            v3: v3
+                .iter()
+                .map(|(path, doc)| (path.clone(), to_vec(doc)))
+                .collect(),
+        }
+    }
+}
+
 pub fn v3_root(documents: &[(String, &Value)]) -> Value {
     let paths: Map<String, Value> = documents
         .iter()

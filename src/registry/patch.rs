@@ -77,7 +77,7 @@ impl Patch {
                     json_patch::PatchOperation::Move(o) => &o.path,
                     json_patch::PatchOperation::Remove(o) => &o.path,
                 };
-                path.to_string() == "/metadata/resourceVersion"
+                *path == "/metadata/resourceVersion"
             }),
             Patch::Merge(patch) => patch
                 .pointer("/metadata/resourceVersion")
