@@ -1575,3 +1575,27 @@ async fn status_subresource_and_generation() {
     );
     assert_eq!(env.get_foo("s").await, after);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Byte-level Status layout
+// ---------------------------------------------------------------------------------------------
+
+/// kube-apiserver encodes `metav1.Status` in struct field order (kind, apiVersion, metadata,
+/// status, message, reason, details{name, group, kind, causes}, code). JSON clients do not
+/// care, but byte-level comparisons with kube-apiserver do.
+#[tokio::test]
+async fn status_bodies_in_kube_apiserver_field_order() {
+    let env = Env::start().await;
+    let reply = env.get_as("/apis/nope.example.com/v1", JSON).await;
+    reply.expect(404);
+    assert_eq!(
+        reply.text().trim_end(),
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#
+    );
+    let reply = env.get(&format!("{FOOS}/missing")).await;
+    reply.expect(404);
+    assert_eq!(
+        reply.text().trim_end(),
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"foos.demo.jeremyxu2010.me \"missing\" not found","reason":"NotFound","details":{"name":"missing","group":"demo.jeremyxu2010.me","kind":"foos"},"code":404}"#
+    );
+}

@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::{Kubectl, Server, fails, ok};
+use common::{Kubectl, Server};
 use serde_json::Value;
 
 const GROUP: &str = "demo.jeremyxu2010.me";
@@ -45,15 +45,53 @@ fn tag(kubectl: &Kubectl) -> String {
     format!("1{}", kubectl.minor())
 }
 
-/// Runs kubectl with every HTTP request bounded, so no test can hang.
-fn run(kubectl: &Kubectl, server: &Server, args: &[&str]) -> Output {
-    let mut all = vec!["--request-timeout=60s"];
-    all.extend_from_slice(args);
-    kubectl.run(&server.kubeconfig(), &all)
+/// One kubectl invocation and what it printed.
+struct Run {
+    command: String,
+    output: Output,
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+/// Runs kubectl with every HTTP request bounded, so no test can hang.
+fn run(kubectl: &Kubectl, server: &Server, args: &[&str]) -> Run {
+    let mut all = vec!["--request-timeout=60s"];
+    all.extend_from_slice(args);
+    if kubectl.minor() < 29
+        && (args[0] == "create" || args[0] == "replace")
+        && !args.iter().any(|a| a.starts_with("--validate"))
+    {
+        all.push("--validate=false");
+    }
+    Run {
+        command: format!("kubectl.{} {}", kubectl.version, args.join(" ")),
+        output: kubectl.run(&server.kubeconfig(), &all),
+    }
+}
+
+/// stdout of a command that must succeed (as `common::ok`, naming the command).
+fn ok(run: &Run) -> String {
+    assert!(
+        run.output.status.success(),
+        "`{}` failed:\nstderr: {}\nstdout: {}",
+        run.command,
+        stderr(run),
+        String::from_utf8_lossy(&run.output.stdout)
+    );
+    String::from_utf8_lossy(&run.output.stdout).into_owned()
+}
+
+/// stderr of a command that must fail (as `common::fails`, naming the command).
+fn fails(run: &Run) -> String {
+    assert!(
+        !run.output.status.success(),
+        "`{}` unexpectedly succeeded: {}",
+        run.command,
+        String::from_utf8_lossy(&run.output.stdout)
+    );
+    stderr(run)
+}
+
+fn stderr(run: &Run) -> String {
+    String::from_utf8_lossy(&run.output.stderr).into_owned()
 }
 
 /// Writes a manifest into the server's temporary directory.

@@ -404,7 +404,12 @@ impl<S: Strategy> Store<S> {
         loop {
             let page = self
                 .storage
-                .list(&self.prefix(), read_at, after.as_deref(), options.limit)
+                .list(
+                    &self.prefix(),
+                    read_at,
+                    after.as_deref().map(|name| self.key(name)).as_deref(),
+                    options.limit,
+                )
                 .await
                 .map_err(|e| match (e, &options.continue_from) {
                     (StorageError::Compacted { .. }, Some(_)) => {
