@@ -55,12 +55,6 @@ struct Run {
 fn run(kubectl: &Kubectl, server: &Server, args: &[&str]) -> Run {
     let mut all = vec!["--request-timeout=60s"];
     all.extend_from_slice(args);
-    if kubectl.minor() < 29
-        && (args[0] == "create" || args[0] == "replace")
-        && !args.iter().any(|a| a.starts_with("--validate"))
-    {
-        all.push("--validate=false");
-    }
     Run {
         command: format!("kubectl.{} {}", kubectl.version, args.join(" ")),
         output: kubectl.run(&server.kubeconfig(), &all),
@@ -671,7 +665,7 @@ fn replace_and_delete() {
             &["delete", "-f", path_str(&b_file), "--timeout=60s"],
         ));
         assert_eq!(out.trim(), format!("foo.{GROUP} \"{b}\" deleted"));
-        assert_eq!(names(k, &server, &[]), [c.clone()]);
+        assert_eq!(names(k, &server, &[]), std::slice::from_ref(&c));
 
         // delete --all.
         let out = ok(&run(
