@@ -6,6 +6,7 @@ mod meta;
 mod patch;
 mod render;
 mod store;
+mod watch;
 
 pub use render::respond;
 pub use store::{MAX_BODY_BYTES, Store};

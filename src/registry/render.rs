@@ -1,6 +1,8 @@
 //! Responses about objects, in the representation the client negotiated: the object or list
 //! as JSON or YAML, a server-side printed Table, or PartialObjectMetadata.
 
+use std::sync::Arc;
+
 use axum::response::{IntoResponse, Response};
 use foo_sdk::table::{Table, TableRow};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -50,16 +52,16 @@ enum IncludeObject {
     Object,
 }
 
-pub struct Renderer<'a, S> {
-    strategy: &'a S,
+pub struct Renderer<S> {
+    strategy: Arc<S>,
     output: Output,
     include: IncludeObject,
 }
 
-impl<'a, S: Strategy> Renderer<'a, S> {
+impl<S: Strategy> Renderer<S> {
     /// Negotiates up front, so that a request for an unacceptable form changes nothing.
     pub fn new(
-        strategy: &'a S,
+        strategy: Arc<S>,
         headers: &HeaderMap,
         query: &Query,
         list: bool,
@@ -141,6 +143,27 @@ impl<'a, S: Strategy> Renderer<'a, S> {
             Output::Table(version) => self.table(&list.items, version, metadata)?,
         };
         respond(self.output, StatusCode::OK, &[], &body)
+    }
+
+    /// The object of a watch event; a Table carries its column definitions only in the
+    /// first event, as kube-apiserver sends them.
+    pub fn event_object(&self, object: &S::Object, first: bool) -> Result<Value, ApiError> {
+        match self.output {
+            Output::Json | Output::Yaml => to_value(object),
+            Output::Metadata(version) => partial_metadata(object, version),
+            Output::Table(version) => {
+                let rv = object.meta().resource_version.clone();
+                let mut table = self.table(
+                    std::slice::from_ref(object),
+                    version,
+                    list_meta(rv, None, None),
+                )?;
+                if !first {
+                    table["columnDefinitions"] = Value::Null;
+                }
+                Ok(table)
+            }
+        }
     }
 
     fn table(

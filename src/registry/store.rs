@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::decode::{self, FieldValidation};
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
-use super::{meta, patch};
+use super::{meta, patch, watch};
 use crate::negotiate;
 use crate::request::{Continue, ListOptions, ReadAt, parse_revision};
 use crate::resource::ResourceInfo;
@@ -32,7 +32,7 @@ struct Stored<T> {
 }
 
 pub struct Store<S: Strategy> {
-    strategy: S,
+    strategy: Arc<S>,
     storage: Arc<dyn Storage>,
 }
 
@@ -47,7 +47,10 @@ enum Part {
 
 impl<S: Strategy> Store<S> {
     pub fn new(strategy: S, storage: Arc<dyn Storage>) -> Self {
-        Store { strategy, storage }
+        Store {
+            strategy: Arc::new(strategy),
+            storage,
+        }
     }
 
     fn info(&self) -> &'static ResourceInfo {
@@ -64,11 +67,8 @@ impl<S: Strategy> Store<S> {
     }
 
     fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
-        let mut object: S::Object =
-            serde_json::from_slice(&kv.value).map_err(ApiError::internal)?;
-        object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
         Ok(Stored {
-            object,
+            object: object_at(kv)?,
             revision: kv.mod_revision,
         })
     }
@@ -422,7 +422,7 @@ impl<S: Strategy> Store<S> {
             for (i, kv) in page.items.iter().enumerate() {
                 let object = self.decode_stored(kv)?.object;
                 after = object.meta().name.clone();
-                if self.selected(&object, options) {
+                if selected(&object, options) {
                     items.push(object);
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {
@@ -450,19 +450,48 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    fn selected(&self, object: &S::Object, options: &ListOptions) -> bool {
-        let meta = object.meta();
-        let labels_match = options
-            .labels
-            .as_ref()
-            .is_none_or(|s| s.matches(meta.labels.as_ref().unwrap_or(&Default::default())));
-        let fields_match = options.fields.as_ref().is_none_or(|s| {
-            s.matches(|field| match field {
-                "metadata.name" => meta.name.clone(),
-                _ => None,
-            })
-        });
-        labels_match && fields_match
+    /// `watch=true`: newline-delimited events, from the state at the start (ADDED for every
+    /// object when no resourceVersion is given) or from the resourceVersion given.
+    async fn watch(
+        &self,
+        mut options: ListOptions,
+        query: &crate::request::Query,
+        renderer: render::Renderer<S>,
+    ) -> Result<Response, ApiError> {
+        let timeout = match query.get("timeoutSeconds").filter(|t| !t.is_empty()) {
+            Some(t) => t.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!(
+                    "invalid value {t:?} for integer parameter \"timeoutSeconds\""
+                ))
+            })?,
+            None => DEFAULT_WATCH_SECONDS,
+        };
+        let (initial, after) = match options.read_at.take() {
+            Some(ReadAt::Exact(rv) | ReadAt::NotOlderThan(rv)) => (Vec::new(), rv),
+            None => {
+                options.limit = None;
+                let listed = self.list(&options).await?;
+                (listed.items, listed.revision)
+            }
+        };
+        // A revision older than history still answers 200, then one ERROR event (410).
+        let events = match self.storage.watch(&self.prefix(), after).await {
+            Ok(events) => Ok(events),
+            Err(StorageError::Compacted {
+                requested,
+                compacted,
+            }) => Err(ApiError::expired(format!(
+                "too old resource version: {requested} ({compacted})"
+            ))),
+            Err(e) => return Err(self.storage_error("", e)),
+        };
+        Ok(watch::respond(watch::Watch {
+            renderer,
+            options,
+            initial,
+            events,
+            timeout: std::time::Duration::from_secs(timeout),
+        }))
     }
 
     async fn delete_collection(
@@ -494,8 +523,12 @@ impl<S: Strategy> Store<S> {
         use http::Method;
         let name = request.name.clone();
         let list = name.is_none();
-        let rendering =
-            render::Renderer::new(&self.strategy, &request.headers, &request.query, list)?;
+        let rendering = render::Renderer::new(
+            self.strategy.clone(),
+            &request.headers,
+            &request.query,
+            list,
+        )?;
         match (
             name.as_deref(),
             request.subresource.as_deref(),
@@ -504,7 +537,7 @@ impl<S: Strategy> Store<S> {
             (None, None, &Method::GET) => {
                 let options = ListOptions::parse(&request.query)?;
                 if options.watch {
-                    return Err(ApiError::method_not_allowed());
+                    return self.watch(options, &request.query, rendering).await;
                 }
                 rendering.list(self.list(&options).await?)
             }
@@ -537,6 +570,10 @@ impl<S: Strategy> Store<S> {
         }
     }
 }
+
+/// How long a watch lasts when the client names no timeout (kube-apiserver's
+/// `--min-request-timeout`).
+const DEFAULT_WATCH_SECONDS: u64 = 1800;
 
 const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
 
@@ -649,6 +686,29 @@ impl DeleteOptions {
         }
         Ok(())
     }
+}
+
+/// Whether an object passes a list's or watch's label and field selectors.
+pub fn selected<T: Resource>(object: &T, options: &ListOptions) -> bool {
+    let meta = object.meta();
+    let labels_match = options
+        .labels
+        .as_ref()
+        .is_none_or(|s| s.matches(meta.labels.as_ref().unwrap_or(&Default::default())));
+    let fields_match = options.fields.as_ref().is_none_or(|s| {
+        s.matches(|field| match field {
+            "metadata.name" => meta.name.clone(),
+            _ => None,
+        })
+    });
+    labels_match && fields_match
+}
+
+/// A stored object, with its resourceVersion set from the storage revision.
+pub fn object_at<T: Resource + serde::de::DeserializeOwned>(kv: &KeyValue) -> Result<T, ApiError> {
+    let mut object: T = serde_json::from_slice(&kv.value).map_err(ApiError::internal)?;
+    object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
+    Ok(object)
 }
 
 /// A top-level field of an object (`spec`, `status`), `Null` when absent.
