@@ -15,6 +15,20 @@ pub struct ResourceInfo {
     /// Sorted, as discovery lists them.
     pub verbs: &'static [&'static str],
     pub subresources: &'static [SubresourceInfo],
+    /// How each list of the kind merges (in strategic merge patch and server-side apply);
+    /// lists not named here are atomic (replaced whole).
+    pub lists: &'static [(&'static str, ListType)],
+}
+
+/// How a list merges, as `x-kubernetes-list-type` (and the patch strategy) declare it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ListType {
+    /// Replaced whole.
+    Atomic,
+    /// A set of scalars, merged by value.
+    Set,
+    /// Objects merged by the values of these keys.
+    Map(&'static [&'static str]),
 }
 
 /// A subresource such as `status` or a connect-style action such as `bar`.
@@ -27,6 +41,14 @@ pub struct SubresourceInfo {
 }
 
 impl ResourceInfo {
+    /// How the list at a dotted path (`status.conditions`) merges.
+    pub fn list_type(&self, path: &str) -> &ListType {
+        self.lists
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map_or(&ListType::Atomic, |(_, t)| t)
+    }
+
     pub fn group_version(&self) -> String {
         format!("{}/{}", self.group, self.version)
     }
@@ -64,5 +86,10 @@ pub const FOO: ResourceInfo = ResourceInfo {
             kind: "Foo",
             verbs: &["get", "patch", "update"],
         },
+    ],
+    lists: &[
+        ("metadata.finalizers", ListType::Set),
+        ("metadata.ownerReferences", ListType::Map(&["uid"])),
+        ("status.conditions", ListType::Map(&["type"])),
     ],
 };
