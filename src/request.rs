@@ -76,27 +76,31 @@ pub fn dry_run(values: &[String], options_kind: &str) -> Result<bool, ApiError> 
             let rendered = format!("[]string{{{}}}", quoted.join(", "));
             Err(options_invalid(
                 options_kind,
-                FieldError::not_supported("dryRun", &rendered, &["All"]),
+                &[FieldError::not_supported("dryRun", &rendered, &["All"])],
             ))
         }
     }
 }
 
 /// 422 about the options themselves (`ListOptions.meta.k8s.io "" is invalid: …`).
-pub fn options_invalid(options_kind: &str, error: FieldError) -> ApiError {
+pub fn options_invalid(options_kind: &str, errors: &[FieldError]) -> ApiError {
     ApiError::invalid_named(
         &format!("{options_kind}.meta.k8s.io"),
         "meta.k8s.io",
         options_kind,
         "",
-        &[error],
+        errors,
     )
 }
 
-/// How a list's `resourceVersion` is to be matched (`None` when unset or `0`: the latest).
+/// What a read asks of the state it sees (`resourceVersion`, `resourceVersionMatch`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadAt {
-    /// State at least as new as the revision.
+    /// Unset: the latest state, reflecting every write acknowledged before the read.
+    Latest,
+    /// `0`: any state the server has at hand.
+    Any,
+    /// State at least as new as the revision (for a watch: the changes after it).
     NotOlderThan(Revision),
     /// The state at exactly the revision.
     Exact(Revision),
@@ -161,28 +165,37 @@ impl Continue {
     }
 }
 
-/// The options of a list (and, later, a watch) request.
-#[derive(Debug, Default)]
+/// The options of a list or watch request.
+#[derive(Debug)]
 pub struct ListOptions {
     pub labels: Option<LabelSelector>,
     pub fields: Option<FieldSelector>,
     pub limit: Option<usize>,
     pub continue_from: Option<Continue>,
-    pub read_at: Option<ReadAt>,
-    pub watch: bool,
+    pub read_at: ReadAt,
+    /// Set for `watch=true`.
+    pub watch: Option<WatchOptions>,
+}
+
+#[derive(Debug, Default)]
+pub struct WatchOptions {
+    pub bookmarks: bool,
+    /// `sendInitialEvents`, when given.
+    pub send_initial_events: Option<bool>,
+    pub timeout_seconds: Option<u64>,
 }
 
 impl ListOptions {
     pub fn parse(query: &Query) -> Result<Self, ApiError> {
-        let invalid = |e| options_invalid("ListOptions", e);
-        let labels = match query.get("labelSelector").filter(|s| !s.trim().is_empty()) {
-            Some(s) => Some(LabelSelector::parse(s).map_err(ApiError::bad_request)?),
-            None => None,
-        };
-        let fields = match query.get("fieldSelector").filter(|s| !s.trim().is_empty()) {
-            Some(s) => Some(FieldSelector::parse(s).map_err(ApiError::bad_request)?),
-            None => None,
-        };
+        let selector = |key| query.get(key).filter(|s: &&str| !s.trim().is_empty());
+        let labels = selector("labelSelector")
+            .map(LabelSelector::parse)
+            .transpose()
+            .map_err(ApiError::bad_request)?;
+        let fields = selector("fieldSelector")
+            .map(FieldSelector::parse)
+            .transpose()
+            .map_err(ApiError::bad_request)?;
         let watch = query.flag("watch")?;
         let limit = query
             .integer("limit")?
@@ -191,43 +204,21 @@ impl ListOptions {
         let token = query.get("continue").filter(|s| !s.is_empty());
         let rv = query.get("resourceVersion").filter(|s| !s.is_empty());
         let rv_match = query.get("resourceVersionMatch").filter(|s| !s.is_empty());
+        let send_initial_events = match query.get("sendInitialEvents").filter(|s| !s.is_empty()) {
+            Some(_) => Some(query.flag("sendInitialEvents")?),
+            None => None,
+        };
 
-        if query.flag("sendInitialEvents")? && !watch {
-            return Err(invalid(FieldError::forbidden(
-                "sendInitialEvents",
-                "sendInitialEvents is forbidden for list",
-            )));
-        }
-        if let Some(m) = rv_match {
-            if !matches!(m, "Exact" | "NotOlderThan") {
-                return Err(invalid(FieldError::not_supported(
-                    "resourceVersionMatch",
-                    &format!("{m:?}"),
-                    &["Exact", "NotOlderThan", ""],
-                )));
-            }
-            if rv.is_none() {
-                return Err(invalid(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
-                )));
-            }
-            if token.is_some() {
-                return Err(invalid(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden when continue is provided",
-                )));
-            }
-            if m == "Exact" && rv == Some("0") {
-                return Err(invalid(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
-                )));
-            }
+        let errors = if watch {
+            watch_errors(rv_match, token, send_initial_events)
+        } else {
+            list_errors(rv, rv_match, token, send_initial_events)
+        };
+        if !errors.is_empty() {
+            return Err(options_invalid("ListOptions", &errors));
         }
         let continue_from = match token {
-            Some(_) if watch => None,
-            Some(t) => {
+            Some(t) if !watch => {
                 if rv.is_some_and(|v| v != "0") {
                     return Err(ApiError::bad_request(
                         "specifying resource version is not allowed when using continue",
@@ -235,17 +226,21 @@ impl ListOptions {
                 }
                 Some(Continue::decode(t)?)
             }
-            None => None,
+            _ => None,
         };
         let read_at = match rv {
-            None | Some("0") => None,
-            Some(v) => {
-                let revision = parse_revision(v)?;
-                Some(match rv_match {
-                    Some("Exact") => ReadAt::Exact(revision),
-                    _ => ReadAt::NotOlderThan(revision),
-                })
-            }
+            None => ReadAt::Latest,
+            Some("0") => ReadAt::Any,
+            Some(v) if rv_match == Some("Exact") => ReadAt::Exact(parse_revision(v)?),
+            Some(v) => ReadAt::NotOlderThan(parse_revision(v)?),
+        };
+        let watch = match watch {
+            false => None,
+            true => Some(WatchOptions {
+                bookmarks: query.flag("allowWatchBookmarks")?,
+                send_initial_events,
+                timeout_seconds: query.integer("timeoutSeconds")?.map(|t| t.max(0) as u64),
+            }),
         };
         Ok(ListOptions {
             labels,
@@ -256,6 +251,87 @@ impl ListOptions {
             watch,
         })
     }
+}
+
+/// apimachinery's ValidateListOptions for a list.
+fn list_errors(
+    rv: Option<&str>,
+    rv_match: Option<&str>,
+    token: Option<&str>,
+    send_initial_events: Option<bool>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(m) = rv_match {
+        if rv.is_none() {
+            errors.push(FieldError::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ));
+        }
+        if token.is_some() {
+            errors.push(FieldError::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden when continue is provided",
+            ));
+        }
+        if !matches!(m, "Exact" | "NotOlderThan") {
+            errors.push(FieldError::not_supported(
+                "resourceVersionMatch",
+                &format!("{m:?}"),
+                &["Exact", "NotOlderThan", ""],
+            ));
+        }
+        if m == "Exact" && rv == Some("0") {
+            errors.push(FieldError::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+            ));
+        }
+    }
+    if send_initial_events.is_some() {
+        errors.push(FieldError::forbidden(
+            "sendInitialEvents",
+            "sendInitialEvents is forbidden for list",
+        ));
+    }
+    errors
+}
+
+/// apimachinery's ValidateListOptions for a watch.
+fn watch_errors(
+    rv_match: Option<&str>,
+    token: Option<&str>,
+    send_initial_events: Option<bool>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if send_initial_events.is_some() && rv_match != Some("NotOlderThan") {
+        errors.push(FieldError::forbidden(
+            "resourceVersionMatch",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ));
+    }
+    if let Some(m) = rv_match {
+        if send_initial_events.is_none() {
+            errors.push(FieldError::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ));
+        }
+        if m != "NotOlderThan" {
+            errors.push(FieldError::not_supported(
+                "resourceVersionMatch",
+                &format!("{m:?}"),
+                &["NotOlderThan"],
+            ));
+        }
+        if token.is_some() {
+            errors.push(FieldError::forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden when continue is provided",
+            ));
+        }
+    }
+    errors
 }
 
 /// A resourceVersion sent by a client: a decimal revision.
@@ -298,15 +374,32 @@ mod tests {
             list("resourceVersion=5&resourceVersionMatch=Exact")
                 .unwrap()
                 .read_at,
-            Some(ReadAt::Exact(5))
+            ReadAt::Exact(5)
         );
-        assert_eq!(list("resourceVersion=0").unwrap().read_at, None);
+        assert_eq!(list("resourceVersion=0").unwrap().read_at, ReadAt::Any);
+        assert_eq!(list("").unwrap().read_at, ReadAt::Latest);
         assert_eq!(
             list("resourceVersion=7").unwrap().read_at,
-            Some(ReadAt::NotOlderThan(7))
+            ReadAt::NotOlderThan(7)
         );
         assert_eq!(list("resourceVersion=x").unwrap_err().code, 400);
         assert_eq!(list("limit=x").unwrap_err().code, 400);
         assert_eq!(list("sendInitialEvents=true").unwrap_err().code, 422);
+        assert_eq!(
+            list("watch=1&resourceVersionMatch=NotOlderThan")
+                .unwrap_err()
+                .code,
+            422
+        );
+        assert_eq!(
+            list("watch=1&sendInitialEvents=true").unwrap_err().code,
+            422
+        );
+        let watch = list("watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true")
+            .unwrap()
+            .watch
+            .unwrap();
+        assert!(watch.bookmarks);
+        assert_eq!(watch.send_initial_events, Some(true));
     }
 }

@@ -277,15 +277,58 @@ fn bytes_response(bytes: &[u8]) -> Response {
     ([(header::CONTENT_TYPE, negotiate::JSON)], bytes.to_vec()).into_response()
 }
 
+/// The media type kube-openapi answers the protobuf `/openapi/v2` with, also accepted in
+/// `Accept` along with the older [`OPENAPI_V2_PROTOBUF_DEPRECATED`] that kubectl sends.
+const OPENAPI_V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+const OPENAPI_V2_PROTOBUF_DEPRECATED: &str =
+    "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+/// `/openapi/v2` as kube-openapi's handler serves it: JSON or gnostic's protobuf message, the
+/// first the `Accept` ranges (most preferred first) allow, JSON first within a range; both with
+/// `Vary: Accept` and the same `ETag` (the hash of the JSON bytes), honouring `If-None-Match`.
 async fn openapi_v2(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
-    // Only JSON is offered; kubectl falls back to it from protobuf via /openapi/v3.
-    let wants_json = negotiate::accept_ranges(&headers).iter().any(|r| {
-        r.essence == "*/*" || r.essence == negotiate::JSON || r.essence == "application/*"
+    // (accepted media type, answered Content-Type, bytes)
+    let offered = [
+        (negotiate::JSON, negotiate::JSON, &api.openapi.v2),
+        (
+            OPENAPI_V2_PROTOBUF_DEPRECATED,
+            OPENAPI_V2_PROTOBUF,
+            &api.openapi.v2_protobuf,
+        ),
+        (
+            OPENAPI_V2_PROTOBUF,
+            OPENAPI_V2_PROTOBUF,
+            &api.openapi.v2_protobuf,
+        ),
+    ];
+    let chosen = negotiate::accept_ranges(&headers).iter().find_map(|range| {
+        offered.iter().find(|(accepted, _, _)| {
+            range.essence == "*/*" || range.essence == "application/*" || range.essence == *accepted
+        })
     });
-    if !wants_json {
-        return ApiError::not_acceptable(&[negotiate::JSON]).into_response();
+    let Some(&(_, content_type, bytes)) = chosen else {
+        return ApiError::not_acceptable(&[negotiate::JSON, OPENAPI_V2_PROTOBUF]).into_response();
+    };
+    let etag = format!("\"{}\"", openapi::document_hash(&api.openapi.v2));
+    let not_modified = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
+        });
+    let cache_headers = [(header::ETAG, etag), (header::VARY, "Accept".to_owned())];
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, cache_headers).into_response();
     }
-    bytes_response(&api.openapi.v2)
+    (
+        cache_headers,
+        [(header::CONTENT_TYPE, content_type)],
+        bytes.clone(),
+    )
+        .into_response()
 }
 
 async fn openapi_v3_root(State(api): State<Arc<Api>>) -> Response {

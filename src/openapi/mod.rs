@@ -6,6 +6,7 @@
 //! Only cluster-scoped resources are described: the only scope this server serves.
 
 mod meta;
+mod protobuf;
 
 pub use meta::{api_version_property, kind_property};
 
@@ -79,6 +80,8 @@ pub fn v2(resources: &[Resource]) -> Value {
 pub struct Documents {
     /// `/openapi/v2`.
     pub v2: Vec<u8>,
+    /// `/openapi/v2` as gnostic's `openapi.v2.Document` protobuf message.
+    pub v2_protobuf: Vec<u8>,
     /// `/openapi/v3`.
     pub v3_root: Vec<u8>,
     /// `/openapi/v3/<path>` by path (`apis/<group>/<version>`).
@@ -99,8 +102,10 @@ impl Documents {
         let root_entries: Vec<(String, &Value)> =
             v3.iter().map(|(path, doc)| (path.clone(), doc)).collect();
         let to_vec = |doc: &Value| serde_json::to_vec(doc).expect("a JSON value always serializes");
+        let v2 = v2(resources);
         Documents {
-            v2: to_vec(&v2(resources)),
+            v2: to_vec(&v2),
+            v2_protobuf: protobuf::encode_v2(&v2),
             v3_root: to_vec(&v3_root(&root_entries)),
             v3: v3
                 .iter()

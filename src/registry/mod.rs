@@ -1,9 +1,11 @@
 //! The generic registry: REST semantics of kube-apiserver's generic store for any kind that
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
 
+mod cache;
 mod decode;
 mod meta;
 mod patch;
+mod read;
 mod render;
 mod store;
 mod watch;

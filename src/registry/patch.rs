@@ -27,7 +27,10 @@ impl Patch {
         if query.flag("force")? {
             return Err(options_invalid(
                 "PatchOptions",
-                FieldError::forbidden("force", "may not be specified for non-apply patch"),
+                &[FieldError::forbidden(
+                    "force",
+                    "may not be specified for non-apply patch",
+                )],
             ));
         }
         let decoding_error =

@@ -74,11 +74,11 @@ impl<S: Strategy> Renderer<S> {
             other => {
                 return Err(crate::request::options_invalid(
                     "TableOptions",
-                    FieldError::not_supported(
+                    &[FieldError::not_supported(
                         "includeObject",
                         &format!("{other:?}"),
                         &["Metadata", "None", "Object"],
-                    ),
+                    )],
                 ));
             }
         };
@@ -143,6 +143,15 @@ impl<S: Strategy> Renderer<S> {
             Output::Table(version) => self.table(&list.items, version, metadata)?,
         };
         respond(self.output, StatusCode::OK, &[], &body)
+    }
+
+    /// Whether objects go out as their plain JSON.
+    pub fn is_plain_json(&self) -> bool {
+        self.output == Output::Json
+    }
+
+    pub fn info(&self) -> &'static crate::resource::ResourceInfo {
+        self.strategy.info()
     }
 
     /// The object of a watch event; a Table carries its column definitions only in the

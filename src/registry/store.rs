@@ -9,12 +9,13 @@ use kube::Resource;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::cache::Cache;
 use super::decode::{self, FieldValidation};
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
-use super::{meta, patch, watch};
+use super::{meta, patch};
 use crate::negotiate;
-use crate::request::{Continue, ListOptions, ReadAt, parse_revision};
+use crate::request::{Continue, ListOptions, parse_revision};
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 use crate::storage::{KeyValue, Revision, Storage, StorageError};
@@ -23,17 +24,18 @@ use crate::storage::{KeyValue, Revision, Storage, StorageError};
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 /// The field a fieldSelector may name on every cluster-scoped kind.
-const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
+pub(super) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
 
 /// An object as stored, with its resourceVersion set from the storage revision.
-struct Stored<T> {
-    object: T,
-    revision: Revision,
+pub(super) struct Stored<T> {
+    pub object: T,
+    pub revision: Revision,
 }
 
 pub struct Store<S: Strategy> {
-    strategy: Arc<S>,
-    storage: Arc<dyn Storage>,
+    pub(super) strategy: Arc<S>,
+    pub(super) storage: Arc<dyn Storage>,
+    pub(super) cache: Arc<Cache<S::Object>>,
 }
 
 /// Which part of an object a write may change.
@@ -47,7 +49,13 @@ enum Part {
 
 impl<S: Strategy> Store<S> {
     pub fn new(strategy: S, storage: Arc<dyn Storage>) -> Self {
+        let prefix = format!(
+            "/registry/{}/{}/",
+            strategy.info().group,
+            strategy.info().plural
+        );
         Store {
+            cache: Cache::start(storage.clone(), prefix),
             strategy: Arc::new(strategy),
             storage,
         }
@@ -57,16 +65,16 @@ impl<S: Strategy> Store<S> {
         self.strategy.info()
     }
 
-    fn prefix(&self) -> String {
+    pub(super) fn prefix(&self) -> String {
         let info = self.info();
         format!("/registry/{}/{}/", info.group, info.plural)
     }
 
-    fn key(&self, name: &str) -> String {
+    pub(super) fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix())
     }
 
-    fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
+    pub(super) fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
         Ok(Stored {
             object: object_at(kv)?,
             revision: kv.mod_revision,
@@ -79,7 +87,7 @@ impl<S: Strategy> Store<S> {
         serde_json::to_vec(&object).map_err(ApiError::internal)
     }
 
-    fn storage_error(&self, name: &str, error: StorageError) -> ApiError {
+    pub(super) fn storage_error(&self, name: &str, error: StorageError) -> ApiError {
         match error {
             StorageError::NotFound(_) => ApiError::not_found(self.info(), name),
             StorageError::AlreadyExists(_) => ApiError::already_exists(self.info(), name),
@@ -165,10 +173,6 @@ impl<S: Strategy> Store<S> {
             self.decode_stored(&kv)?.object
         };
         Ok(Rendered::created(object, decoded.warnings))
-    }
-
-    async fn get(&self, name: &str) -> Result<Rendered<S::Object>, ApiError> {
-        Ok(Rendered::ok(self.load(name).await?.object))
     }
 
     /// PUT on the main resource or on `/status`.
@@ -370,130 +374,6 @@ impl<S: Strategy> Store<S> {
         self.write(name, object, &current, options.dry_run).await
     }
 
-    async fn list(&self, options: &ListOptions) -> Result<ListResult<S::Object>, ApiError> {
-        if let Some(fields) = &options.fields {
-            fields
-                .check_fields(SELECTABLE_FIELDS)
-                .map_err(ApiError::bad_request)?;
-        }
-        let (revision, mut after) = match (&options.continue_from, options.read_at) {
-            (Some(c), _) => (Some(c.revision), Some(c.after.clone())),
-            (None, Some(ReadAt::Exact(rv))) => (Some(rv), None),
-            (None, Some(ReadAt::NotOlderThan(rv))) => {
-                let current = self
-                    .storage
-                    .current_revision()
-                    .await
-                    .map_err(|e| self.storage_error("", e))?;
-                if rv > current {
-                    return Err(self.storage_error(
-                        "",
-                        StorageError::FutureRevision {
-                            requested: rv,
-                            current,
-                        },
-                    ));
-                }
-                (None, None)
-            }
-            (None, None) => (None, None),
-        };
-        let filtered = options.labels.is_some() || options.fields.is_some();
-        let mut items = Vec::new();
-        let mut read_at = revision;
-        loop {
-            let page = self
-                .storage
-                .list(
-                    &self.prefix(),
-                    read_at,
-                    after.as_deref().map(|name| self.key(name)).as_deref(),
-                    options.limit,
-                )
-                .await
-                .map_err(|e| match (e, &options.continue_from) {
-                    (StorageError::Compacted { .. }, Some(_)) => {
-                        ApiError::expired(CONTINUE_EXPIRED)
-                    }
-                    (e, _) => self.storage_error("", e),
-                })?;
-            read_at = Some(page.revision);
-            let page_len = page.items.len();
-            for (i, kv) in page.items.iter().enumerate() {
-                let object = self.decode_stored(kv)?.object;
-                after = object.meta().name.clone();
-                if selected(&object, options) {
-                    items.push(object);
-                }
-                if options.limit.is_some_and(|limit| items.len() >= limit) {
-                    let more = i + 1 < page_len || page.remaining > 0;
-                    let remaining = page.remaining + (page_len - i - 1) as u64;
-                    return Ok(ListResult {
-                        items,
-                        revision: page.revision,
-                        continue_from: more.then(|| Continue {
-                            revision: page.revision,
-                            after: after.unwrap_or_default(),
-                        }),
-                        remaining: (more && !filtered).then_some(remaining),
-                    });
-                }
-            }
-            if page.remaining == 0 || page_len == 0 {
-                return Ok(ListResult {
-                    items,
-                    revision: page.revision,
-                    continue_from: None,
-                    remaining: None,
-                });
-            }
-        }
-    }
-
-    /// `watch=true`: newline-delimited events, from the state at the start (ADDED for every
-    /// object when no resourceVersion is given) or from the resourceVersion given.
-    async fn watch(
-        &self,
-        mut options: ListOptions,
-        query: &crate::request::Query,
-        renderer: render::Renderer<S>,
-    ) -> Result<Response, ApiError> {
-        let timeout = match query.get("timeoutSeconds").filter(|t| !t.is_empty()) {
-            Some(t) => t.parse::<u64>().map_err(|_| {
-                ApiError::bad_request(format!(
-                    "invalid value {t:?} for integer parameter \"timeoutSeconds\""
-                ))
-            })?,
-            None => DEFAULT_WATCH_SECONDS,
-        };
-        let (initial, after) = match options.read_at.take() {
-            Some(ReadAt::Exact(rv) | ReadAt::NotOlderThan(rv)) => (Vec::new(), rv),
-            None => {
-                options.limit = None;
-                let listed = self.list(&options).await?;
-                (listed.items, listed.revision)
-            }
-        };
-        // A revision older than history still answers 200, then one ERROR event (410).
-        let events = match self.storage.watch(&self.prefix(), after).await {
-            Ok(events) => Ok(events),
-            Err(StorageError::Compacted {
-                requested,
-                compacted,
-            }) => Err(ApiError::expired(format!(
-                "too old resource version: {requested} ({compacted})"
-            ))),
-            Err(e) => return Err(self.storage_error("", e)),
-        };
-        Ok(watch::respond(watch::Watch {
-            renderer,
-            options,
-            initial,
-            events,
-            timeout: std::time::Duration::from_secs(timeout),
-        }))
-    }
-
     async fn delete_collection(
         &self,
         request: &ResourceRequest,
@@ -536,8 +416,8 @@ impl<S: Strategy> Store<S> {
         ) {
             (None, None, &Method::GET) => {
                 let options = ListOptions::parse(&request.query)?;
-                if options.watch {
-                    return self.watch(options, &request.query, rendering).await;
+                if options.watch.is_some() {
+                    return self.watch(options, rendering).await;
                 }
                 rendering.list(self.list(&options).await?)
             }
@@ -546,7 +426,7 @@ impl<S: Strategy> Store<S> {
                 rendering.list(self.delete_collection(&request).await?)
             }
             (Some(name), None | Some("status"), &Method::GET) => {
-                rendering.one(self.get(name).await?)
+                rendering.one(Rendered::ok(self.get(name, &request.query).await?))
             }
             (Some(name), None, &Method::PUT) => {
                 rendering.one(self.update(name, Part::Main, request).await?)
@@ -571,11 +451,7 @@ impl<S: Strategy> Store<S> {
     }
 }
 
-/// How long a watch lasts when the client names no timeout (kube-apiserver's
-/// `--min-request-timeout`).
-const DEFAULT_WATCH_SECONDS: u64 = 1800;
-
-const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+pub(super) const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
 
 /// A page of a list, ready to be rendered.
 pub struct ListResult<T> {
@@ -642,11 +518,11 @@ impl DeleteOptions {
         if !matches!(policy, "" | "Orphan" | "Background" | "Foreground") {
             return Err(crate::request::options_invalid(
                 "DeleteOptions",
-                FieldError::not_supported(
+                &[FieldError::not_supported(
                     "propagationPolicy",
                     &format!("{policy:?}"),
                     &["Foreground", "Background", "Orphan", "nil"],
-                ),
+                )],
             ));
         }
         let dry_run = match body.dry_run.filter(|values| !values.is_empty()) {

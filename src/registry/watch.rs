@@ -1,38 +1,42 @@
-//! Watch responses: newline-delimited `{"type","object"}` events, flushed one by one.
+//! Watch responses: newline-delimited `{"type","object"}` events, flushed one by one, with
+//! bookmarks, served from a watch-cache subscription.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
-use futures::StreamExt;
+use bytes::{BufMut, Bytes, BytesMut};
 use http::header;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use super::Strategy;
+use super::cache::{Cached, CachedEvent, Change, Subscription};
 use super::render::Renderer;
-use super::store::{object_at, selected};
+use super::store::selected;
 use crate::request::ListOptions;
 use crate::status::ApiError;
-use crate::storage::{Event, EventKind, EventStream, StorageError};
+use crate::storage::Revision;
 
-/// Events buffered per watcher before its writer waits for the client.
+/// Lines buffered per watcher before its writer waits for the client.
 const BUFFERED_EVENTS: usize = 64;
+/// How often a watcher that asked for bookmarks gets one.
+const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
 pub struct Watch<S: Strategy> {
     pub renderer: Renderer<S>,
     pub options: ListOptions,
-    /// Objects sent as ADDED before the changes.
-    pub initial: Vec<S::Object>,
-    /// The changes, or why they cannot be followed (sent as one ERROR event).
-    pub events: Result<EventStream, ApiError>,
+    /// Where the watch starts, or why it cannot (sent as one ERROR event).
+    pub subscription: Result<Subscription<S::Object>, ApiError>,
     pub timeout: Duration,
+    pub bookmarks: bool,
+    /// Whether the initial objects end with the `k8s.io/initial-events-end` bookmark.
+    pub end_of_initial_events: bool,
 }
 
-/// Answers 200 at once and streams events until the timeout, the end of the changes, or
-/// the client leaving.
+/// Answers 200 at once and streams events until the timeout or the client leaving.
 pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
     let (tx, rx) = mpsc::channel::<Bytes>(BUFFERED_EVENTS);
     tokio::spawn(watch.run(tx));
@@ -48,42 +52,59 @@ pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
 
 impl<S: Strategy> Watch<S> {
     async fn run(self, tx: mpsc::Sender<Bytes>) {
-        let deadline = tokio::time::sleep(self.timeout);
-        tokio::pin!(deadline);
-        let mut sender = Sender {
+        let mut out = Out {
             tx: &tx,
             renderer: &self.renderer,
             first: true,
         };
-        for object in &self.initial {
-            if !sender.object("ADDED", object).await {
+        let Subscription {
+            revision,
+            initial,
+            replay,
+            mut live,
+        } = match self.subscription {
+            Ok(subscription) => subscription,
+            Err(error) => return out.error(&error).await,
+        };
+        let mut last = revision;
+        for cached in initial
+            .iter()
+            .filter(|c| selected(&c.object, &self.options))
+        {
+            if !out.object("ADDED", cached).await {
                 return;
             }
         }
-        let mut events = match self.events {
-            Ok(events) => events,
-            Err(error) => return sender.error(&error).await,
-        };
+        if self.end_of_initial_events && !out.bookmark(last, true).await {
+            return;
+        }
+        for event in &replay {
+            last = event.revision();
+            if !out.change(event, &self.options).await {
+                return;
+            }
+        }
+        let deadline = tokio::time::sleep(self.timeout);
+        tokio::pin!(deadline);
+        let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
+        bookmarks.tick().await;
         loop {
-            let event = tokio::select! {
+            let sent = tokio::select! {
                 _ = &mut deadline => return,
                 _ = tx.closed() => return,
-                event = events.next() => event,
-            };
-            let sent = match event {
-                Some(Ok(event)) => match translate::<S>(&event, &self.options) {
-                    Ok(Some((kind, object))) => sender.object(kind, &object).await,
-                    Ok(None) => true,
-                    Err(error) => return sender.error(&error).await,
+                _ = bookmarks.tick(), if self.bookmarks => out.bookmark(last, false).await,
+                event = live.recv() => match event {
+                    // Skip what the subscription's start already covers.
+                    Ok(event) if event.revision() <= last => true,
+                    Ok(event) => {
+                        last = event.revision();
+                        out.change(&event, &self.options).await
+                    }
+                    // Too slow to keep up: closed, so that it resumes from its last revision
+                    // instead of holding the others back.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return,
+                    Err(broadcast::error::RecvError::Closed) => return,
                 },
-                Some(Err(StorageError::Compacted {
-                    requested,
-                    compacted,
-                })) => {
-                    let message = format!("too old resource version: {requested} ({compacted})");
-                    return sender.error(&ApiError::expired(message)).await;
-                }
-                Some(Err(_)) | None => return,
             };
             if !sent {
                 return;
@@ -92,42 +113,42 @@ impl<S: Strategy> Watch<S> {
     }
 }
 
-/// The event a watcher with these selectors sees for a storage change, if any: an object
-/// entering the selection is ADDED, one leaving it is DELETED.
-fn translate<S: Strategy>(
-    event: &Event,
-    options: &ListOptions,
-) -> Result<Option<(&'static str, S::Object)>, ApiError> {
-    let object: S::Object = object_at(&event.kv)?;
-    let now = selected(&object, options);
-    let before = match &event.prev {
-        Some(prev) => selected(&object_at::<S::Object>(prev)?, options),
-        None => false,
-    };
-    let kind = match (&event.kind, before, now) {
-        (EventKind::Delete, _, true) => "DELETED",
-        (EventKind::Delete, _, false) => return Ok(None),
-        (EventKind::Put, false, true) => "ADDED",
-        (EventKind::Put, true, true) => "MODIFIED",
-        (EventKind::Put, true, false) => "DELETED",
-        (EventKind::Put, false, false) => return Ok(None),
-    };
-    Ok(Some((kind, object)))
-}
-
-struct Sender<'a, S: Strategy> {
+/// Writes one watcher's events.
+struct Out<'a, S: Strategy> {
     tx: &'a mpsc::Sender<Bytes>,
     renderer: &'a Renderer<S>,
     first: bool,
 }
 
-impl<S: Strategy> Sender<'_, S> {
-    /// Sends one event; false once the client is gone.
-    async fn object(&mut self, kind: &str, object: &S::Object) -> bool {
-        match self.renderer.event_object(object, self.first) {
+impl<S: Strategy> Out<'_, S> {
+    /// The event a change is for a watcher with these selectors, if any: an object entering
+    /// the selection is ADDED, one leaving it DELETED. False once the client is gone.
+    async fn change(&mut self, event: &CachedEvent<S::Object>, options: &ListOptions) -> bool {
+        let now = selected(&event.object.object, options);
+        let before = event
+            .prev
+            .as_ref()
+            .is_some_and(|prev| selected(&prev.object, options));
+        let kind = match (event.change, before, now) {
+            (Change::Deleted, _, true) => "DELETED",
+            (Change::Deleted, _, false) => return true,
+            (_, false, true) => "ADDED",
+            (_, true, true) => "MODIFIED",
+            (_, true, false) => "DELETED",
+            (_, false, false) => return true,
+        };
+        self.object(kind, &event.object).await
+    }
+
+    async fn object(&mut self, kind: &str, cached: &Arc<Cached<S::Object>>) -> bool {
+        if self.renderer.is_plain_json() {
+            // The object's JSON was serialized once for every watcher.
+            return self.send_raw(kind, &cached.json()).await;
+        }
+        match self.renderer.event_object(&cached.object, self.first) {
             Ok(value) => {
                 self.first = false;
-                self.send(kind, value).await
+                self.send(kind, &value).await
             }
             Err(error) => {
                 self.error(&error).await;
@@ -136,14 +157,37 @@ impl<S: Strategy> Sender<'_, S> {
         }
     }
 
-    async fn error(&mut self, error: &ApiError) {
-        self.send("ERROR", error.to_status()).await;
+    /// A BOOKMARK: an object of the kind carrying only the revision reached.
+    async fn bookmark(&mut self, revision: Revision, end_of_initial_events: bool) -> bool {
+        let info = self.renderer.info();
+        let mut metadata = json!({"resourceVersion": revision.to_string()});
+        if end_of_initial_events {
+            metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        let object = json!({
+            "kind": info.kind,
+            "apiVersion": info.group_version(),
+            "metadata": metadata,
+        });
+        self.send("BOOKMARK", &object).await
     }
 
-    async fn send(&self, kind: &str, object: Value) -> bool {
-        let mut line =
-            serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
-        line.push(b'\n');
-        self.tx.send(Bytes::from(line)).await.is_ok()
+    async fn error(&mut self, error: &ApiError) {
+        self.send("ERROR", &error.to_status()).await;
+    }
+
+    async fn send(&self, kind: &str, object: &Value) -> bool {
+        let object = serde_json::to_vec(object).unwrap_or_default();
+        self.send_raw(kind, &object).await
+    }
+
+    async fn send_raw(&self, kind: &str, object: &[u8]) -> bool {
+        let mut line = BytesMut::with_capacity(object.len() + kind.len() + 24);
+        line.put_slice(b"{\"type\":\"");
+        line.put_slice(kind.as_bytes());
+        line.put_slice(b"\",\"object\":");
+        line.put_slice(object);
+        line.put_slice(b"}\n");
+        self.tx.send(line.freeze()).await.is_ok()
     }
 }
