@@ -35,6 +35,10 @@ pub struct StorageArgs {
     /// How often history older than one interval is compacted (0 disables compaction).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub compaction_interval: Duration,
+    /// How many changes of each resource the watch cache keeps for watches that resume from
+    /// a past resourceVersion (older ones get 410 Gone and relist).
+    #[arg(long, value_name = "EVENTS", default_value_t = 10_000)]
+    pub default_watch_cache_size: usize,
 }
 
 #[derive(Debug, Args)]

@@ -34,14 +34,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let storage = open_storage(&args.storage)?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let config = tls::server_config(&serving, client_ca.as_deref())?;
-    run(
-        listener,
-        config,
-        storage,
-        authentication,
-        args.storage.compaction_interval,
-    )
-    .await
+    run(listener, config, storage, authentication, &args.storage).await
 }
 
 /// `foo-apiserver local`: everything on this machine, with a kubeconfig to use it.
@@ -78,7 +71,7 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
         config,
         storage,
         Authentication::ClientCertificate,
-        args.storage.compaction_interval,
+        &args.storage,
     )
     .await
 }
@@ -105,11 +98,15 @@ async fn run(
     config: rustls::ServerConfig,
     storage: Arc<dyn Storage>,
     authentication: Authentication,
-    compaction_interval: Duration,
+    settings: &StorageArgs,
 ) -> anyhow::Result<()> {
-    let api = Arc::new(Api::new(storage.clone(), authentication));
-    if !compaction_interval.is_zero() {
-        tokio::spawn(compact_periodically(storage, compaction_interval));
+    let api = Arc::new(Api::new(
+        storage.clone(),
+        authentication,
+        settings.default_watch_cache_size,
+    ));
+    if !settings.compaction_interval.is_zero() {
+        tokio::spawn(compact_periodically(storage, settings.compaction_interval));
     }
     let address = listener.local_addr()?;
     let shutdown_api = api.clone();

@@ -43,11 +43,16 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(storage: Arc<dyn Storage>, authentication: Authentication) -> Self {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        authentication: Authentication,
+        watch_cache_size: usize,
+    ) -> Self {
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
             crate::foo::FooStrategy,
             storage.clone(),
+            watch_cache_size,
         ))];
 
         let schemas: Vec<_> = served

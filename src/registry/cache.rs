@@ -15,8 +15,6 @@ use super::store::object_at;
 use crate::status::ApiError;
 use crate::storage::{EventKind, Revision, Storage};
 
-/// Events kept for watches that resume from a past resourceVersion.
-const HISTORY: usize = 10_000;
 /// Events a watcher may fall behind the others before it is closed (and resumes).
 const WATCHER_BACKLOG: usize = 1_000;
 /// How long a read waits for the cache to catch up with a revision before a 504.
@@ -98,6 +96,8 @@ pub struct Subscription<T> {
 
 pub struct Cache<T> {
     state: RwLock<State<T>>,
+    /// How many events are kept for watches that resume from a past resourceVersion.
+    history: usize,
     events: broadcast::Sender<Arc<CachedEvent<T>>>,
     /// The revision the cache has reached, once it has loaded (`None` before).
     progress: watch::Sender<Option<Revision>>,
@@ -108,8 +108,9 @@ where
     T: kube::Resource + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     /// A cache of the keys under `prefix`, fed by a task that lives as long as the cache.
-    pub fn start(storage: Arc<dyn Storage>, prefix: String) -> Arc<Self> {
+    pub fn start(storage: Arc<dyn Storage>, prefix: String, history: usize) -> Arc<Self> {
         let cache = Arc::new(Cache {
+            history,
             state: RwLock::new(State {
                 revision: 0,
                 objects: BTreeMap::new(),
@@ -226,7 +227,7 @@ where
         });
         state.revision = event.revision();
         state.history.push_back(event.clone());
-        if state.history.len() > HISTORY
+        if state.history.len() > self.history
             && let Some(dropped) = state.history.pop_front()
         {
             state.oldest = dropped.revision();

@@ -48,14 +48,15 @@ enum Part {
 }
 
 impl<S: Strategy> Store<S> {
-    pub fn new(strategy: S, storage: Arc<dyn Storage>) -> Self {
+    /// A store for the kind, whose watch cache keeps `history` changes.
+    pub fn new(strategy: S, storage: Arc<dyn Storage>, history: usize) -> Self {
         let prefix = format!(
             "/registry/{}/{}/",
             strategy.info().group,
             strategy.info().plural
         );
         Store {
-            cache: Cache::start(storage.clone(), prefix),
+            cache: Cache::start(storage.clone(), prefix, history),
             strategy: Arc::new(strategy),
             storage,
         }

@@ -17,18 +17,27 @@ pub struct Server {
     child: Child,
     pub dir: TempDir,
     pub url: String,
+    /// Flags given to `foo-apiserver local` besides the port and data directory.
+    flags: Vec<String>,
 }
 
 impl Server {
     pub fn start() -> Server {
-        Server::start_in(tempfile::tempdir().expect("temporary directory"))
+        Server::start_with(&[])
+    }
+
+    /// Starts with extra flags, e.g. `--default-watch-cache-size 5`.
+    pub fn start_with(flags: &[&str]) -> Server {
+        let flags = flags.iter().map(|f| f.to_string()).collect();
+        Server::start_in(tempfile::tempdir().expect("temporary directory"), flags)
     }
 
     /// Starts on an existing data directory (a restart).
-    pub fn start_in(dir: TempDir) -> Server {
+    fn start_in(dir: TempDir, flags: Vec<String>) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_foo-apiserver"))
             .args(["local", "--secure-port", "0", "--data-dir"])
             .arg(dir.path())
+            .args(&flags)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -49,7 +58,12 @@ impl Server {
         let url = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("foo-apiserver did not become ready");
-        Server { child, dir, url }
+        Server {
+            child,
+            dir,
+            url,
+            flags,
+        }
     }
 
     pub fn kubeconfig(&self) -> PathBuf {
@@ -61,7 +75,7 @@ impl Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
-        Server::start_in(dir)
+        Server::start_in(dir, std::mem::take(&mut self.flags))
     }
 
     /// A kube client from the written kubeconfig.
