@@ -2,18 +2,20 @@
 
 pub mod openapi;
 
-use foo_sdk::Foo;
 use foo_sdk::table::TableColumnDefinition;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use foo_sdk::{Foo, FooBar};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
 use crate::age;
-use crate::registry::Strategy;
+use crate::registry::{Connected, Strategy};
+use crate::request::Query;
 use crate::resource::{FOO, ResourceInfo};
-use crate::status::FieldError;
+use crate::status::{ApiError, FieldError};
 
 const DEFAULT_GREETING: &str = "Hello";
+const DEFAULT_ARG1: &str = "world";
 const MAX_GREETING_CHARS: usize = 256;
 const CONDITION_STATUSES: &[&str] = &["True", "False", "Unknown"];
 
@@ -151,6 +153,49 @@ impl Strategy for FooStrategy {
     fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
         openapi::schemas()
     }
+
+    fn connect(
+        &self,
+        subresource: &str,
+        foo: &Foo,
+        query: &Query,
+    ) -> Result<Connected<Foo>, ApiError> {
+        match subresource {
+            "bar" => bar(foo, query.get("arg1").filter(|a| !a.is_empty())),
+            _ => Err(ApiError::path_not_found()),
+        }
+    }
+}
+
+/// `bar`: answers `<greeting>, <arg1>` and counts the call in the status.
+fn bar(foo: &Foo, arg1: Option<&str>) -> Result<Connected<Foo>, ApiError> {
+    let arg1 = arg1.unwrap_or(DEFAULT_ARG1);
+    if let Some(error) = greeting_errors("arg1", arg1).first() {
+        return Err(ApiError::bad_request(error.to_string()));
+    }
+    let name = foo.metadata.name.clone().unwrap_or_default();
+    if foo.spec.suspend {
+        return Err(ApiError::conflict(
+            &FOO,
+            &name,
+            "the Foo is suspended (spec.suspend is true); resume it to call bar",
+        ));
+    }
+    let message = format!("{}, {arg1}", foo.spec.greeting);
+    let mut object = foo.clone();
+    let status = object.status.get_or_insert_default();
+    status.bar_count = Some(status.bar_count.unwrap_or(0) + 1);
+    status.last_bar_time = Some(crate::registry::now());
+    status.last_message = Some(message.clone());
+    let answer = FooBar {
+        metadata: ObjectMeta {
+            name: Some(name),
+            ..ObjectMeta::default()
+        },
+        message,
+    };
+    let answer = serde_json::to_value(answer).map_err(ApiError::internal)?;
+    Ok(Connected { object, answer })
 }
 
 /// The rules of a greeting (also those of bar's `arg1`): 1 to 256 characters, no control

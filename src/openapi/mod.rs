@@ -22,6 +22,7 @@ use crate::resource::{ResourceInfo, SubresourceInfo};
 pub const PATCH_CONTENT_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
 ];
 
 /// A resource and its schemas (v3 form, refs to `#/components/schemas/`), each kind's schema

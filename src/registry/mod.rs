@@ -2,14 +2,17 @@
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
 
 mod cache;
+mod connect;
 mod decode;
 mod meta;
 mod patch;
 mod read;
 mod render;
 mod store;
+mod strategic;
 mod watch;
 
+pub use meta::now;
 pub use render::respond;
 pub use store::{MAX_BODY_BYTES, Store};
 
@@ -55,6 +58,22 @@ pub trait Strategy: Send + Sync + 'static {
 
     /// The OpenAPI v3 schemas of the kind (refs as `#/components/schemas/NAME`).
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
+
+    /// A connect-style subresource (`POST <name>/<subresource>`, options in the query): the
+    /// object as the action leaves it and the answer. The store writes the object atomically
+    /// (retrying on a concurrent change, which calls this again), or not at all on a dry run.
+    fn connect(
+        &self,
+        subresource: &str,
+        object: &Self::Object,
+        query: &Query,
+    ) -> Result<Connected<Self::Object>, ApiError>;
+}
+
+/// What a connect-style action did.
+pub struct Connected<T> {
+    pub object: T,
+    pub answer: serde_json::Value,
 }
 
 /// A request for one resource path: `/apis/<g>/<v>/<plural>[/<name>[/<subresource>]]`.

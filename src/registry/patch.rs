@@ -1,11 +1,13 @@
-//! PATCH bodies: JSON patch (RFC 6902) and JSON merge patch (RFC 7386), with
-//! kube-apiserver's answers to malformed or failing patches.
+//! PATCH bodies: JSON patch (RFC 6902), JSON merge patch (RFC 7386) and strategic merge
+//! patch, with kube-apiserver's answers to malformed or failing patches.
 
 use http::HeaderMap;
 use serde_json::Value;
 
+use super::strategic;
 use crate::openapi::PATCH_CONTENT_TYPES;
 use crate::request::{Query, options_invalid};
+use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 
 /// kube-apiserver refuses JSON patches with more operations than this.
@@ -14,6 +16,8 @@ const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
 pub enum Patch {
     Json(json_patch::Patch),
     Merge(Value),
+    /// An object; `null` is an empty patch, as the Go decoder leaves the map nil.
+    Strategic(Value),
 }
 
 impl Patch {
@@ -52,17 +56,37 @@ impl Patch {
                     _ => Err(ApiError::bad_request("Invalid JSON Patch")),
                 }
             }
+            // apiserver decodes the body into a map and answers a bad one with the bare
+            // decoder error (no `error decoding patch:` prefix).
+            "application/strategic-merge-patch+json" => {
+                match serde_json::from_slice(body)
+                    .map_err(|e| ApiError::bad_request(e.to_string()))?
+                {
+                    Value::Null => Ok(Patch::Strategic(Value::Object(Default::default()))),
+                    Value::Object(map) => Ok(Patch::Strategic(Value::Object(map))),
+                    other => Err(ApiError::bad_request(format!(
+                        "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                        match other {
+                            Value::Array(_) => "array",
+                            Value::String(_) => "string",
+                            Value::Number(_) => "number",
+                            _ => "bool",
+                        }
+                    ))),
+                }
+            }
             _ => Err(ApiError::unsupported_media_type(PATCH_CONTENT_TYPES)),
         }
     }
 
     /// The patched document.
-    pub fn apply(&self, mut document: Value) -> Result<Value, ApiError> {
+    pub fn apply(&self, info: &ResourceInfo, mut document: Value) -> Result<Value, ApiError> {
         match self {
             Patch::Json(patch) => {
                 json_patch::patch(&mut document, patch).map_err(|_| ApiError::patch_rejected())?
             }
             Patch::Merge(patch) => json_patch::merge(&mut document, patch),
+            Patch::Strategic(patch) => document = strategic::merge(info, &document, patch)?,
         }
         Ok(document)
     }
@@ -82,7 +106,7 @@ impl Patch {
                 };
                 *path == "/metadata/resourceVersion"
             }),
-            Patch::Merge(patch) => patch
+            Patch::Merge(patch) | Patch::Strategic(patch) => patch
                 .pointer("/metadata/resourceVersion")
                 .is_some_and(|rv| !rv.is_null()),
         }

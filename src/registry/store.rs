@@ -104,7 +104,7 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    async fn load(&self, name: &str) -> Result<Stored<S::Object>, ApiError> {
+    pub(super) async fn load(&self, name: &str) -> Result<Stored<S::Object>, ApiError> {
         match self.storage.get(&self.key(name)).await {
             Ok(Some(kv)) => self.decode_stored(&kv),
             Ok(None) => Err(ApiError::not_found(self.info(), name)),
@@ -224,8 +224,10 @@ impl<S: Strategy> Store<S> {
         let mut attempts = 0;
         loop {
             let current = self.load(name).await?;
-            let patched =
-                patch.apply(serde_json::to_value(&current.object).map_err(ApiError::internal)?)?;
+            let patched = patch.apply(
+                self.info(),
+                serde_json::to_value(&current.object).map_err(ApiError::internal)?,
+            )?;
             let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
             match self
                 .replace(name, part, decoded.object, &current, dry_run)
@@ -293,7 +295,7 @@ impl<S: Strategy> Store<S> {
 
     /// Writes `object` over `current` (compare-and-swap), or removes it when it is being
     /// deleted and its last finalizer is gone. Unchanged objects are not written.
-    async fn write(
+    pub(super) async fn write(
         &self,
         name: &str,
         mut object: S::Object,
@@ -446,6 +448,9 @@ impl<S: Strategy> Store<S> {
             }
             (Some(_), Some(sub), _) if !self.info().subresources.iter().any(|s| s.name == sub) => {
                 Err(ApiError::path_not_found())
+            }
+            (Some(name), Some(sub), &Method::POST) if sub != "status" => {
+                self.connect(name, sub, &request).await
             }
             _ => Err(ApiError::method_not_allowed()),
         }

@@ -1,0 +1,57 @@
+//! Connect-style subresources (`POST <name>/<subresource>`), such as Foo's `bar`: the strategy
+//! decides the change and the answer, the store writes it atomically.
+
+use std::time::Duration;
+
+use axum::response::Response;
+use http::StatusCode;
+
+use super::render::respond;
+use super::store::Store;
+use super::{ResourceRequest, Strategy};
+use crate::negotiate::{self, Output};
+use crate::status::ApiError;
+
+/// Concurrent actions on one object race on its resourceVersion; the losers try again.
+const MAX_ATTEMPTS: u32 = 1000;
+
+impl<S: Strategy> Store<S> {
+    pub(super) async fn connect(
+        &self,
+        name: &str,
+        subresource: &str,
+        request: &ResourceRequest,
+    ) -> Result<Response, ApiError> {
+        let output = match negotiate::output(&request.headers, false)? {
+            output @ (Output::Json | Output::Yaml) => output,
+            _ => {
+                return Err(ApiError::not_acceptable(&[
+                    negotiate::JSON,
+                    negotiate::YAML,
+                ]));
+            }
+        };
+        let dry_run = request.query.dry_run("CreateOptions")?;
+        for attempt in 0..MAX_ATTEMPTS {
+            let current = self.load(name).await?;
+            let connected = self
+                .strategy
+                .connect(subresource, &current.object, &request.query)?;
+            if !dry_run {
+                match self.write(name, connected.object, &current, false).await {
+                    Err(e) if e.code == 409 && e.reason == "Conflict" => {
+                        // A short, growing pause spreads the retries of many concurrent callers.
+                        let pause = u64::from(attempt.min(20)) * 2;
+                        tokio::time::sleep(Duration::from_millis(pause)).await;
+                        continue;
+                    }
+                    result => {
+                        result?;
+                    }
+                }
+            }
+            return respond(output, StatusCode::OK, &[], &connected.answer);
+        }
+        Err(ApiError::modified(self.strategy.info(), name))
+    }
+}
