@@ -25,6 +25,9 @@ pub enum Command {
     /// Run on this machine with one command: embedded storage, a local CA and client
     /// certificate, and a kubeconfig for kubectl and the plugin.
     Local(LocalArgs),
+    /// Run the Foo controller alone against a cluster that serves the API (a deployment
+    /// beside the server), with leader election on a coordination.k8s.io Lease.
+    Controller(ControllerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -81,8 +84,52 @@ pub struct LocalArgs {
     /// Where to write the kubeconfig [default: <data-dir>/kubeconfig].
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
+    /// Run the controller in this process, as `apiserver-boot run local` did; false serves
+    /// the API alone (Ready stays unset until some controller reconciles).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub controller: bool,
+    /// Also serve the built-in controller's metrics in Prometheus text format on
+    /// http://ADDRESS/metrics (plain HTTP). Without it the controller only logs what it does.
+    #[arg(long, value_name = "ADDRESS")]
+    pub metrics_bind_address: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ControllerArgs {
+    /// The kubeconfig to use [default: $KUBECONFIG, ~/.kube/config, or the in-cluster
+    /// service account].
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Reconcile only while holding the Lease, so that one of several replicas works at a
+    /// time (15 s lease, renewed every 5 s).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub leader_elect: bool,
+    /// The namespace of the coordination.k8s.io/v1 Lease.
+    #[arg(long, value_name = "NAMESPACE", default_value = "kube-system")]
+    pub lease_namespace: String,
+    /// The name of the Lease.
+    #[arg(long, value_name = "NAME", default_value = "foo-controller")]
+    pub lease_name: String,
+    /// Where to serve metrics in Prometheus text format on /metrics (plain HTTP);
+    /// "0" disables.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:8080")]
+    pub metrics_bind_address: String,
 }
 
 impl StorageArgs {

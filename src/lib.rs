@@ -1,5 +1,6 @@
 pub mod age;
 pub mod cli;
+pub mod controller;
 pub mod discovery;
 pub mod foo;
 pub mod kubeconfig;

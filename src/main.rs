@@ -15,6 +15,7 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Local(args)) => foo_apiserver::run::local(args).await,
+        Some(Command::Controller(args)) => foo_apiserver::run::controller(args).await,
         None => foo_apiserver::run::serve(cli.serve).await,
     };
     match result {

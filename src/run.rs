@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::cli::{LocalArgs, ServeArgs, StorageArgs};
+use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
 use crate::pki::{self, CertPair};
 use crate::server::{Api, Authentication, router};
 use crate::storage::{EmbeddedStorage, Storage};
@@ -66,14 +66,31 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
         kubeconfig_path.display()
     );
     let config = tls::server_config(&pki.serving, Some(&pki.ca.cert_pem))?;
-    run(
+    // The controller runs in this process, as apiserver-boot's `run local` ran it beside the
+    // server; it talks to the server through the admin kubeconfig just written.
+    let controller = if args.controller {
+        let metrics = args.metrics_bind_address;
+        Some(crate::controller::start_local(&kubeconfig_path, metrics, shutdown_signal()).await?)
+    } else {
+        None
+    };
+    let served = run(
         listener,
         config,
         storage,
         Authentication::ClientCertificate,
         &args.storage,
     )
-    .await
+    .await;
+    if let Some(controller) = controller {
+        controller.stop().await;
+    }
+    served
+}
+
+/// `foo-apiserver controller`: the controller alone, against a cluster serving the API.
+pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
+    crate::controller::run_standalone(args, shutdown_signal()).await
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

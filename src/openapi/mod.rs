@@ -23,6 +23,7 @@ pub const PATCH_CONTENT_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
 ];
 
 /// A resource and its schemas (v3 form, refs to `#/components/schemas/`), each kind's schema

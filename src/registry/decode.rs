@@ -87,9 +87,7 @@ pub fn decode_value<T: DeserializeOwned>(
             "no kind \"{kind}\" is registered for version \"{expected_version}\""
         )));
     }
-    let mut unknown = Vec::new();
-    let object: T = serde_ignored::deserialize(value, |path| unknown.push(json_path(&path)))
-        .map_err(|e| cannot_handle(e.to_string()))?;
+    let (object, unknown) = with_unknown_fields::<T>(value).map_err(cannot_handle)?;
     let messages = unknown.iter().map(|p| format!("unknown field \"{p}\""));
     match validation {
         FieldValidation::Strict if !unknown.is_empty() => Err(cannot_handle(format!(
@@ -105,6 +103,14 @@ pub fn decode_value<T: DeserializeOwned>(
             warnings: Vec::new(),
         }),
     }
+}
+
+/// Decodes `value`, collecting the paths of the fields the type does not have.
+pub fn with_unknown_fields<T: DeserializeOwned>(value: Value) -> Result<(T, Vec<String>), String> {
+    let mut unknown = Vec::new();
+    let object = serde_ignored::deserialize(value, |path| unknown.push(json_path(&path)))
+        .map_err(|e| e.to_string())?;
+    Ok((object, unknown))
 }
 
 fn cannot_handle(info: &ResourceInfo, why: String) -> ApiError {

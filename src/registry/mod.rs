@@ -1,9 +1,11 @@
 //! The generic registry: REST semantics of kube-apiserver's generic store for any kind that
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
 
+mod apply;
 mod cache;
 mod connect;
 mod decode;
+pub mod fieldmanager;
 mod meta;
 mod patch;
 mod read;

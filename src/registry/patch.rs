@@ -13,6 +13,23 @@ use crate::status::{ApiError, FieldError};
 /// kube-apiserver refuses JSON patches with more operations than this.
 const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
 
+/// The media type of a server-side apply.
+pub const APPLY: &str = "application/apply-patch+yaml";
+
+/// Whether a PATCH is a server-side apply.
+pub fn is_apply(headers: &HeaderMap) -> bool {
+    content_type(headers) == APPLY
+}
+
+fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+}
+
 pub enum Patch {
     Json(json_patch::Patch),
     Merge(Value),
@@ -22,12 +39,7 @@ pub enum Patch {
 
 impl Patch {
     pub fn parse(headers: &HeaderMap, query: &Query, body: &[u8]) -> Result<Self, ApiError> {
-        let content_type = headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .unwrap_or_default()
-            .trim();
+        let content_type = content_type(headers);
         if query.flag("force")? {
             return Err(options_invalid(
                 "PatchOptions",

@@ -13,7 +13,7 @@ use super::cache::Cache;
 use super::decode::{self, FieldValidation};
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
-use super::{meta, patch};
+use super::{fieldmanager, meta, patch};
 use crate::negotiate;
 use crate::request::{Continue, ListOptions, parse_revision};
 use crate::resource::ResourceInfo;
@@ -40,7 +40,7 @@ pub struct Store<S: Strategy> {
 
 /// Which part of an object a write may change.
 #[derive(Clone, Copy, PartialEq)]
-enum Part {
+pub(super) enum Part {
     /// The main resource: everything but status.
     Main,
     /// `/status`: status alone.
@@ -134,8 +134,21 @@ impl<S: Strategy> Store<S> {
 
     async fn create(&self, request: ResourceRequest) -> Result<Rendered<S::Object>, ApiError> {
         let dry_run = request.query.dry_run("CreateOptions")?;
+        let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
-        let mut object = decoded.object;
+        let object = self
+            .insert(decoded.object, dry_run, Manage::Update(manager))
+            .await?;
+        Ok(Rendered::created(object, decoded.warnings))
+    }
+
+    /// Creates `object` as a new object: system fields, defaults, validation, managedFields.
+    pub(super) async fn insert(
+        &self,
+        mut object: S::Object,
+        dry_run: bool,
+        manage: Manage,
+    ) -> Result<S::Object, ApiError> {
         if object
             .meta()
             .resource_version
@@ -152,9 +165,10 @@ impl<S: Strategy> Store<S> {
         let mut errors = meta::validate_create(object.meta());
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
+        let object = self.record(None, object, &manage, Part::Main)?;
 
         let name = object.meta().name.clone().unwrap_or_default();
-        let object = if dry_run {
+        if dry_run {
             if self
                 .storage
                 .get(&self.key(&name))
@@ -164,16 +178,39 @@ impl<S: Strategy> Store<S> {
             {
                 return Err(ApiError::already_exists(self.info(), &name));
             }
-            object
-        } else {
-            let kv = self
-                .storage
-                .create(&self.key(&name), self.encode(&object)?)
-                .await
-                .map_err(|e| self.storage_error(&name, e))?;
-            self.decode_stored(&kv)?.object
+            return Ok(object);
+        }
+        let kv = self
+            .storage
+            .create(&self.key(&name), self.encode(&object)?)
+            .await
+            .map_err(|e| self.storage_error(&name, e))?;
+        Ok(self.decode_stored(&kv)?.object)
+    }
+
+    /// Sets managedFields for an Update operation (creates included) of `manage`'s manager;
+    /// an apply has computed them already.
+    fn record(
+        &self,
+        live: Option<&S::Object>,
+        object: S::Object,
+        manage: &Manage,
+        part: Part,
+    ) -> Result<S::Object, ApiError> {
+        let Manage::Update(manager) = manage else {
+            return Ok(object);
         };
-        Ok(Rendered::created(object, decoded.warnings))
+        let time = meta::now().0.to_string();
+        let writer = fieldmanager::Writer {
+            manager,
+            subresource: (part == Part::Status).then_some("status"),
+            api_version: &self.info().group_version(),
+            time: &time,
+        };
+        let live = live.map(to_json).transpose()?;
+        let mut new = to_json(&object)?;
+        fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)?;
+        serde_json::from_value(new).map_err(ApiError::internal)
     }
 
     /// PUT on the main resource or on `/status`.
@@ -184,6 +221,7 @@ impl<S: Strategy> Store<S> {
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
         let dry_run = request.query.dry_run("UpdateOptions")?;
+        let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
         if decoded
             .object
@@ -203,8 +241,9 @@ impl<S: Strategy> Store<S> {
             ));
         }
         let current = self.load(name).await?;
+        let manage = Manage::Update(manager);
         let written = self
-            .replace(name, part, decoded.object, &current, dry_run)
+            .replace(name, part, decoded.object, &current, dry_run, &manage)
             .await?;
         Ok(Rendered::ok(written).with_warnings(decoded.warnings))
     }
@@ -218,7 +257,11 @@ impl<S: Strategy> Store<S> {
         part: Part,
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
+        if patch::is_apply(&request.headers) {
+            return self.apply(name, part, request).await;
+        }
         let dry_run = request.query.dry_run("PatchOptions")?;
+        let manage = Manage::Update(update_manager(&request)?);
         let validation = FieldValidation::from_query(&request.query)?;
         let patch = patch::Patch::parse(&request.headers, &request.query, &request.body)?;
         let mut attempts = 0;
@@ -230,7 +273,7 @@ impl<S: Strategy> Store<S> {
             )?;
             let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
             match self
-                .replace(name, part, decoded.object, &current, dry_run)
+                .replace(name, part, decoded.object, &current, dry_run, &manage)
                 .await
             {
                 Err(e) if e.code == 409 && !patch.names_resource_version() && attempts < 5 => {
@@ -241,14 +284,15 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    /// Writes `object` (a full replacement from PUT or a patch) over `current`.
-    async fn replace(
+    /// Writes `object` (a full replacement from PUT, a patch or an apply) over `current`.
+    pub(super) async fn replace(
         &self,
         name: &str,
         part: Part,
         mut object: S::Object,
         current: &Stored<S::Object>,
         dry_run: bool,
+        manage: &Manage,
     ) -> Result<S::Object, ApiError> {
         let body_name = object.meta().name.clone().unwrap_or_default();
         if body_name != name {
@@ -272,6 +316,7 @@ impl<S: Strategy> Store<S> {
             set_status(&mut object, status)?;
         }
         let object = self.prepare_update(object, &current.object)?;
+        let object = self.record(Some(&current.object), object, manage, part)?;
         self.write(name, object, current, dry_run).await
     }
 
@@ -591,6 +636,59 @@ pub fn object_at<T: Resource + serde::de::DeserializeOwned>(kv: &KeyValue) -> Re
     let mut object: T = serde_json::from_slice(&kv.value).map_err(ApiError::internal)?;
     object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
     Ok(object)
+}
+
+/// How a write shows in managedFields.
+pub(super) enum Manage {
+    /// An Update operation by this field manager.
+    Update(String),
+    /// Server-side apply, which has set managedFields itself.
+    Applied,
+}
+
+/// The field manager of a non-apply write: `fieldManager`, or the client's User-Agent.
+fn update_manager(request: &ResourceRequest) -> Result<String, ApiError> {
+    match request.query.get("fieldManager") {
+        Some(manager) => Ok(checked_manager(manager, options_kind(&request.method))?.to_string()),
+        None => {
+            let user_agent = request.headers.get(http::header::USER_AGENT);
+            let user_agent = user_agent.and_then(|v| v.to_str().ok());
+            Ok(fieldmanager::manager_from_user_agent(user_agent))
+        }
+    }
+}
+
+/// The options a method's request carries, as kube-apiserver names them in errors.
+pub(super) fn options_kind(method: &http::Method) -> &'static str {
+    match *method {
+        http::Method::POST => "CreateOptions",
+        http::Method::PUT => "UpdateOptions",
+        _ => "PatchOptions",
+    }
+}
+
+/// A `fieldManager` as apimachinery's ValidateFieldManager accepts it.
+pub(super) fn checked_manager<'a>(
+    manager: &'a str,
+    options_kind: &str,
+) -> Result<&'a str, ApiError> {
+    const MAX_LENGTH: usize = 128;
+    let error = if manager.len() > MAX_LENGTH {
+        FieldError::too_long("fieldManager", MAX_LENGTH)
+    } else if manager.chars().any(char::is_control) {
+        FieldError::invalid(
+            "fieldManager",
+            manager,
+            "must only contain printable characters",
+        )
+    } else {
+        return Ok(manager);
+    };
+    Err(crate::request::options_invalid(options_kind, &[error]))
+}
+
+fn to_json<T: serde::Serialize>(object: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(object).map_err(ApiError::internal)
 }
 
 /// A top-level field of an object (`spec`, `status`), `Null` when absent.

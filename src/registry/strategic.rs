@@ -76,7 +76,7 @@ impl Merger<'_> {
             return match directive.as_str() {
                 Some("replace") => {
                     patch.remove(PATCH);
-                    Ok(fresh_map(patch))
+                    Ok(settle_map(patch))
                 }
                 Some("delete") => Ok(Map::new()),
                 _ => Err(bad_patch_type(directive, &patch)),
@@ -108,12 +108,10 @@ impl Merger<'_> {
                 (Value::Object(current), Value::Object(value)) => {
                     Some(Value::Object(self.map(current, value, &field_path)?))
                 }
-                (Value::Array(current), Value::Array(value)) => Some(Value::Array(self.list(
-                    current,
-                    value,
-                    &field_path,
-                    delete_list,
-                )?)),
+                (Value::Array(current), Value::Array(value)) => {
+                    let merged = self.list(current, value, &field_path, delete_list)?;
+                    Some(Value::Array(settle_list(merged)))
+                }
                 (current, value) if GoType::of(&current) != GoType::of(&value) => {
                     if delete_list {
                         Some(current)
@@ -124,7 +122,7 @@ impl Merger<'_> {
                 (_, value) => remove_directives(value),
             };
             match merged {
-                Some(merged) => *slot_mut(&mut original, &key) = merged,
+                Some(merged) => *slot = merged,
                 None => {
                     original.remove(&key);
                 }
@@ -145,7 +143,7 @@ impl Merger<'_> {
         if merges || delete_list {
             self.merge_list(original, patch, path, merge_key, delete_list)
         } else {
-            Ok(fresh_list(patch))
+            Ok(patch)
         }
     }
 
@@ -212,7 +210,7 @@ impl Merger<'_> {
                     };
                     original[i] = Value::Object(self.map(current, fields.clone(), path)?);
                 }
-                None => original.extend(fresh(item.clone())),
+                None => original.push(item.clone()),
             }
         }
         Ok(original)
@@ -245,36 +243,38 @@ impl Merger<'_> {
             let original_list = as_list(original.get(&field))?;
             let patch_list = as_list(patch.get(&field))?;
             let field_path = child(path, &field);
-            let (_, merge_key) = self.list_strategy(&field_path);
+            let (merges, merge_key) = self.list_strategy(&field_path);
             validate_with_order(patch_list.as_deref().unwrap_or_default(), &order, merge_key)?;
             let merged = match (&original_list, &patch_list) {
                 (Some(current), None) => current.clone(),
-                (None, Some(list)) => fresh_list(list.clone()),
+                (None, Some(list)) => list.iter().cloned().filter_map(remove_directives).collect(),
                 (Some(current), Some(list)) => {
                     self.list(current.clone(), list.clone(), &field_path, false)?
                 }
                 (None, None) => continue,
             };
             let (in_order, server_only) = partition(merged, &order, merge_key)?;
+            let patch_list = patch_list.unwrap_or_default();
             let original_list = original_list.unwrap_or_default();
-            let kind = element_type(&[&original_list, patch_list.as_deref().unwrap_or_default()])?;
+            let kind = element_type(&[&original_list, &patch_list])?;
+            let server_order = if merges && kind == GoType::Map && !patch_list.is_empty() {
+                server_order_as_go_sees_it(&original_list, &patch_list, merge_key)
+            } else {
+                original_list
+            };
             let ordered = normalize_element_order(
                 in_order,
                 server_only,
                 &order,
-                &original_list,
+                &server_order,
                 merge_key,
                 kind,
             )?;
-            original.insert(field.clone(), Value::Array(ordered));
+            original.insert(field.clone(), Value::Array(settle_list(ordered)));
             patch.remove(&field);
         }
         Ok(())
     }
-}
-
-fn slot_mut<'a>(map: &'a mut Map<String, Value>, key: &str) -> &'a mut Value {
-    map.get_mut(key).expect("the key was just looked up")
 }
 
 fn child(path: &str, key: &str) -> String {
@@ -316,6 +316,50 @@ fn retain_keys(original: &mut Map<String, Value>, patch: &mut Map<String, Value>
     Ok(())
 }
 
+/// The live list by which apimachinery orders the server-only items of a merged map list
+/// under `$setElementOrder`. It reads the object's list after merging into it in place: its
+/// `$patch: delete` items shifted the later items left (the last one stays, repeated) and
+/// the items it appended filled the freed slots (Go slices sharing one array). Ordering by
+/// this view, as kube-apiserver does, keeps server-only items before the appended ones.
+fn server_order_as_go_sees_it(original: &[Value], patch: &[Value], merge_key: &str) -> Vec<Value> {
+    let key_of = |item: &Value| item.as_object().and_then(|f| f.get(merge_key)).cloned();
+    let mut array = original.to_vec();
+    let mut len = array.len();
+    let mut replace = false;
+    for item in patch {
+        match item.get(PATCH).and_then(Value::as_str) {
+            Some("delete") => {
+                let key = key_of(item);
+                while let Some(i) = array[..len]
+                    .iter()
+                    .position(|v| key.is_some() && key_of(v) == key)
+                {
+                    // append(list[:i], list[i+1:]...): the last item stays, repeated.
+                    if i + 1 < len {
+                        array[i..len].rotate_left(1);
+                        array[len - 1] = array[len - 2].clone();
+                    }
+                    len -= 1;
+                }
+            }
+            Some("replace") => replace = true,
+            _ => {}
+        }
+    }
+    let mut live: Vec<Value> = array[..len].to_vec();
+    if !replace {
+        for item in patch.iter().filter(|item| !has_directive(item)) {
+            let key = key_of(item);
+            if !live.iter().any(|v| key_of(v) == key) {
+                live.push(item.clone());
+            }
+        }
+    }
+    (0..array.len())
+        .map(|i| live.get(i).unwrap_or(&array[i]).clone())
+        .collect()
+}
+
 /// Checks that the patch list's items appear in the `$setElementOrder` list, in its order.
 fn validate_with_order(patch: &[Value], order: &[Value], merge_key: &str) -> Result<()> {
     if order.is_empty() || patch.is_empty() {
@@ -351,12 +395,15 @@ fn merge_key_equal(left: &Value, right: &Value, merge_key: &str) -> Result<bool>
     if merge_key.is_empty() {
         return Ok(left == right);
     }
-    let key_of = |item: &Value| match item {
-        Value::Object(fields) => fields
+    let (Value::Object(left), Value::Object(right)) = (left, right) else {
+        let not_map = if left.is_object() { right } else { left };
+        return Err(bad_arg_type(GoType::Map, not_map));
+    };
+    let key_of = |fields: &Map<String, Value>| {
+        fields
             .get(merge_key)
             .cloned()
-            .ok_or_else(|| no_merge_key(fields, merge_key)),
-        other => Err(bad_arg_type(GoType::Map, other)),
+            .ok_or_else(|| no_merge_key(fields, merge_key))
     };
     let left = key_of(left)?;
     Ok(left == key_of(right)?)
@@ -421,7 +468,7 @@ fn special_elements(
         }
     }
     if replace {
-        Ok((fresh_list(plain), Vec::new()))
+        Ok((plain, Vec::new()))
     } else {
         Ok((original, plain))
     }
@@ -635,14 +682,36 @@ fn no_merge_key(fields: &Map<String, Value>, merge_key: &str) -> ApiError {
 
 fn bad_patch_type(directive: &Value, fields: &Map<String, Value>) -> ApiError {
     let directive = match directive {
-        Value::String(s) => s.clone(),
         Value::Null => "%!s(<nil>)".to_owned(),
-        other => format!("%!s({}={})", GoType::of(other).name(), go_format(other)),
+        other => go_format_s(other),
     };
     ApiError::bad_request(format!(
         "unknown patch type: {directive} in map: {}",
         go_format_map(fields)
     ))
+}
+
+/// A value as Go's `%s` prints the decoded JSON: strings bare, other scalars flagged
+/// (`%!s(int64=1)`), containers element by element.
+fn go_format_s(value: &Value) -> String {
+    match value {
+        Value::Null => "<nil>".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_format_s).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Object(fields) => {
+            let mut entries: Vec<(&String, &Value)> = fields.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{k}:{}", go_format_s(v)))
+                .collect();
+            format!("map[{}]", entries.join(" "))
+        }
+        other => format!("%!s({}={})", GoType::of(other).name(), go_format(other)),
+    }
 }
 
 /// A value as Go's `%v` prints the decoded JSON (`map[a:1 b:x]`, `[a b]`, `<nil>`).
@@ -672,21 +741,46 @@ fn go_format_map(fields: &Map<String, Value>) -> String {
     format!("map[{}]", entries.join(" "))
 }
 
-/// A value the patch adds as it stands: `null` members dropped, directives removed; `None`
-/// when the value is itself a directive.
+/// A value the patch adds where the object lacks it (or has another type): `null` members
+/// dropped, maps holding `$patch` removed (`None` for the value itself), as apimachinery
+/// does, and directive keys stripped.
 fn fresh(mut value: Value) -> Option<Value> {
     discard_nulls(&mut value);
     remove_directives(value)
 }
 
-fn fresh_list(list: Vec<Value>) -> Vec<Value> {
-    list.into_iter().filter_map(fresh).collect()
+/// A merged list as it is stored. apimachinery leaves the items the patch brings in (an
+/// atomic list, appended or replacing items) untouched, and the typed decode then drops
+/// `null`s (zero values) and directive keys (unknown fields): so do we, keeping the items.
+fn settle_list(list: Vec<Value>) -> Vec<Value> {
+    list.into_iter()
+        .map(|mut item| {
+            discard_nulls(&mut item);
+            strip_directive_keys(&mut item);
+            item
+        })
+        .collect()
 }
 
-fn fresh_map(fields: Map<String, Value>) -> Map<String, Value> {
-    match fresh(Value::Object(fields)) {
-        Some(Value::Object(fields)) => fields,
+/// The content of a `$patch: replace` map, settled the same way.
+fn settle_map(fields: Map<String, Value>) -> Map<String, Value> {
+    let mut value = Value::Object(fields);
+    discard_nulls(&mut value);
+    strip_directive_keys(&mut value);
+    match value {
+        Value::Object(fields) => fields,
         _ => Map::new(),
+    }
+}
+
+fn strip_directive_keys(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            fields.retain(|k, _| !is_directive_key(k));
+            fields.values_mut().for_each(strip_directive_keys);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_directive_keys),
+        _ => {}
     }
 }
 
@@ -959,7 +1053,8 @@ mod tests {
         let out = apply(
             json!({"status": {"conditions": [{"$patch": "replace"}, {"type": "A", "x": {"$patch": "delete"}}]}}),
         );
-        assert_eq!(out["status"]["conditions"], json!([{"type": "A"}]));
+        // Items the patch brings in whole keep their maps, without the directive keys.
+        assert_eq!(out["status"]["conditions"], json!([{"type": "A", "x": {}}]));
         fn no_directives(v: &Value) -> bool {
             match v {
                 Value::Object(m) => m

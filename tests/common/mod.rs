@@ -184,3 +184,19 @@ pub fn fails(output: &Output) -> String {
     );
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+impl Kubectl {
+    /// A `Command` for this kubectl against `kubeconfig`, set up as `run` does, for callers
+    /// that need their own environment (`EDITOR`) or a long-running child (`get -w`, `wait`).
+    pub fn command(&self, kubeconfig: &Path) -> Command {
+        let cache = kubeconfig.with_file_name(format!("kubectl-cache-{}", self.version));
+        let mut command = Command::new(&self.path);
+        command
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .arg("--cache-dir")
+            .arg(cache)
+            .env_remove("KUBECONFIG");
+        command
+    }
+}

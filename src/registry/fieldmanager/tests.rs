@@ -1,0 +1,379 @@
+//! PATCH.md's tests 1–8 and 10's managedFields part, at the level of these functions.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::resource::FOO;
+
+const GV: &str = "demo.jeremyxu2010.me/v1beta1";
+const T1: &str = "2026-11-25T10:00:00Z";
+const T2: &str = "2026-11-25T10:01:00Z";
+const T3: &str = "2026-11-25T10:02:00Z";
+const T4: &str = "2026-11-25T10:03:00Z";
+
+fn by<'a>(manager: &'a str, time: &'a str) -> Writer<'a> {
+    Writer {
+        manager,
+        subresource: None,
+        api_version: GV,
+        time,
+    }
+}
+
+fn by_status<'a>(manager: &'a str, time: &'a str) -> Writer<'a> {
+    Writer {
+        subresource: Some("status"),
+        ..by(manager, time)
+    }
+}
+
+fn foo(spec: Value) -> Value {
+    json!({"apiVersion": GV, "kind": "Foo", "metadata": {"name": "foo1"}, "spec": spec})
+}
+
+/// What the store adds to what it persists.
+fn stored(mut object: Value) -> Value {
+    let meta = object["metadata"].as_object_mut().unwrap();
+    meta.insert("uid".into(), "6f1c".into());
+    meta.insert("resourceVersion".into(), "7".into());
+    meta.insert("creationTimestamp".into(), T1.into());
+    meta.insert("generation".into(), 1.into());
+    object
+}
+
+/// Applies and returns the object as stored.
+fn applied(live: Option<&Value>, config: &Value, writer: &Writer) -> Value {
+    stored(apply(&FOO, live, config, writer, false).unwrap())
+}
+
+fn entry<'a>(object: &'a Value, manager: &str) -> &'a Value {
+    object["metadata"]["managedFields"]
+        .as_array()
+        .and_then(|entries| entries.iter().find(|e| e["manager"] == manager))
+        .unwrap_or_else(|| panic!("no entry of {manager} in {object}"))
+}
+
+fn fields(object: &Value, manager: &str) -> String {
+    entry(object, manager)["fieldsV1"].to_string()
+}
+
+fn managers(object: &Value) -> Vec<String> {
+    let entries = object["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    entries
+        .iter()
+        .map(|e| format!("{}/{}", e["manager"], e["operation"]))
+        .collect()
+}
+
+fn conflict_message(result: Result<Value, ApiError>) -> String {
+    let error = result.unwrap_err();
+    assert_eq!((error.code, error.reason), (409, "Conflict"));
+    error.message
+}
+
+fn full_config() -> Value {
+    let mut config = foo(json!({"greeting": "Hello", "suspend": false}));
+    config["metadata"]["labels"] = json!({"app": "demo"});
+    config["metadata"]["finalizers"] = json!(["demo.jeremyxu2010.me/cleanup"]);
+    config
+}
+
+#[test]
+fn create_by_apply_gives_the_exact_entry_and_reapply_changes_nothing() {
+    let created = applied(None, &full_config(), &by("kubectl", T1));
+    assert_eq!(
+        created["spec"],
+        json!({"greeting": "Hello", "suspend": false})
+    );
+    assert_eq!(
+        serde_json::to_string(&created["metadata"]["managedFields"]).unwrap(),
+        format!(
+            r#"[{{"manager":"kubectl","operation":"Apply","apiVersion":"{GV}","time":"{T1}","fieldsType":"FieldsV1","fieldsV1":{}}}]"#,
+            r#"{"f:metadata":{"f:finalizers":{"v:\"demo.jeremyxu2010.me/cleanup\"":{}},"f:labels":{"f:app":{}}},"f:spec":{"f:greeting":{},"f:suspend":{}}}"#
+        )
+    );
+
+    let again = apply(
+        &FOO,
+        Some(&created),
+        &full_config(),
+        &by("kubectl", T2),
+        false,
+    )
+    .unwrap();
+    assert_eq!(again, created);
+}
+
+#[test]
+fn a_second_manager_conflicts_unless_forced() {
+    let live = applied(None, &full_config(), &by("other", T1));
+    let change = foo(json!({"greeting": "Bye"}));
+
+    let error = apply(&FOO, Some(&live), &change, &by("b", T2), false).unwrap_err();
+    assert_eq!(
+        serde_json::to_string(&error.to_status()).unwrap(),
+        r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Apply failed with 1 conflict: conflict with \"other\": .spec.greeting","reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict","message":"conflict with \"other\"","field":".spec.greeting"}]},"code":409}"#
+    );
+    let both = foo(json!({"greeting": "Bye", "suspend": true}));
+    assert_eq!(
+        conflict_message(apply(&FOO, Some(&live), &both, &by("b", T2), false)),
+        "Apply failed with 2 conflicts: conflicts with \"other\":\n- .spec.greeting\n- .spec.suspend"
+    );
+
+    let forced = stored(apply(&FOO, Some(&live), &change, &by("b", T2), true).unwrap());
+    assert_eq!(forced["spec"]["greeting"], "Bye");
+    assert_eq!(fields(&forced, "b"), r#"{"f:spec":{"f:greeting":{}}}"#);
+    assert!(!fields(&forced, "other").contains("greeting"));
+    assert_eq!(entry(&forced, "b")["time"], T2);
+}
+
+#[test]
+fn equal_values_are_co_owned_and_only_sole_owners_prune() {
+    let a = |spec: Value| foo(spec);
+    let live = applied(
+        None,
+        &a(json!({"greeting": "Hi", "suspend": true})),
+        &by("a", T1),
+    );
+
+    // The same value is no conflict; the object does not change, so, as in kube-apiserver
+    // (kubernetes/kubernetes#127938), the new co-owner's entry has no time.
+    let live = applied(Some(&live), &foo(json!({"greeting": "Hi"})), &by("b", T2));
+    assert_eq!(fields(&live, "b"), r#"{"f:spec":{"f:greeting":{}}}"#);
+    assert!(entry(&live, "b").get("time").is_none());
+    assert!(fields(&live, "a").contains("f:greeting"));
+
+    // A drops greeting: B still owns it, it stays.
+    let live = applied(Some(&live), &a(json!({"suspend": true})), &by("a", T3));
+    assert_eq!(live["spec"], json!({"greeting": "Hi", "suspend": true}));
+    assert_eq!(fields(&live, "a"), r#"{"f:spec":{"f:suspend":{}}}"#);
+
+    // A drops suspend, which only A owns: it goes.
+    let live = applied(Some(&live), &a(json!({"greeting": "Hi"})), &by("a", T4));
+    assert_eq!(live["spec"], json!({"greeting": "Hi"}));
+    assert_eq!(entry(&live, "a")["time"], T4);
+}
+
+#[test]
+fn an_update_then_an_apply_conflicts_with_the_updater() {
+    let live = applied(None, &full_config(), &by("kubectl", T1));
+    let mut edited = live.clone();
+    edited["spec"]["greeting"] = "Hola".into();
+    record_update(&FOO, Some(&live), &mut edited, &by("kubectl-edit", T2)).unwrap();
+    assert_eq!(
+        managers(&edited),
+        [r#""kubectl"/"Apply""#, r#""kubectl-edit"/"Update""#]
+    );
+    assert_eq!(
+        fields(&edited, "kubectl-edit"),
+        r#"{"f:spec":{"f:greeting":{}}}"#
+    );
+    assert_eq!(entry(&edited, "kubectl-edit")["time"], T2);
+    assert!(!fields(&edited, "kubectl").contains("greeting"));
+
+    let result = apply(
+        &FOO,
+        Some(&edited),
+        &full_config(),
+        &by("kubectl", T3),
+        false,
+    );
+    assert_eq!(
+        conflict_message(result),
+        "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using demo.jeremyxu2010.me/v1beta1: .spec.greeting"
+    );
+}
+
+#[test]
+fn updates_record_changed_fields_with_containers() {
+    let mut created = foo(json!({"greeting": "Hello", "suspend": false}));
+    created["metadata"]["labels"] = json!({"app": "demo"});
+    created["status"] = json!({"barCount": 5});
+    record_update(&FOO, None, &mut created, &by("kubectl-create", T1)).unwrap();
+    // The store then drops the status (its strategy's job).
+    created.as_object_mut().unwrap().shift_remove("status");
+    let created = stored(created);
+    // Status is not the main resource's to record.
+    assert_eq!(
+        fields(&created, "kubectl-create"),
+        r#"{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{".":{},"f:greeting":{},"f:suspend":{}}}"#
+    );
+
+    // A no-op adds nothing and keeps times, even against times the client changed.
+    let mut same = created.clone();
+    same["metadata"]["managedFields"][0]["time"] = T3.into();
+    record_update(&FOO, Some(&created), &mut same, &by("other", T2)).unwrap();
+    assert_eq!(same, created);
+
+    let mut status = created.clone();
+    status["status"] = json!({"barCount": 1, "conditions": [{
+        "type": "Ready", "status": "True", "reason": "Reconciled", "message": "",
+        "lastTransitionTime": T2,
+    }]});
+    status["spec"]["greeting"] = "ignored".into();
+    record_update(
+        &FOO,
+        Some(&created),
+        &mut status,
+        &by_status("foo-controller", T2),
+    )
+    .unwrap();
+    let entry = entry(&status, "foo-controller");
+    assert_eq!(entry["subresource"], "status");
+    assert_eq!(
+        entry["fieldsV1"].to_string(),
+        r#"{"f:status":{".":{},"f:barCount":{},"f:conditions":{".":{},"k:{\"type\":\"Ready\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},"f:reason":{},"f:status":{},"f:type":{}}}}}"#
+    );
+}
+
+#[test]
+fn conditions_applied_through_status_merge_by_type() {
+    let live = applied(None, &full_config(), &by("kubectl", T1));
+    let condition = |kind: &str, status: &str| json!({"type": kind, "status": status, "reason": "Reconciled", "message": "", "lastTransitionTime": T2});
+    let mut config = foo(json!({"greeting": "ignored"}));
+    config["status"] = json!({"conditions": [condition("Ready", "True")]});
+    let live = applied(Some(&live), &config, &by_status("ctrl", T2));
+    assert_eq!(live["spec"]["greeting"], "Hello");
+    assert_eq!(entry(&live, "ctrl")["subresource"], "status");
+    assert_eq!(
+        fields(&live, "ctrl"),
+        r#"{"f:status":{"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:lastTransitionTime":{},"f:message":{},"f:reason":{},"f:status":{},"f:type":{}}}}}"#
+    );
+
+    // Another manager's condition joins; a live-only item keeps its place.
+    config["status"] =
+        json!({"conditions": [condition("New", "True"), condition("Ready", "True")]});
+    let live = applied(Some(&live), &config, &by_status("other", T3));
+    let types: Vec<&Value> = live["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["type"])
+        .collect();
+    assert_eq!(types, ["New", "Ready"]);
+    config["status"] = json!({"conditions": [condition("Synced", "True")]});
+    let live = applied(Some(&live), &config, &by_status("third", T3));
+    let types: Vec<&Value> = live["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["type"])
+        .collect();
+    assert_eq!(types, ["New", "Ready", "Synced"]);
+
+    // Ready is co-owned by ctrl and other: changing it conflicts with other only.
+    config["status"] = json!({"conditions": [condition("Ready", "False")]});
+    assert_eq!(
+        conflict_message(apply(
+            &FOO,
+            Some(&live),
+            &config,
+            &by_status("ctrl", T4),
+            false
+        )),
+        "Apply failed with 1 conflict: conflict with \"other\" with subresource \"status\": .status.conditions[type=\"Ready\"].status"
+    );
+}
+
+#[test]
+fn apply_refuses_bad_bodies() {
+    let mut config = full_config();
+    config["metadata"]["managedFields"] = json!([]);
+    let error = apply(&FOO, None, &config, &by("kubectl", T1), false).unwrap_err();
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (400, "metadata.managedFields must be nil")
+    );
+
+    let mut config = full_config();
+    config["status"] = json!({"conditions": [{"status": "True"}]});
+    config["metadata"]["finalizers"] = json!(["x", "x"]);
+    let error = apply(&FOO, None, &config, &by("kubectl", T1), false).unwrap_err();
+    assert_eq!(error.code, 400);
+    assert_eq!(
+        error.message,
+        "failed to create typed patch object (/foo1; demo.jeremyxu2010.me/v1beta1, Kind=Foo): errors:\n  .metadata.finalizers: duplicate entries for key [=\"x\"]\n  .status.conditions: element 0: associative list with keys has an element that omits all key fields [\"type\"] (and doesn't have default values for any key fields)"
+    );
+}
+
+#[test]
+fn reset_managed_fields_then_apply_gives_before_first_apply() {
+    let live = applied(None, &full_config(), &by("kubectl", T1));
+    let mut replaced = live.clone();
+    replaced["metadata"]["managedFields"] = json!([]);
+    record_update(&FOO, Some(&live), &mut replaced, &by("kubectl-replace", T2)).unwrap();
+    assert!(replaced["metadata"].get("managedFields").is_none());
+
+    // Untracked objects stay untracked through updates.
+    let mut edited = replaced.clone();
+    edited["metadata"]["labels"]["tier"] = "web".into();
+    record_update(&FOO, Some(&replaced), &mut edited, &by("kubectl-edit", T3)).unwrap();
+    assert!(edited["metadata"].get("managedFields").is_none());
+
+    let live = applied(Some(&edited), &full_config(), &by("kubectl", T4));
+    assert_eq!(
+        managers(&live),
+        [r#""kubectl"/"Apply""#, r#""before-first-apply"/"Update""#]
+    );
+    assert_eq!(
+        fields(&live, "before-first-apply"),
+        r#"{"f:metadata":{"f:finalizers":{".":{},"v:\"demo.jeremyxu2010.me/cleanup\"":{}},"f:labels":{".":{},"f:app":{},"f:tier":{}}},"f:spec":{".":{},"f:greeting":{},"f:suspend":{}}}"#
+    );
+    assert_eq!(live["metadata"]["labels"]["tier"], "web");
+    // Changing what before-first-apply owns is a conflict like any other.
+    let change = foo(json!({"greeting": "Bye"}));
+    assert_eq!(
+        conflict_message(apply(&FOO, Some(&live), &change, &by("kubectl", T4), false)),
+        "Apply failed with 1 conflict: conflict with \"before-first-apply\" using demo.jeremyxu2010.me/v1beta1: .spec.greeting"
+    );
+}
+
+#[test]
+fn eleven_updaters_leave_ten_update_entries() {
+    let mut live = applied(None, &full_config(), &by("kubectl", T1));
+    for i in 0..11 {
+        let mut new = live.clone();
+        new["metadata"]["labels"][format!("l{i}")] = "x".into();
+        let time = format!("2026-11-25T11:{i:02}:00Z");
+        record_update(
+            &FOO,
+            Some(&live),
+            &mut new,
+            &by(&format!("writer-{i}"), &time),
+        )
+        .unwrap();
+        live = new;
+    }
+    let entries = live["metadata"]["managedFields"].as_array().unwrap();
+    let updates: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["operation"] == "Update")
+        .collect();
+    assert_eq!(updates.len(), 10);
+    assert_eq!(updates[0]["manager"], "ancient-changes");
+    assert_eq!(updates[0]["time"], "2026-11-25T11:01:00Z");
+    assert_eq!(
+        updates[0]["fieldsV1"].to_string(),
+        r#"{"f:metadata":{"f:labels":{"f:l0":{},"f:l1":{}}}}"#
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["manager"] != "writer-0" && e["manager"] != "writer-1")
+    );
+}
+
+#[test]
+fn managers_from_user_agents() {
+    let ua = |u| manager_from_user_agent(Some(u));
+    assert_eq!(
+        ua("kubectl/v1.30.2 (linux/amd64) kubernetes/39683505"),
+        "kubectl"
+    );
+    assert_eq!(ua("my\u{7}tool\u{200b}/1"), "mytool");
+    assert_eq!(ua(&"a".repeat(200)).len(), 128);
+    assert_eq!(manager_from_user_agent(None), "");
+}
