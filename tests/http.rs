@@ -86,7 +86,8 @@ struct Env {
 
 impl Env {
     async fn start() -> Env {
-        let server = common::Server::start();
+        // No controller: these tests check exact resourceVersions and bodies.
+        let server = common::Server::start_with(&["--controller=false"]);
         let client = server.client().await;
         Env { server, client }
     }

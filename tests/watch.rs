@@ -969,7 +969,7 @@ async fn watcher_streaming_list_relists_after_410() {
     );
     assert_eq!(initial_list(&mut stream, what).await, vec![p, q]);
     // Not polled while the server ends the watch (1 s) ...
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     // ... and then the bookmark's resourceVersion leaves the history.
     ten_writes(&w).await;
     let (current, _) = w.list().await;

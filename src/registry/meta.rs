@@ -51,6 +51,24 @@ pub fn keep_for_update(meta: &mut ObjectMeta, old: &ObjectMeta) {
     }
 }
 
+/// Drops empty metadata lists and maps, which Go's `omitempty` never stores or sends.
+pub fn drop_empty(meta: &mut ObjectMeta) {
+    fn none_if_empty<T>(field: &mut Option<Vec<T>>) {
+        if field.as_ref().is_some_and(Vec::is_empty) {
+            *field = None;
+        }
+    }
+    none_if_empty(&mut meta.finalizers);
+    none_if_empty(&mut meta.owner_references);
+    none_if_empty(&mut meta.managed_fields);
+    if meta.labels.as_ref().is_some_and(|l| l.is_empty()) {
+        meta.labels = None;
+    }
+    if meta.annotations.as_ref().is_some_and(|a| a.is_empty()) {
+        meta.annotations = None;
+    }
+}
+
 /// Five characters as `names.SimpleNameGenerator` draws them.
 fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";

@@ -188,16 +188,17 @@ impl<S: Strategy> Store<S> {
         Ok(self.decode_stored(&kv)?.object)
     }
 
-    /// Sets managedFields for an Update operation (creates included) of `manage`'s manager;
-    /// an apply has computed them already.
+    /// Sets managedFields for an Update operation (creates included) of `manage`'s manager
+    /// (an apply has computed them already), and drops empty metadata lists as Go omits them.
     fn record(
         &self,
         live: Option<&S::Object>,
-        object: S::Object,
+        mut object: S::Object,
         manage: &Manage,
         part: Part,
     ) -> Result<S::Object, ApiError> {
         let Manage::Update(manager) = manage else {
+            meta::drop_empty(object.meta_mut());
             return Ok(object);
         };
         let time = meta::now().0.to_string();
@@ -210,7 +211,9 @@ impl<S: Strategy> Store<S> {
         let live = live.map(to_json).transpose()?;
         let mut new = to_json(&object)?;
         fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)?;
-        serde_json::from_value(new).map_err(ApiError::internal)
+        let mut object: S::Object = serde_json::from_value(new).map_err(ApiError::internal)?;
+        meta::drop_empty(object.meta_mut());
+        Ok(object)
     }
 
     /// PUT on the main resource or on `/status`.

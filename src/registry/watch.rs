@@ -12,6 +12,8 @@ use http::header;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
+use kube::Resource;
+
 use super::Strategy;
 use super::cache::{Cached, CachedEvent, Change, Subscription};
 use super::render::Renderer;
@@ -129,15 +131,22 @@ impl<S: Strategy> Out<'_, S> {
             .prev
             .as_ref()
             .is_some_and(|prev| selected(&prev.object, options));
-        let kind = match (event.change, before, now) {
-            (Change::Deleted, _, true) => "DELETED",
-            (Change::Deleted, _, false) => return true,
-            (_, false, true) => "ADDED",
-            (_, true, true) => "MODIFIED",
-            (_, true, false) => "DELETED",
-            (_, false, false) => return true,
-        };
-        self.object(kind, &event.object).await
+        match (event.change, before, now) {
+            (Change::Deleted, _, true) => self.object("DELETED", &event.object).await,
+            (_, false, true) => self.object("ADDED", &event.object).await,
+            (_, true, true) => self.object("MODIFIED", &event.object).await,
+            // Leaving the selection: the object as the watcher last saw it, at this revision
+            // (as kube-apiserver's watch cache sends it).
+            (Change::Added | Change::Modified, true, false) => match &event.prev {
+                Some(prev) => {
+                    let mut last_seen = prev.object.clone();
+                    last_seen.meta_mut().resource_version = Some(event.revision().to_string());
+                    self.owned("DELETED", &last_seen).await
+                }
+                None => true,
+            },
+            _ => true,
+        }
     }
 
     async fn object(&mut self, kind: &str, cached: &Arc<Cached<S::Object>>) -> bool {
@@ -145,7 +154,12 @@ impl<S: Strategy> Out<'_, S> {
             // The object's JSON was serialized once for every watcher.
             return self.send_raw(kind, &cached.json()).await;
         }
-        match self.renderer.event_object(&cached.object, self.first) {
+        self.owned(kind, &cached.object).await
+    }
+
+    /// Sends an object of this watcher's own.
+    async fn owned(&mut self, kind: &str, object: &S::Object) -> bool {
+        match self.renderer.event_object(object, self.first) {
             Ok(value) => {
                 self.first = false;
                 self.send(kind, &value).await

@@ -105,7 +105,7 @@ fn write(db: &Database, key: String, op: Write) -> Result<Event> {
     let event = {
         let mut meta = txn.open_table(META)?;
         let mut history = txn.open_table(HISTORY)?;
-        let rev = read_meta(&meta, REVISION)? + 1;
+        let rev = current_revision_in(&meta)? + 1;
         let current = kv_at(&history, &key, Revision::MAX)?;
         let event = match (op, current) {
             (Write::Create(_), Some(_)) => return Err(StorageError::AlreadyExists(key)),
@@ -176,7 +176,7 @@ fn list(
 ) -> Result<ListPage> {
     let txn = db.begin_read()?;
     let meta = txn.open_table(META)?;
-    let current = read_meta(&meta, REVISION)?;
+    let current = current_revision_in(&meta)?;
     let compacted = read_meta(&meta, COMPACTED)?;
     let revision = revision.unwrap_or(current);
     if revision > current {
@@ -237,7 +237,7 @@ fn compact(db: &Database, revision: Revision) -> Result<()> {
     let txn = db.begin_write()?;
     {
         let mut meta = txn.open_table(META)?;
-        let current = read_meta(&meta, REVISION)?;
+        let current = current_revision_in(&meta)?;
         if revision > current {
             return Err(StorageError::FutureRevision {
                 requested: revision,
@@ -371,6 +371,12 @@ fn version_at<'t>(
     }
 }
 
+/// The store starts at revision 1, as etcd does, so that no list is ever at revision 0 (which
+/// clients read as "any").
+fn current_revision_in(meta: &impl ReadableTable<&'static str, u64>) -> Result<u64> {
+    Ok(meta.get(REVISION)?.map_or(1, |value| value.value()))
+}
+
 fn read_meta(meta: &impl ReadableTable<&'static str, u64>, name: &str) -> Result<u64> {
     Ok(meta.get(name)?.map_or(0, |value| value.value()))
 }
@@ -456,7 +462,7 @@ impl Watcher {
 #[async_trait]
 impl Storage for EmbeddedStorage {
     async fn current_revision(&self) -> Result<Revision> {
-        self.with_db(|db| read_meta(&db.begin_read()?.open_table(META)?, REVISION))
+        self.with_db(|db| current_revision_in(&db.begin_read()?.open_table(META)?))
             .await
     }
 
@@ -551,18 +557,19 @@ mod tests {
             .unwrap();
         storage.create("/b", b"3".to_vec()).await.unwrap();
         storage.delete("/b", None).await.unwrap();
-        storage.compact(2).await.unwrap();
+        storage.compact(3).await.unwrap();
         drop(storage);
 
+        // An empty store is at revision 1, so the four writes are revisions 2 to 5.
         let storage = EmbeddedStorage::open(&path).unwrap();
-        assert_eq!(storage.current_revision().await.unwrap(), 4);
-        assert_eq!(storage.compacted_revision().await.unwrap(), 2);
+        assert_eq!(storage.current_revision().await.unwrap(), 5);
+        assert_eq!(storage.compacted_revision().await.unwrap(), 3);
         assert_eq!(storage.get("/a").await.unwrap(), Some(a.clone()));
         assert_eq!(storage.get("/b").await.unwrap(), None);
-        let past = storage.list("/", Some(3), None, None).await.unwrap();
+        let past = storage.list("/", Some(4), None, None).await.unwrap();
         assert_eq!(past.items.len(), 2);
         let c = storage.create("/c", Vec::new()).await.unwrap();
-        assert_eq!(c.mod_revision, 5);
+        assert_eq!(c.mod_revision, 6);
     }
 
     #[tokio::test]

@@ -92,7 +92,7 @@ pub type EventStream = BoxStream<'static, Result<Event>>;
 
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
-    /// The latest revision written (0 for an empty store).
+    /// The latest revision written (1 for an empty store, as etcd starts).
     async fn current_revision(&self) -> Result<Revision>;
 
     /// The oldest revision that lists and watches can still start from.
