@@ -1,0 +1,145 @@
+//! The bar subresource over HTTP: its answer, the status it counts in, dry runs, and the
+//! 404 / 409 / 400 answers of API.md.
+
+mod common;
+
+use http::Request;
+use http_body_util::BodyExt;
+use kube::client::Body;
+use serde_json::{Value, json};
+
+const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
+
+/// Sends a request and returns the status code and the JSON body.
+async fn send(client: &kube::Client, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("Content-Type", "application/json")
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string().into_bytes())))
+        .unwrap();
+    let response = client.send(request).await.unwrap();
+    let code = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+async fn create(client: &kube::Client, name: &str, spec: Value) {
+    let foo = json!({
+        "apiVersion": "demo.jeremyxu2010.me/v1beta1",
+        "kind": "Foo",
+        "metadata": {"name": name},
+        "spec": spec,
+    });
+    let (code, body) = send(client, "POST", FOOS, Some(foo)).await;
+    assert_eq!(code, 201, "{body}");
+}
+
+async fn get(client: &kube::Client, name: &str) -> Value {
+    let (code, body) = send(client, "GET", &format!("{FOOS}/{name}"), None).await;
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+fn bar_uri(name: &str, query: &str) -> String {
+    format!("{FOOS}/{name}/bar{query}")
+}
+
+#[tokio::test]
+async fn bar_answers_and_counts_once_per_call() {
+    let server = common::Server::start_with(&["--controller=false"]);
+    let client = server.client().await;
+    create(&client, "greeter", json!({"greeting": "Hi"})).await;
+    let before = get(&client, "greeter").await;
+
+    let (code, answer) = send(&client, "POST", &bar_uri("greeter", "?arg1=you"), None).await;
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(
+        answer,
+        json!({
+            "apiVersion": "demo.jeremyxu2010.me/v1beta1",
+            "kind": "FooBar",
+            "metadata": {"name": "greeter"},
+            "message": "Hi, you",
+        })
+    );
+    let after = get(&client, "greeter").await;
+    assert_eq!(after["status"]["barCount"], 1);
+    assert_eq!(after["status"]["lastMessage"], "Hi, you");
+    assert!(after["status"]["lastBarTime"].is_string());
+    assert_eq!(
+        after["metadata"]["generation"],
+        before["metadata"]["generation"]
+    );
+    assert_ne!(
+        after["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+
+    // arg1 defaults to "world"; the request body is ignored.
+    let (code, answer) = send(
+        &client,
+        "POST",
+        &bar_uri("greeter", ""),
+        Some(json!({"x": 1})),
+    )
+    .await;
+    assert_eq!((code, answer["message"].as_str()), (200, Some("Hi, world")));
+    assert_eq!(get(&client, "greeter").await["status"]["barCount"], 2);
+}
+
+#[tokio::test]
+async fn dry_run_answers_and_writes_nothing() {
+    let server = common::Server::start_with(&["--controller=false"]);
+    let client = server.client().await;
+    create(&client, "dry", json!({})).await;
+    let before = get(&client, "dry").await;
+    let (code, answer) = send(&client, "POST", &bar_uri("dry", "?dryRun=All"), None).await;
+    assert_eq!(
+        (code, answer["message"].as_str()),
+        (200, Some("Hello, world"))
+    );
+    assert_eq!(get(&client, "dry").await, before);
+}
+
+#[tokio::test]
+async fn refusals_are_status_answers_that_change_nothing() {
+    let server = common::Server::start_with(&["--controller=false"]);
+    let client = server.client().await;
+
+    let (code, status) = send(&client, "POST", &bar_uri("missing", ""), None).await;
+    assert_eq!((code, status["reason"].as_str()), (404, Some("NotFound")));
+    assert_eq!(
+        status["message"],
+        r#"foos.demo.jeremyxu2010.me "missing" not found"#
+    );
+
+    create(&client, "paused", json!({"suspend": true})).await;
+    let before = get(&client, "paused").await;
+    let (code, status) = send(&client, "POST", &bar_uri("paused", ""), None).await;
+    assert_eq!((code, status["reason"].as_str()), (409, Some("Conflict")));
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("suspended"),
+        "{status}"
+    );
+
+    let long = "x".repeat(257);
+    for arg1 in [long.as_str(), "bell%07"] {
+        let (code, status) = send(
+            &client,
+            "POST",
+            &bar_uri("paused", &format!("?arg1={arg1}")),
+            None,
+        )
+        .await;
+        assert_eq!(
+            (code, status["reason"].as_str()),
+            (400, Some("BadRequest")),
+            "{status}"
+        );
+    }
+    assert_eq!(get(&client, "paused").await, before);
+}
