@@ -183,7 +183,7 @@ pub async fn reconcile(foo: Arc<Foo>, ctx: Arc<Context>) -> Result<Action, Error
         // written meanwhile (bar counting, another writer) makes this a 409, never lost.
         match ctx
             .api
-            .replace_status(&name, &PostParams::default(), &updated)
+            .replace_status(&name, &write_params(), &updated)
             .await
         {
             Ok(written) => {
@@ -238,6 +238,16 @@ pub fn error_policy(foo: Arc<Foo>, error: &Error, ctx: Arc<Context>) -> Action {
     let delay = backoff(failures);
     tracing::warn!(foo = %name, failures, retry_in = ?delay, "reconcile failed: {error}");
     Action::requeue(delay)
+}
+
+/// The field manager the controller's status writes are recorded under in managedFields.
+const FIELD_MANAGER: &str = "foo-controller";
+
+fn write_params() -> PostParams {
+    PostParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PostParams::default()
+    }
 }
 
 #[cfg(test)]
