@@ -287,12 +287,12 @@ impl ApiError {
     }
 
     /// 413 for a JSON patch with too many operations.
-    pub fn too_large_patch(max_operations: usize) -> Self {
+    pub fn too_large_patch(max_operations: usize, operations: usize) -> Self {
         Self::new(
             413,
             "RequestEntityTooLarge",
             format!(
-                "Request entity too large: The allowed maximum operations in a JSON patch is {max_operations}"
+                "Request entity too large: The allowed maximum operations in a JSON patch is {max_operations}, got {operations}"
             ),
         )
     }

@@ -40,7 +40,7 @@ pub enum Patch {
 impl Patch {
     pub fn parse(headers: &HeaderMap, query: &Query, body: &[u8]) -> Result<Self, ApiError> {
         let content_type = content_type(headers);
-        if query.flag("force")? {
+        if query.get("force").is_some() {
             return Err(options_invalid(
                 "PatchOptions",
                 &[FieldError::forbidden(
@@ -56,7 +56,10 @@ impl Patch {
                 let operations: Vec<Value> =
                     serde_json::from_slice(body).map_err(decoding_error)?;
                 if operations.len() > MAX_JSON_PATCH_OPERATIONS {
-                    return Err(ApiError::too_large_patch(MAX_JSON_PATCH_OPERATIONS));
+                    return Err(ApiError::too_large_patch(
+                        MAX_JSON_PATCH_OPERATIONS,
+                        operations.len(),
+                    ));
                 }
                 let patch =
                     serde_json::from_value(Value::Array(operations)).map_err(decoding_error)?;

@@ -267,7 +267,6 @@ impl<S: Strategy> Store<S> {
         let manage = Manage::Update(update_manager(&request)?);
         let validation = FieldValidation::from_query(&request.query)?;
         let patch = patch::Patch::parse(&request.headers, &request.query, &request.body)?;
-        let mut attempts = 0;
         loop {
             let current = self.load(name).await?;
             let patched = patch.apply(
@@ -279,9 +278,9 @@ impl<S: Strategy> Store<S> {
                 .replace(name, part, decoded.object, &current, dry_run, &manage)
                 .await
             {
-                Err(e) if e.code == 409 && !patch.names_resource_version() && attempts < 5 => {
-                    attempts += 1;
-                }
+                // As kube-apiserver's GuaranteedUpdate: try again on the newer object for as
+                // long as writers race (a patch naming a resourceVersion is a precondition).
+                Err(e) if e.code == 409 && !patch.names_resource_version() => {}
                 result => return Ok(Rendered::ok(result?).with_warnings(decoded.warnings)),
             }
         }
@@ -725,12 +724,14 @@ fn set_status<T: serde::Serialize + serde::de::DeserializeOwned>(
     Ok(())
 }
 
-/// `old` with the status of `new`: on `/status` everything else stays as it was.
+/// `old` with the status of `new`: on `/status` everything else stays as it was, but for
+/// managedFields, which track the status write (as kube-apiserver's status strategy keeps).
 fn with_status_of<T: Resource + Clone + serde::Serialize + serde::de::DeserializeOwned>(
     old: &T,
     new: &T,
 ) -> Result<T, ApiError> {
     let mut merged = old.clone();
     set_status(&mut merged, field_of(new, "status")?)?;
+    merged.meta_mut().managed_fields = new.meta().managed_fields.clone();
     Ok(merged)
 }
