@@ -1,0 +1,136 @@
+//! The plugin's errors: one clear line on stderr, and the exit code (1 failure, 2 usage).
+
+use kube::core::Status;
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server answered with a `Status` failure.
+    #[error("Error from server ({}): {}", .0.reason, .0.message)]
+    Api(Box<Status>),
+    /// The command line is wrong in a way clap cannot see (exit code 2).
+    #[error("error: {0}\nSee 'kubectl foo --help' for usage.")]
+    Usage(String),
+    /// Anything else.
+    #[error("error: {0}")]
+    Other(String),
+    /// A failure already reported on stderr (exit code 1, nothing more to print).
+    #[error("")]
+    Reported,
+}
+
+/// The plugin's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A plain failure.
+    pub fn msg(message: impl std::fmt::Display) -> Self {
+        Error::Other(message.to_string())
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl std::fmt::Display) -> Self {
+        Error::Usage(message.to_string())
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The message as printed: the usage hint aside, a single line.
+    pub fn one_line(&self) -> String {
+        match self {
+            Error::Usage(m) => format!(
+                "error: {}\nSee 'kubectl foo --help' for usage.",
+                m.replace('\n', " ")
+            ),
+            other => other.to_string().replace('\n', " "),
+        }
+    }
+
+    /// True when the server said NotFound.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Api(s) if s.code == 404)
+    }
+}
+
+impl From<kube::Error> for Error {
+    fn from(err: kube::Error) -> Self {
+        match err {
+            kube::Error::Api(status) => {
+                let mut status = status;
+                if status.reason.is_empty() {
+                    status.reason = reason_for(status.code).to_string();
+                }
+                Error::Api(status)
+            }
+            kube::Error::Service(e) => {
+                Error::Other(format!("cannot reach the server: {}", root(&*e)))
+            }
+            kube::Error::HyperError(e) => {
+                Error::Other(format!("cannot reach the server: {}", root(&e)))
+            }
+            other => Error::Other(chain(&other)),
+        }
+    }
+}
+
+fn root(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut last = err;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    last.to_string()
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::Other(chain(&err))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Other(chain(&err))
+    }
+}
+
+/// An error and its sources joined on one line, without repeating a source whose text the
+/// outer message already contains.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn reason_for(code: u16) -> &'static str {
+    match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        415 => "UnsupportedMediaType",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,333 @@
+//! kubectl-foo: the kubectl plugin for the `demo.jeremyxu2010.me/v1beta1` Foo API.
+//!
+//! `main.rs` only calls [`run`]; the command tree is [`Cli`], one function per command lives
+//! in [`commands`], every output format goes through [`printer`], and the connection flags
+//! (kubectl's global flags) are [`kubeconfig::KubeFlags`].
+
+pub mod api;
+pub mod commands;
+pub mod complete;
+pub mod describe;
+pub mod error;
+pub mod generate;
+pub mod kubeconfig;
+pub mod printer;
+pub mod term;
+
+use std::ffi::OsString;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+pub use error::{Error, Result};
+use kubeconfig::KubeFlags;
+use printer::PrintFlags;
+
+/// Work with Foos (demo.jeremyxu2010.me/v1beta1) the way kubectl works with built-in kinds.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-foo",
+    bin_name = "kubectl foo",
+    display_name = "kubectl foo",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    after_help = "Use \"kubectl foo <command> --help\" for more information about a command."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub kube: KubeFlags,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands of `kubectl foo`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List Foos as a table printed by the server (as `kubectl get foos`)
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show one or more Foos by name
+    Get(GetArgs),
+    /// Show a Foo's spec, status and conditions in detail
+    Describe(NameArg),
+    /// Create a Foo
+    Create(CreateArgs),
+    /// Create or update Foos from a file or stdin
+    Apply(ApplyArgs),
+    /// Suspend a Foo: it refuses bar until resumed
+    Suspend(NameArg),
+    /// Resume a suspended Foo
+    Resume(NameArg),
+    /// Delete Foos by name, or all of them (asks for confirmation on a terminal)
+    Delete(DeleteArgs),
+    /// Invoke a Foo's bar subresource and print its message
+    Bar(BarArgs),
+    /// List the group's resources and subresources from discovery
+    ApiResources(ApiResourcesArgs),
+    /// Print the plugin and server versions and how the group is served
+    Version(VersionArgs),
+    /// Print a shell completion script (bash, zsh, fish or powershell)
+    Completion(CompletionArgs),
+    /// Completion candidates in cobra's format (used by kubectl_complete-foo)
+    #[command(name = "__complete", hide = true)]
+    Complete(CompleteArgs),
+}
+
+/// `kubectl foo list`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  kubectl foo list\n  kubectl foo ls -o wide -l team=a\n  kubectl foo list --sort-by .spec.greeting -o name"
+)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub print: PrintFlags,
+    /// Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'
+    #[arg(short = 'l', long)]
+    pub selector: Option<String>,
+    /// Selector (field query) to filter on, e.g. metadata.name=foo
+    #[arg(long)]
+    pub field_selector: Option<String>,
+    /// Sort the list by this JSONPath expression (e.g. '.metadata.name' or '{.spec.greeting}')
+    #[arg(long, value_name = "JSONPATH")]
+    pub sort_by: Option<String>,
+    /// After listing, watch for changes
+    #[arg(short = 'w', long)]
+    pub watch: bool,
+    /// Watch for changes without listing first
+    #[arg(long)]
+    pub watch_only: bool,
+    /// Return large lists in chunks of this size (0 disables chunking)
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub chunk_size: i64,
+}
+
+/// `kubectl foo get`
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub print: PrintFlags,
+    /// The Foos to show
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+}
+
+/// A command taking one Foo name.
+#[derive(Debug, Args)]
+pub struct NameArg {
+    /// The Foo's name
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// How a write is dry-run, as kubectl's `--dry-run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Really write
+    None,
+    /// Send the request with dryRun=All: validated and defaulted, not persisted
+    Server,
+    /// Only print the object that would be sent
+    Client,
+}
+
+/// `kubectl foo create`
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The new Foo's name
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The greeting bar answers with (the server's default is "Hello")
+    #[arg(long)]
+    pub greeting: Option<String>,
+    /// Create the Foo suspended
+    #[arg(long)]
+    pub suspend: bool,
+    /// Must be "none", "server", or "client"
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+    /// Output format: json|yaml|name|jsonpath=…|custom-columns=…
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<String>,
+}
+
+/// `kubectl foo apply`
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The file holding the Foo(s) (YAML or JSON; several YAML documents allowed), or - for stdin
+    #[arg(short = 'f', long, required = true, value_name = "FILE")]
+    pub filename: String,
+    /// Apply on the server (server-side apply) instead of a create-or-merge-patch
+    #[arg(long)]
+    pub server_side: bool,
+    /// With --server-side, take ownership of fields other managers own
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// The field manager for server-side apply
+    #[arg(long, default_value = "kubectl")]
+    pub field_manager: String,
+    /// Must be "none" or "server"
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+    /// Output format: json|yaml|name|jsonpath=…|custom-columns=…
+    #[arg(short = 'o', long, value_name = "FORMAT")]
+    pub output: Option<String>,
+}
+
+/// `kubectl foo delete`
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The Foos to delete
+    #[arg(
+        value_name = "NAME",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub names: Vec<String>,
+    /// Delete every Foo
+    #[arg(long)]
+    pub all: bool,
+    /// Do not ask for confirmation (required when not on a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Must be "none" or "server"
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+}
+
+/// `kubectl foo bar`
+#[derive(Debug, Args)]
+pub struct BarArgs {
+    /// The Foo to invoke; on a terminal, omit it to pick one
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+    /// The argument bar greets (the server's default is "world")
+    #[arg(long, value_name = "VALUE")]
+    pub arg1: Option<String>,
+    /// Must be "none" or "server"
+    #[arg(long, value_enum, default_value_t = DryRun::None)]
+    pub dry_run: DryRun,
+    /// Output format: json|yaml (default: the message alone)
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = ["json", "yaml"])]
+    pub output: Option<String>,
+}
+
+/// `kubectl foo api-resources`
+#[derive(Debug, Args)]
+pub struct ApiResourcesArgs {
+    /// Output format: wide|json|yaml|name
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = ["wide", "json", "yaml", "name"])]
+    pub output: Option<String>,
+    /// Don't print headers
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+/// `kubectl foo version`
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Only print the plugin's version
+    #[arg(long)]
+    pub client: bool,
+    /// Output format: json|yaml
+    #[arg(short = 'o', long, value_name = "FORMAT", value_parser = ["json", "yaml"])]
+    pub output: Option<String>,
+}
+
+/// The shells `completion` writes scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash
+    Bash,
+    /// Zsh
+    Zsh,
+    /// Fish
+    Fish,
+    /// PowerShell
+    Powershell,
+}
+
+/// `kubectl foo completion`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  source <(kubectl-foo completion bash)\n  kubectl-foo completion zsh > \"${fpath[1]}/_kubectl-foo\"\n\nFor `kubectl foo <TAB>`, put kubectl_complete-foo on PATH (kubectl 1.26 and newer)."
+)]
+pub struct CompletionArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `kubectl foo __complete`
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `kubectl foo`, the last being the one to complete
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub words: Vec<String>,
+}
+
+/// The clap command tree (for completion scripts and man pages).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses `args` and runs the command; returns the process exit code: 0 on success, 1 on
+/// failure, 2 on a usage error. Errors are printed on stderr as one line.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let color = term::color_choice();
+    let cli = match Cli::command().color(color).try_get_matches_from(args) {
+        Ok(matches) => {
+            use clap::FromArgMatches;
+            match Cli::from_arg_matches(&matches) {
+                Ok(cli) => cli,
+                Err(err) => return print_clap_error(err),
+            }
+        }
+        Err(err) => return print_clap_error(err),
+    };
+    if let Command::Complete(args) = &cli.command {
+        complete::run(&args.words);
+        return 0;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return 1;
+        }
+    };
+    match runtime.block_on(commands::dispatch(cli)) {
+        Ok(()) => 0,
+        Err(err) => {
+            let code = err.exit_code();
+            let line = err.one_line();
+            if !line.is_empty() {
+                eprintln!("{line}");
+            }
+            code
+        }
+    }
+}
+
+fn print_clap_error(err: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            0
+        }
+        _ => {
+            // One clear line, then kubectl's usage hint.
+            let rendered = err.render().to_string();
+            let first = rendered.lines().next().unwrap_or("error: invalid usage");
+            eprintln!("{first}\nSee 'kubectl foo --help' for usage.");
+            2
+        }
+    }
+}

@@ -1,0 +1,745 @@
+//! kubectl-foo through kubectl's own plugin dispatch (`kubectl foo …` with `kubectl-foo` on
+//! PATH) against a started server: every command and output format, the non-terminal
+//! refusals, errors, the terminal prompts (in tmux), completion through kubectl and bash, and
+//! the generated files.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::{Kubectl, Server, fails, kubectls, ok};
+use serde_json::Value;
+
+/// `target/debug`, with `kubectl-foo` and `kubectl_complete-foo` built.
+fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "kubectl-foo", "--bins"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo build -p kubectl-foo");
+        assert!(status.success(), "building kubectl-foo failed");
+        let exe = std::env::current_exe().expect("test executable");
+        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
+        assert!(
+            dir.join("kubectl-foo").is_file(),
+            "no kubectl-foo in {}",
+            dir.display()
+        );
+        dir.to_path_buf()
+    })
+}
+
+/// A directory for PATH holding `kubectl` (the given version), `kubectl-foo` and
+/// `kubectl_complete-foo`.
+struct Env {
+    bin: tempfile::TempDir,
+    cache: tempfile::TempDir,
+    kubectl: Kubectl,
+}
+
+impl Env {
+    fn new(kubectl: &Kubectl) -> Env {
+        let bin = tempfile::tempdir().expect("tempdir");
+        let dir = plugin_dir();
+        for name in ["kubectl-foo", "kubectl_complete-foo"] {
+            std::os::unix::fs::symlink(dir.join(name), bin.path().join(name)).expect("symlink");
+        }
+        std::os::unix::fs::symlink(&kubectl.path, bin.path().join("kubectl")).expect("symlink");
+        Env {
+            bin,
+            cache: tempfile::tempdir().expect("tempdir"),
+            kubectl: kubectl.clone(),
+        }
+    }
+
+    fn path(&self) -> String {
+        format!(
+            "{}:{}",
+            self.bin.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    /// `kubectl foo ARGS… --kubeconfig K` as a command (stdin closed, no terminal).
+    fn command(&self, kubeconfig: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(&self.kubectl.path);
+        command
+            .arg("foo")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .env("PATH", self.path())
+            .env("XDG_CACHE_HOME", self.cache.path())
+            .env("NO_COLOR", "1")
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn foo(&self, kubeconfig: &Path, args: &[&str]) -> Output {
+        self.command(kubeconfig, args)
+            .output()
+            .expect("run kubectl foo")
+    }
+
+    fn foo_stdin(&self, kubeconfig: &Path, args: &[&str], input: &str) -> Output {
+        let mut child = self
+            .command(kubeconfig, args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn kubectl foo");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait kubectl foo")
+    }
+}
+
+fn newest() -> Kubectl {
+    kubectls().pop().expect("a kubectl")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A failure: exit code `code`, one line on stderr (plus kubectl's usage hint for code 2).
+fn failure(output: &Output, code: i32) -> String {
+    let err = fails(output);
+    assert_eq!(output.status.code(), Some(code), "exit code; stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let allowed = if code == 2 { 2 } else { 1 };
+    assert!(
+        !lines.is_empty() && lines.len() <= allowed,
+        "not one clear line: {err:?}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn every_command_and_output_format() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+
+    // Empty list: nothing on stdout, "No resources found" on stderr.
+    let out = env.foo(&kc, &["list"]);
+    assert_eq!(ok(&out), "");
+    assert!(stderr(&out).contains("No resources found"));
+
+    // create, with every dry-run mode and output format.
+    let out = ok(&env.foo(&kc, &["create", "alpha", "--greeting", "Hi"]));
+    assert_eq!(out, "foo.demo.jeremyxu2010.me/alpha created\n");
+    let out = ok(&env.foo(&kc, &["create", "beta", "--suspend", "-o", "json"]));
+    let beta: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(beta["spec"]["suspend"], true);
+    assert_eq!(beta["spec"]["greeting"], "Hello");
+    assert!(
+        out.starts_with("{\n    \"apiVersion\""),
+        "kubectl's 4-space JSON: {out}"
+    );
+    let out = ok(&env.foo(&kc, &["create", "dry", "--dry-run=server", "-o", "yaml"]));
+    assert!(
+        out.contains("name: dry") && out.contains("greeting: Hello"),
+        "{out}"
+    );
+    let out = ok(&env.foo(&kc, &["create", "dry2", "--dry-run=client", "-o", "name"]));
+    assert_eq!(out, "foo.demo.jeremyxu2010.me/dry2\n");
+    failure(&env.foo(&kc, &["get", "dry"]), 1);
+    let err = failure(&env.foo(&kc, &["create", "alpha"]), 1);
+    assert!(err.contains("Error from server (AlreadyExists)"), "{err}");
+
+    // list: table, wide, labels, name, json, yaml, jsonpath, custom-columns, sort-by.
+    let out = ok(&env.foo(&kc, &["list"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["NAME", "GREETING", "BARS", "READY", "AGE"]);
+    assert!(lines[1].starts_with("alpha   Hi "), "{out}");
+    let out = ok(&env.foo(&kc, &["ls", "-o", "wide", "--show-labels"]));
+    for column in ["SUSPENDED", "LAST BAR", "MESSAGE", "LABELS"] {
+        assert!(out.lines().next().unwrap().contains(column), "{out}");
+    }
+    let out = ok(&env.foo(&kc, &["list", "--no-headers"]));
+    assert!(!out.contains("NAME") && out.lines().count() == 2, "{out}");
+    assert_eq!(
+        ok(&env.foo(&kc, &["list", "-o", "name"])),
+        "foo.demo.jeremyxu2010.me/alpha\nfoo.demo.jeremyxu2010.me/beta\n"
+    );
+    let list: Value = serde_json::from_str(&ok(&env.foo(&kc, &["list", "-o", "json"]))).unwrap();
+    assert_eq!(list["kind"], "List");
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert!(list["items"][0]["metadata"].get("managedFields").is_none());
+    let yaml = ok(&env.foo(&kc, &["list", "-o", "yaml"]));
+    assert!(
+        yaml.contains("kind: List") && yaml.contains("name: beta"),
+        "{yaml}"
+    );
+    let out = ok(&env.foo(
+        &kc,
+        &[
+            "list",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}={.spec.greeting}{\"\\n\"}{end}",
+        ],
+    ));
+    assert_eq!(out, "alpha=Hi\nbeta=Hello\n");
+    let out = ok(&env.foo(
+        &kc,
+        &[
+            "list",
+            "-o",
+            "custom-columns=NAME:.metadata.name,GREETING:.spec.greeting",
+            "--sort-by",
+            ".spec.greeting",
+        ],
+    ));
+    assert_eq!(out, "NAME    GREETING\nbeta    Hello\nalpha   Hi\n");
+    let out = ok(&env.foo(
+        &kc,
+        &["list", "--sort-by", "{.spec.greeting}", "--no-headers"],
+    ));
+    assert!(out.starts_with("beta"), "{out}");
+    ok(&env.foo(&kc, &["list", "--chunk-size", "1", "-o", "name"]))
+        .lines()
+        .count()
+        .eq(&2)
+        .then_some(())
+        .expect("chunked list returns everything");
+    let out = ok(&env.foo(
+        &kc,
+        &[
+            "list",
+            "--field-selector",
+            "metadata.name=beta",
+            "-o",
+            "name",
+        ],
+    ));
+    assert_eq!(out, "foo.demo.jeremyxu2010.me/beta\n");
+    let out = env.foo(&kc, &["list", "-l", "team=none"]);
+    assert_eq!(ok(&out), "");
+    assert!(stderr(&out).contains("No resources found"));
+
+    // get, describe.
+    let out = ok(&env.foo(&kc, &["get", "alpha", "beta"]));
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let one: Value =
+        serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
+    assert_eq!(one["kind"], "Foo");
+    let out = ok(&env.foo(&kc, &["describe", "alpha"]));
+    for line in [
+        "Name:         alpha",
+        "API Version:  demo.jeremyxu2010.me/v1beta1",
+        "Kind:         Foo",
+        "Spec:",
+        "  Greeting:  Hi",
+        "Events:  <none>",
+    ] {
+        assert!(out.contains(line), "describe lacks {line:?}:\n{out}");
+    }
+
+    // bar: message, dry run, json/yaml, suspended, unknown, no name without a terminal.
+    assert_eq!(
+        ok(&env.foo(&kc, &["bar", "alpha", "--arg1", "you"])),
+        "Hi, you\n"
+    );
+    assert_eq!(
+        ok(&env.foo(&kc, &["bar", "alpha", "--dry-run=server"])),
+        "Hi, world\n"
+    );
+    let bar: Value =
+        serde_json::from_str(&ok(&env.foo(&kc, &["bar", "alpha", "-o", "json"]))).unwrap();
+    assert_eq!(bar["kind"], "FooBar");
+    assert!(ok(&env.foo(&kc, &["bar", "alpha", "-o", "yaml"])).contains("message: Hi, world"));
+    let one: Value =
+        serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
+    assert_eq!(one["status"]["barCount"], 3, "dry run does not count");
+    let err = failure(&env.foo(&kc, &["bar", "beta"]), 1);
+    assert!(
+        err.contains("Conflict") && err.contains("suspended"),
+        "{err}"
+    );
+    let err = failure(&env.foo(&kc, &["bar", "nope"]), 1);
+    assert!(
+        err.contains("Error from server (NotFound): foos.demo.jeremyxu2010.me \"nope\" not found"),
+        "{err}"
+    );
+    failure(&env.foo(&kc, &["bar"]), 2);
+
+    // suspend / resume.
+    assert_eq!(
+        ok(&env.foo(&kc, &["resume", "beta"])),
+        "foo.demo.jeremyxu2010.me/beta resumed\n"
+    );
+    assert_eq!(ok(&env.foo(&kc, &["bar", "beta"])), "Hello, world\n");
+    assert_eq!(
+        ok(&env.foo(&kc, &["suspend", "beta"])),
+        "foo.demo.jeremyxu2010.me/beta suspended\n"
+    );
+    failure(&env.foo(&kc, &["suspend", "nope"]), 1);
+
+    // apply: from stdin (create then configure, several documents), server-side, from a file.
+    let doc = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: gamma\nspec:\n  greeting: Hey\n---\napiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: delta\n";
+    let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], doc));
+    assert_eq!(
+        out,
+        "foo.demo.jeremyxu2010.me/gamma created\nfoo.demo.jeremyxu2010.me/delta created\n"
+    );
+    let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], &doc.replace("Hey", "Yo")));
+    assert!(out.contains("gamma configured"), "{out}");
+    let file = server.dir.path().join("epsilon.yaml");
+    std::fs::write(&file, "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: epsilon\nspec:\n  greeting: Ssa\n").unwrap();
+    let out = ok(&env.foo(
+        &kc,
+        &["apply", "--server-side", "-f", file.to_str().unwrap()],
+    ));
+    assert_eq!(out, "foo.demo.jeremyxu2010.me/epsilon serverside-applied\n");
+    assert_eq!(ok(&env.foo(&kc, &["bar", "epsilon"])), "Ssa, world\n");
+    let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: bad\nspec:\n  greeting: \"\\u0001\"\n"), 1);
+    assert!(err.contains("Invalid") || err.contains("invalid"), "{err}");
+
+    // delete: refused without a terminal, then --yes, names and --all.
+    let err = failure(&env.foo(&kc, &["delete", "alpha"]), 2);
+    assert!(err.contains("--yes"), "{err}");
+    ok(&env.foo(&kc, &["get", "alpha"]));
+    failure(&env.foo(&kc, &["delete", "--all"]), 2);
+    assert_eq!(
+        ok(&env.foo(&kc, &["delete", "alpha", "--yes"])),
+        "foo.demo.jeremyxu2010.me \"alpha\" deleted\n"
+    );
+    let err = failure(&env.foo(&kc, &["delete", "alpha", "--yes"]), 1);
+    assert!(err.contains("NotFound"), "{err}");
+    let out = ok(&env.foo(&kc, &["delete", "--all", "--yes"]));
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(stderr(&env.foo(&kc, &["list"])).contains("No resources found"));
+
+    // api-resources and version.
+    let out = ok(&env.foo(&kc, &["api-resources"]));
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines[0],
+        ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    );
+    assert_eq!(
+        lines[1],
+        ["foos", "fo", "demo.jeremyxu2010.me/v1beta1", "false", "Foo"]
+    );
+    assert!(
+        out.contains("foos/bar") && out.contains("foos/status"),
+        "{out}"
+    );
+    let out = ok(&env.foo(&kc, &["api-resources", "-o", "wide"]));
+    assert!(
+        out.contains("create,delete,deletecollection,get,list,patch,update,watch"),
+        "{out}"
+    );
+    let json: Value =
+        serde_json::from_str(&ok(&env.foo(&kc, &["api-resources", "-o", "json"]))).unwrap();
+    assert_eq!(json["resources"].as_array().unwrap().len(), 3);
+    assert!(ok(&env.foo(&kc, &["api-resources", "-o", "yaml"])).contains("name: foos/bar"));
+    // The discovery cache is kept under the user's cache directory, with its ETag.
+    let cached: Vec<_> = walk(env.cache.path());
+    assert!(
+        cached.iter().any(|p| p.ends_with("apis.etag")),
+        "{cached:?}"
+    );
+    ok(&env.foo(&kc, &["api-resources"]));
+    let out = ok(&env.foo(&kc, &["version"]));
+    assert!(out.contains("Plugin Version: kubectl-foo v"), "{out}");
+    assert!(out.contains("Server Version:"), "{out}");
+    assert!(
+        out.contains("demo.jeremyxu2010.me/v1beta1: served"),
+        "{out}"
+    );
+    let v: Value = serde_json::from_str(&ok(&env.foo(&kc, &["version", "-o", "json"]))).unwrap();
+    assert_eq!(v["group"]["served"], true);
+
+    // Usage errors exit 2; help says `kubectl foo`.
+    failure(&env.foo(&kc, &["list", "-o", "xml"]), 2);
+    failure(&env.foo(&kc, &["list", "--bogus"]), 2);
+    failure(&env.foo(&kc, &["get"]), 2);
+    let help = ok(&env.foo(&kc, &["list", "--help"]));
+    assert!(help.contains("Usage: kubectl foo list"), "{help}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_kubectl_dispatches_to_the_plugin() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    for kubectl in kubectls() {
+        let env = Env::new(&kubectl);
+        let name = format!("v{}", kubectl.minor());
+        ok(&env.foo(&kc, &["create", &name]));
+        let out = ok(&env.foo(&kc, &["get", &name, "-o", "name"]));
+        assert_eq!(
+            out,
+            format!("foo.demo.jeremyxu2010.me/{name}\n"),
+            "kubectl {}",
+            kubectl.version
+        );
+    }
+}
+
+#[test]
+fn connection_flags_and_errors() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "one"]));
+
+    // KUBECONFIG with several files: the first holds an unrelated cluster.
+    let other = server.dir.path().join("other-kubeconfig");
+    std::fs::write(
+        &other,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: https://127.0.0.1:1\n",
+    )
+    .unwrap();
+    let joined = format!("{}:{}", other.display(), kc.display());
+    let out = Command::new(&env.kubectl.path)
+        .args(["foo", "list", "-o", "name"])
+        .env("PATH", env.path())
+        .env("KUBECONFIG", &joined)
+        .env("XDG_CACHE_HOME", env.cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+    // --cluster picks the other cluster (nothing listens there).
+    let err = failure(
+        &Command::new(&env.kubectl.path)
+            .args(["foo", "list", "--cluster", "elsewhere"])
+            .env("PATH", env.path())
+            .env("KUBECONFIG", &joined)
+            .output()
+            .unwrap(),
+        1,
+    );
+    assert!(err.contains("cannot reach the server"), "{err}");
+    // --context that does not exist.
+    let err = failure(&env.foo(&kc, &["list", "--context", "missing"]), 1);
+    assert!(err.contains("context \"missing\" does not exist"), "{err}");
+    // -s/--server with --insecure-skip-tls-verify plus the kubeconfig's client certificate.
+    let out = env.foo(
+        &kc,
+        &[
+            "list",
+            "-o",
+            "name",
+            "-s",
+            &server.url,
+            "--insecure-skip-tls-verify",
+        ],
+    );
+    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+    // A --user that does not exist.
+    let err = failure(&env.foo(&kc, &["list", "--user", "nobody-here"]), 1);
+    assert!(err.contains("user \"nobody-here\" does not exist"), "{err}");
+    // Bad --request-timeout is a usage error.
+    failure(&env.foo(&kc, &["list", "--request-timeout", "soon"]), 2);
+    ok(&env.foo(&kc, &["list", "--request-timeout", "10s"]));
+
+    // The server is down: one clear line, exit 1.
+    let kept = env.cache.path().join("kubeconfig");
+    std::fs::copy(&kc, &kept).unwrap();
+    drop(server);
+    let err = failure(&env.foo(&kept, &["list"]), 1);
+    assert!(err.starts_with("error: cannot reach the server"), "{err}");
+}
+
+#[test]
+fn watch_prints_rows_as_they_change() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "first"]));
+    let mut child = env
+        .command(&kc, &["list", "-w"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut created = false;
+    while Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            seen.push(line);
+        }
+        if !created && seen.iter().any(|l| l.starts_with("first")) {
+            ok(&env.foo(&kc, &["create", "second"]));
+            created = true;
+        }
+        if seen.iter().any(|l| l.starts_with("second")) {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(seen[0].starts_with("NAME"), "{seen:?}");
+    assert_eq!(
+        seen.iter().filter(|l| l.starts_with("NAME")).count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(seen.iter().any(|l| l.starts_with("second")), "{seen:?}");
+}
+
+#[test]
+fn completion_through_kubectl_and_bash() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let kubectl = kubectls().into_iter().rfind(|k| k.minor() >= 26).unwrap();
+    let env = Env::new(&kubectl);
+    ok(&env.foo(&kc, &["create", "completeme"]));
+    ok(&env.foo(&kc, &["create", "other"]));
+
+    // kubectl's __complete relays kubectl_complete-foo (subcommands, flags, names).
+    let complete = |words: &[&str]| {
+        let out = Command::new(&env.kubectl.path)
+            .arg("__complete")
+            .arg("foo")
+            .args(words)
+            .env("PATH", env.path())
+            .env("KUBECONFIG", &kc)
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    let out = complete(&["de"]);
+    assert!(
+        out.contains("delete\t") && out.contains("describe\t") && out.ends_with(":4\n"),
+        "{out}"
+    );
+    let out = complete(&["list", "--sort"]);
+    assert!(out.contains("--sort-by"), "{out}");
+    let out = complete(&["get", "comp"]);
+    assert_eq!(out, "completeme\n:4\n");
+    let out = complete(&["list", "-o", ""]);
+    assert!(
+        out.contains("yaml") && out.contains("custom-columns="),
+        "{out}"
+    );
+
+    // The same through kubectl's bash completion script.
+    let script = r#"
+_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+compopt() { :; }
+source <(kubectl completion bash)
+complete_line() {
+  COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+  COMPREPLY=(); __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+  printf '%s\n' "${COMPREPLY[@]}"; echo ---
+}
+complete_line kubectl foo bar ""
+complete_line kubectl foo li
+"#;
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("PATH", env.path())
+        .env("KUBECONFIG", &kc)
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    let parts: Vec<&str> = text.split("---\n").collect();
+    let names: Vec<&str> = parts[0].lines().map(str::trim).collect();
+    assert!(
+        names.contains(&"completeme") && names.contains(&"other"),
+        "{text}\n{}",
+        stderr(&out)
+    );
+    assert!(parts[1].lines().any(|l| l.trim() == "list"), "{text}");
+
+    // The static scripts come from `kubectl foo completion`.
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = ok(&env.foo(&kc, &["completion", shell]));
+        assert!(out.contains("kubectl-foo"), "{shell}");
+    }
+}
+
+#[test]
+fn generated_files_are_current() {
+    let out = Command::new(env!("CARGO"))
+        .args(["run", "-q", "-p", "xtask", "--", "generate", "--check"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo xtask generate --check");
+    assert!(
+        out.status.success(),
+        "run `cargo xtask generate`: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(root.join("completions/kubectl_complete-foo").is_file());
+    assert!(root.join("man/kubectl-foo-list.1").is_file());
+    assert!(root.join("plugin/krew/foo.yaml").is_file());
+}
+
+/// A tmux session on its own socket, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(env: &Env, kubeconfig: &Path, args: &str) -> Tmux {
+        let socket = format!("kubectl-foo-test-{}-{}", std::process::id(), rand_suffix());
+        let command = format!(
+            "PATH='{}' KUBECONFIG='{}' XDG_CACHE_HOME='{}' kubectl foo {args}; echo EXIT=$?; sleep 30",
+            env.path(),
+            kubeconfig.display(),
+            env.cache.path().display()
+        );
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "30",
+            ])
+            .arg(command)
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux");
+        assert!(status.success());
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "0"])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "0"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+#[test]
+fn terminal_prompts_confirm_delete_and_pick_for_bar() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: skipping the terminal test");
+        return;
+    }
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    for name in ["apple", "banana", "cherry"] {
+        ok(&env.foo(
+            &kc,
+            &["create", name, "--greeting", &format!("Hi from {name}")],
+        ));
+    }
+
+    // delete asks; "n" keeps the Foo, "y" deletes it.
+    let tmux = Tmux::start(&env, &kc, "delete apple");
+    tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
+    tmux.keys(&["n"]);
+    tmux.wait_for("EXIT=1");
+    drop(tmux);
+    ok(&env.foo(&kc, &["get", "apple"]));
+    let tmux = Tmux::start(&env, &kc, "delete apple");
+    tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("EXIT=0");
+    assert!(
+        screen.contains("foo.demo.jeremyxu2010.me \"apple\" deleted"),
+        "{screen}"
+    );
+    drop(tmux);
+    failure(&env.foo(&kc, &["get", "apple"]), 1);
+
+    // bar without a name offers a fuzzy pick among the Foos.
+    let tmux = Tmux::start(&env, &kc, "bar --arg1 tmux");
+    tmux.wait_for("banana");
+    tmux.keys(&["-l", "cher"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("EXIT=0");
+    assert!(screen.contains("Hi from cherry, tmux"), "{screen}");
+}
