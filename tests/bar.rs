@@ -3,40 +3,39 @@
 
 mod common;
 
-use http::Request;
-use http_body_util::BodyExt;
-use kube::client::Body;
+use common::http::{FOOS, send};
+use http::Method;
 use serde_json::{Value, json};
 
-const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
-
-/// Sends a request and returns the status code and the JSON body.
-async fn send(client: &kube::Client, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
-    let request = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("Content-Type", "application/json")
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string().into_bytes())))
-        .unwrap();
-    let response = client.send(request).await.unwrap();
-    let code = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+/// Sends a JSON request and returns the status code and the JSON body.
+async fn call(
+    client: &kube::Client,
+    method: Method,
+    uri: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let body = body.map(|b| b.to_string().into_bytes());
+    let reply = send(
+        client,
+        method,
+        uri,
+        &[("content-type", "application/json")],
+        body,
+    )
+    .await;
+    let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    (reply.status.as_u16(), json)
 }
 
 async fn create(client: &kube::Client, name: &str, spec: Value) {
-    let foo = json!({
-        "apiVersion": "demo.jeremyxu2010.me/v1beta1",
-        "kind": "Foo",
-        "metadata": {"name": name},
-        "spec": spec,
-    });
-    let (code, body) = send(client, "POST", FOOS, Some(foo)).await;
+    let mut foo = common::http::foo(name, "");
+    foo["spec"] = spec;
+    let (code, body) = call(client, Method::POST, FOOS, Some(foo)).await;
     assert_eq!(code, 201, "{body}");
 }
 
 async fn get(client: &kube::Client, name: &str) -> Value {
-    let (code, body) = send(client, "GET", &format!("{FOOS}/{name}"), None).await;
+    let (code, body) = call(client, Method::GET, &format!("{FOOS}/{name}"), None).await;
     assert_eq!(code, 200, "{body}");
     body
 }
@@ -52,7 +51,13 @@ async fn bar_answers_and_counts_once_per_call() {
     create(&client, "greeter", json!({"greeting": "Hi"})).await;
     let before = get(&client, "greeter").await;
 
-    let (code, answer) = send(&client, "POST", &bar_uri("greeter", "?arg1=you"), None).await;
+    let (code, answer) = call(
+        &client,
+        Method::POST,
+        &bar_uri("greeter", "?arg1=you"),
+        None,
+    )
+    .await;
     assert_eq!(code, 200, "{answer}");
     assert_eq!(
         answer,
@@ -77,9 +82,9 @@ async fn bar_answers_and_counts_once_per_call() {
     );
 
     // arg1 defaults to "world"; the request body is ignored.
-    let (code, answer) = send(
+    let (code, answer) = call(
         &client,
-        "POST",
+        Method::POST,
         &bar_uri("greeter", ""),
         Some(json!({"x": 1})),
     )
@@ -94,7 +99,7 @@ async fn dry_run_answers_and_writes_nothing() {
     let client = server.client().await;
     create(&client, "dry", json!({})).await;
     let before = get(&client, "dry").await;
-    let (code, answer) = send(&client, "POST", &bar_uri("dry", "?dryRun=All"), None).await;
+    let (code, answer) = call(&client, Method::POST, &bar_uri("dry", "?dryRun=All"), None).await;
     assert_eq!(
         (code, answer["message"].as_str()),
         (200, Some("Hello, world"))
@@ -107,7 +112,7 @@ async fn refusals_are_status_answers_that_change_nothing() {
     let server = common::Server::start_with(&["--controller=false"]);
     let client = server.client().await;
 
-    let (code, status) = send(&client, "POST", &bar_uri("missing", ""), None).await;
+    let (code, status) = call(&client, Method::POST, &bar_uri("missing", ""), None).await;
     assert_eq!((code, status["reason"].as_str()), (404, Some("NotFound")));
     assert_eq!(
         status["message"],
@@ -116,7 +121,7 @@ async fn refusals_are_status_answers_that_change_nothing() {
 
     create(&client, "paused", json!({"suspend": true})).await;
     let before = get(&client, "paused").await;
-    let (code, status) = send(&client, "POST", &bar_uri("paused", ""), None).await;
+    let (code, status) = call(&client, Method::POST, &bar_uri("paused", ""), None).await;
     assert_eq!((code, status["reason"].as_str()), (409, Some("Conflict")));
     assert!(
         status["message"]
@@ -128,9 +133,9 @@ async fn refusals_are_status_answers_that_change_nothing() {
 
     let long = "x".repeat(257);
     for arg1 in [long.as_str(), "bell%07"] {
-        let (code, status) = send(
+        let (code, status) = call(
             &client,
-            "POST",
+            Method::POST,
             &bar_uri("paused", &format!("?arg1={arg1}")),
             None,
         )

@@ -5,15 +5,13 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use kube::client::Body;
+use common::http::{FOOS, JSON, Reply, foo, send};
+use http::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha512};
 
 const GROUP: &str = "demo.jeremyxu2010.me";
 const GV: &str = "/apis/demo.jeremyxu2010.me/v1beta1";
-const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
 /// Standard base64 of the first 8 bytes of sha256("demo.jeremyxu2010.me/v1beta1/Foo"),
 /// computed with `printf %s demo.jeremyxu2010.me/v1beta1/Foo | sha256sum | head -c16 | xxd -r -p | base64`.
 const STORAGE_VERSION_HASH: &str = "6NyrWUVcmyw=";
@@ -23,60 +21,10 @@ const DISCOVERY_V2BETA1: &str =
     "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
 const TABLE_V1: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
 const TABLE_V1BETA1: &str = "application/json;as=Table;v=v1beta1;g=meta.k8s.io";
-const JSON: &str = "application/json";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// A complete answer: status, headers and the collected body.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    what: String,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {}", self.what, self.text()))
-    }
-
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().expect("ASCII header").to_string())
-    }
-
-    fn header_all(&self, name: &str) -> Vec<String> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().expect("ASCII header").to_string())
-            .collect()
-    }
-
-    fn content_type(&self) -> String {
-        self.header("content-type").unwrap_or_default()
-    }
-
-    /// Asserts the status code, printing the body on mismatch.
-    fn expect(&self, code: u16) -> &Self {
-        assert_eq!(
-            self.status.as_u16(),
-            code,
-            "{}: unexpected status; body: {}",
-            self.what,
-            self.text()
-        );
-        self
-    }
-}
 
 /// A running server plus an authenticated client.
 struct Env {
@@ -159,48 +107,6 @@ impl Env {
         reply.expect(200);
         item_names(&reply.json())
     }
-}
-
-async fn send(
-    client: &kube::Client,
-    method: Method,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Vec<u8>>,
-) -> Reply {
-    let mut builder = Request::builder().method(method.clone()).uri(uri);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let request = builder
-        .body(body.map(Body::from).unwrap_or_else(Body::empty))
-        .expect("request");
-    let response = client
-        .send(request)
-        .await
-        .unwrap_or_else(|e| panic!("{method} {uri}: transport error: {e}"));
-    let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{method} {uri}: reading body: {e}"))
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-        what: format!("{method} {uri}"),
-    }
-}
-
-fn foo(name: &str, greeting: &str) -> Value {
-    json!({
-        "apiVersion": "demo.jeremyxu2010.me/v1beta1",
-        "kind": "Foo",
-        "metadata": {"name": name},
-        "spec": {"greeting": greeting},
-    })
 }
 
 fn item_names(list: &Value) -> Vec<String> {

@@ -10,15 +10,12 @@ mod common;
 
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, Method, Request, StatusCode};
-use http_body_util::BodyExt;
-use kube::client::Body;
+use common::http::{FOOS, JSON, Reply, foo, send};
+use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const GROUP: &str = "demo.jeremyxu2010.me";
 const API_VERSION: &str = "demo.jeremyxu2010.me/v1beta1";
-const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
-const JSON: &str = "application/json";
 const APPLY: &str = "application/apply-patch+yaml";
 const JSON_PATCH: &str = "application/json-patch+json";
 const MERGE_PATCH: &str = "application/merge-patch+json";
@@ -30,44 +27,6 @@ const PATCH_TYPES: [&str; 4] = [JSON_PATCH, MERGE_PATCH, STRATEGIC, APPLY];
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// A complete answer: status, headers and the collected body.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    what: String,
-}
-
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {}", self.what, self.text()))
-    }
-
-    fn content_type(&self) -> String {
-        self.headers
-            .get("content-type")
-            .map(|v| v.to_str().expect("ASCII header").to_string())
-            .unwrap_or_default()
-    }
-
-    /// Asserts the status code, printing the body on mismatch; returns the JSON body.
-    fn expect(&self, code: u16) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            code,
-            "{}: unexpected status; body: {}",
-            self.what,
-            self.text()
-        );
-        self.json()
-    }
-}
 
 /// A server without the controller, plus an admin client.
 struct Env {
@@ -161,48 +120,6 @@ impl Env {
         .await
         .expect(200)
     }
-}
-
-async fn send(
-    client: &kube::Client,
-    method: Method,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Option<Vec<u8>>,
-) -> Reply {
-    let mut builder = Request::builder().method(method.clone()).uri(uri);
-    for (name, value) in headers {
-        builder = builder.header(*name, *value);
-    }
-    let request = builder
-        .body(body.map(Body::from).unwrap_or_else(Body::empty))
-        .expect("request");
-    let response = client
-        .send(request)
-        .await
-        .unwrap_or_else(|e| panic!("{method} {uri}: transport error: {e}"));
-    let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{method} {uri}: reading body: {e}"))
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status: parts.status,
-        headers: parts.headers,
-        body,
-        what: format!("{method} {uri}"),
-    }
-}
-
-fn foo(name: &str, greeting: &str) -> Value {
-    json!({
-        "apiVersion": API_VERSION,
-        "kind": "Foo",
-        "metadata": {"name": name},
-        "spec": {"greeting": greeting},
-    })
 }
 
 /// An applied configuration: apiVersion, kind, name and the given top-level fields.

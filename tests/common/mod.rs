@@ -2,6 +2,8 @@
 //! and the real kubectl binaries found on this machine.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod http;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

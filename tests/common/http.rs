@@ -1,0 +1,104 @@
+//! Raw HTTP requests through an authenticated `kube::Client`: status, headers and body as
+//! the server sent them.
+
+use http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use kube::client::Body;
+use serde_json::{Value, json};
+
+pub const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
+pub const JSON: &str = "application/json";
+
+/// A complete answer: status, headers and the collected body.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// The request, for assertion messages.
+    pub what: String,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{}: body is not JSON ({e}): {}", self.what, self.text()))
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().expect("ASCII header").to_string())
+    }
+
+    pub fn header_all(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().expect("ASCII header").to_string())
+            .collect()
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    /// Asserts the status code, printing the body on mismatch; returns the body as JSON
+    /// (`null` when it is not JSON).
+    pub fn expect(&self, code: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            code,
+            "{}: unexpected status; body: {}",
+            self.what,
+            self.text()
+        );
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+pub async fn send(
+    client: &kube::Client,
+    method: Method,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Reply {
+    let mut builder = Request::builder().method(method.clone()).uri(uri);
+    for (name, value) in headers {
+        builder = builder.header(*name, *value);
+    }
+    let request = builder
+        .body(body.map(Body::from).unwrap_or_else(Body::empty))
+        .expect("request");
+    let response = client
+        .send(request)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {uri}: transport error: {e}"));
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {uri}: reading body: {e}"))
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+        what: format!("{method} {uri}"),
+    }
+}
+
+/// A Foo to create.
+pub fn foo(name: &str, greeting: &str) -> Value {
+    json!({
+        "apiVersion": "demo.jeremyxu2010.me/v1beta1",
+        "kind": "Foo",
+        "metadata": {"name": name},
+        "spec": {"greeting": greeting},
+    })
+}
