@@ -1,4 +1,5 @@
 pub mod age;
+pub mod authz;
 pub mod cli;
 pub mod controller;
 pub mod discovery;

@@ -107,12 +107,7 @@ pub fn load_or_create_local_pki(dir: &Path) -> Result<LocalPki> {
             (ca, true)
         }
     };
-    // The CA certificate is always created from `ca_params`, so the same parameters describe the
-    // issuer of a loaded CA.
-    let issuer = Issuer::new(
-        ca_params(),
-        KeyPair::from_pem(&ca.key_pem).context("parsing ca.key")?,
-    );
+    let issuer = issuer(&ca)?;
     let leaf = |name: &str, params: CertificateParams| -> Result<CertPair> {
         // Leaves of a previous CA would not verify against a new one.
         if !ca_created && let Some(pair) = CertPair::load(dir, name)? {
@@ -135,12 +130,41 @@ pub fn load_or_create_local_pki(dir: &Path) -> Result<LocalPki> {
             ExtendedKeyUsagePurpose::ServerAuth,
         )?,
     )?;
-    let mut admin_params = leaf_params("admin", Vec::new(), ExtendedKeyUsagePurpose::ClientAuth)?;
-    admin_params
-        .distinguished_name
-        .push(DnType::OrganizationName, "system:masters");
-    let admin = leaf("admin", admin_params)?;
+    let admin = leaf("admin", client_params("admin", Some("system:masters"))?)?;
     Ok(LocalPki { ca, serving, admin })
+}
+
+/// A client certificate from the local CA for `user`, in `group` if given (CN and O, as
+/// Kubernetes' x509 authenticator reads them; rcgen writes one O).
+pub fn issue_client_certificate(
+    ca: &CertPair,
+    user: &str,
+    group: Option<&str>,
+) -> Result<CertPair> {
+    let key = KeyPair::generate()?;
+    Ok(CertPair {
+        cert_pem: client_params(user, group)?
+            .signed_by(&key, &issuer(ca)?)?
+            .pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+/// The CA certificate is always created from `ca_params`, so the same parameters describe the
+/// issuer of a loaded CA.
+fn issuer(ca: &CertPair) -> Result<Issuer<'static, KeyPair>> {
+    let key = KeyPair::from_pem(&ca.key_pem).context("parsing ca.key")?;
+    Ok(Issuer::new(ca_params(), key))
+}
+
+fn client_params(user: &str, group: Option<&str>) -> Result<CertificateParams> {
+    let mut params = leaf_params(user, Vec::new(), ExtendedKeyUsagePurpose::ClientAuth)?;
+    if let Some(group) = group {
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, group);
+    }
+    Ok(params)
 }
 
 fn ca_params() -> CertificateParams {

@@ -8,9 +8,10 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use crate::authz::Authorizer;
 use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
 use crate::pki::{self, CertPair};
-use crate::server::{Api, Authentication, router};
+use crate::server::{Access, Api, Authentication, router};
 use crate::storage::{EmbeddedStorage, Storage};
 use crate::{kubeconfig, tls};
 
@@ -34,7 +35,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let storage = open_storage(&args.storage)?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let config = tls::server_config(&serving, client_ca.as_deref())?;
-    run(listener, config, storage, authentication, &args.storage).await
+    run(
+        listener,
+        config,
+        storage,
+        Access {
+            authentication,
+            // No delegated authorization yet: every authenticated request is allowed.
+            authorizer: Authorizer::AlwaysAllow,
+        },
+        &args.storage,
+    )
+    .await
 }
 
 /// `foo-apiserver local`: everything on this machine, with a kubeconfig to use it.
@@ -78,7 +90,10 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
         listener,
         config,
         storage,
-        Authentication::ClientCertificate,
+        Access {
+            authentication: Authentication::ClientCertificate,
+            authorizer: Authorizer::Masters,
+        },
         &args.storage,
     )
     .await;
@@ -114,12 +129,12 @@ async fn run(
     listener: TcpListener,
     config: rustls::ServerConfig,
     storage: Arc<dyn Storage>,
-    authentication: Authentication,
+    access: Access,
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
     let api = Arc::new(Api::new(
         storage.clone(),
-        authentication,
+        access,
         settings.default_watch_cache_size,
     ));
     if !settings.compaction_interval.is_zero() {

@@ -13,6 +13,7 @@ use axum::routing::{any, get};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use crate::authz::{self, Authorizer};
 use crate::discovery;
 use crate::negotiate::{self, Output};
 use crate::openapi;
@@ -32,6 +33,13 @@ pub enum Authentication {
     ClientCertificate,
 }
 
+/// Who may call the server, and what they may do.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub authentication: Authentication,
+    pub authorizer: Authorizer,
+}
+
 /// Everything the handlers share.
 pub struct Api {
     storage: Arc<dyn Storage>,
@@ -39,15 +47,12 @@ pub struct Api {
     resources: Vec<&'static ResourceInfo>,
     openapi: openapi::Documents,
     authentication: Authentication,
+    authorizer: Authorizer,
     shutting_down: AtomicBool,
 }
 
 impl Api {
-    pub fn new(
-        storage: Arc<dyn Storage>,
-        authentication: Authentication,
-        watch_cache_size: usize,
-    ) -> Self {
+    pub fn new(storage: Arc<dyn Storage>, access: Access, watch_cache_size: usize) -> Self {
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
             crate::foo::FooStrategy,
@@ -67,7 +72,8 @@ impl Api {
             resources: served.iter().map(|e| e.info()).collect(),
             endpoints: served,
             openapi,
-            authentication,
+            authentication: access.authentication,
+            authorizer: access.authorizer,
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -104,6 +110,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .with_state(api)
 }
 
+/// Who the client is (its verified certificate) and whether it may do what it asks.
 async fn authenticate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
     let certificate = request
         .extensions()
@@ -112,6 +119,11 @@ async fn authenticate(State(api): State<Arc<Api>>, request: Request, next: Next)
         .flatten();
     if api.authentication == Authentication::ClientCertificate && certificate.is_none() {
         return ApiError::unauthorized().into_response();
+    }
+    let query = Query::parse(request.uri().query());
+    let attributes = authz::attributes(request.method(), request.uri().path(), &query);
+    if let Err(forbidden) = api.authorizer.authorize(certificate.as_ref(), &attributes) {
+        return forbidden.into_response();
     }
     next.run(request).await
 }

@@ -323,6 +323,12 @@ impl ApiError {
         e
     }
 
+    pub fn forbidden(message: String, details: Details) -> Self {
+        let mut e = Self::new(403, "Forbidden", message);
+        e.details = Some(Box::new(details));
+        e
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")
     }

@@ -148,3 +148,53 @@ async fn refusals_are_status_answers_that_change_nothing() {
     }
     assert_eq!(get(&client, "paused").await, before);
 }
+
+/// bar is authorized as `create` on `foos/bar`: `local` lets only `system:masters` use API
+/// resources, so another user of the local CA is refused in kube-apiserver's words.
+#[tokio::test]
+async fn bar_is_authorized_as_create_on_foos_bar() {
+    let server = common::Server::start_with(&["--controller=false"]);
+    let admin = server.client().await;
+    create(&admin, "guarded", json!({})).await;
+
+    let pki = server.dir.path().join("pki");
+    let read = |name: &str| std::fs::read_to_string(pki.join(name)).unwrap();
+    let ca = foo_apiserver::pki::CertPair {
+        cert_pem: read("ca.crt"),
+        key_pem: read("ca.key"),
+    };
+    let bob = foo_apiserver::pki::issue_client_certificate(&ca, "bob", Some("devs")).unwrap();
+    let kubeconfig = server.dir.path().join("bob.kubeconfig");
+    foo_apiserver::kubeconfig::write_kubeconfig(
+        &kubeconfig,
+        &server.url,
+        &ca.cert_pem,
+        &bob,
+        "bob",
+    )
+    .unwrap();
+    let config = kube::Config::from_custom_kubeconfig(
+        kube::config::Kubeconfig::read_from(&kubeconfig).unwrap(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let bob = kube::Client::try_from(config).unwrap();
+
+    let (code, status) = call(&bob, Method::POST, &bar_uri("guarded", ""), None).await;
+    assert_eq!(code, 403, "{status}");
+    assert_eq!(status["reason"], "Forbidden");
+    assert_eq!(
+        status["message"],
+        r#"foos.demo.jeremyxu2010.me "guarded" is forbidden: User "bob" cannot create resource "foos/bar" in API group "demo.jeremyxu2010.me" at the cluster scope"#
+    );
+    assert_eq!(
+        status["details"],
+        json!({"name": "guarded", "group": "demo.jeremyxu2010.me", "kind": "foos"})
+    );
+    // Discovery stays open to every authenticated user.
+    let (code, _) = call(&bob, Method::GET, "/apis", None).await;
+    assert_eq!(code, 200);
+    let (code, status) = call(&bob, Method::GET, FOOS, None).await;
+    assert_eq!((code, status["reason"].as_str()), (403, Some("Forbidden")));
+}
