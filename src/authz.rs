@@ -56,7 +56,7 @@ pub fn attributes(method: &Method, path: &str, query: &Query) -> Attributes {
         };
     };
     let name = rest.first().map(|n| n.to_string());
-    let verb = match (&*method, name.is_some()) {
+    let verb = match (method, name.is_some()) {
         (&Method::GET | &Method::HEAD, false) if query.flag("watch").unwrap_or(false) => "watch",
         (&Method::GET | &Method::HEAD, false) => "list",
         (&Method::GET | &Method::HEAD, true) => "get",
@@ -154,9 +154,11 @@ mod tests {
 
     #[test]
     fn verbs_as_kube_apiserver_names_them() {
-        let verb = |method, path, query| match attrs(method, path, query) {
-            Attributes::Resource { verb, .. } | Attributes::NonResource { verb, .. } => verb,
-        };
+        fn verb(method: Method, path: &str, query: &str) -> &'static str {
+            match attrs(method, path, query) {
+                Attributes::Resource { verb, .. } | Attributes::NonResource { verb, .. } => verb,
+            }
+        }
         let foos = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
         assert_eq!(verb(Method::GET, foos, ""), "list");
         assert_eq!(verb(Method::GET, foos, "watch=true"), "watch");
