@@ -1,11 +1,172 @@
-//! foo-sdk: the types of the `demo.jeremyxu2010.me/v1beta1` API (`Foo`, `FooBar`) and the
-//! `meta.k8s.io` server-side printing types (`Table`), usable with `kube::Api`.
+//! # foo-sdk
+//!
+//! The typed Rust SDK of the `demo.jeremyxu2010.me/v1beta1` API served by
+//! [foo-apiserver](https://github.com/jeremyxu2010/foo-apiserver): the [`Foo`] kind
+//! (cluster-scoped, with the `status` and `bar` subresources) and server-side printing.
+//!
+//! It builds on [kube](https://docs.rs/kube) and goes where kube stops: server-side
+//! printing ([`Table`](table::Table)), the connect-style `bar` subresource, discovery of the
+//! group, and errors you can `match` on.
+//!
+//! ## Types
+//!
+//! [`Foo`], [`FooSpec`], [`FooStatus`] and [`FooBar`] serialize exactly as the server
+//! expects (with `apiVersion` and `kind`) and implement [`kube::Resource`] with cluster
+//! scope, so they work with `kube::Api`, `kube::runtime::watcher` and `Controller` too.
+//!
+//! ```
+//! use foo_sdk::{Foo, FooSpec};
+//!
+//! let foo = Foo::new("hello", FooSpec::new("Bonjour"));
+//! let json = serde_json::to_value(&foo).unwrap();
+//! assert_eq!(json["apiVersion"], "demo.jeremyxu2010.me/v1beta1");
+//! assert_eq!(json["kind"], "Foo");
+//! assert_eq!(json["spec"]["greeting"], "Bonjour");
+//! ```
+//!
+//! ## The client
+//!
+//! [`FooApi`] wraps a [`kube::Client`]. Every call returns [`Result`], whose [`Error`]
+//! keeps the server's `Status` and names its [`Reason`]:
+//!
+//! ```no_run
+//! # #[cfg(feature = "client")] mod doc {
+//! use foo_sdk::{BarParams, Foo, FooApi, FooSpec, PostParams, Reason};
+//!
+//! # async fn run() -> foo_sdk::Result<()> {
+//! let foos = FooApi::try_default().await?; // KUBECONFIG, ~/.kube/config or in-cluster
+//! match foos.create(&PostParams::default(), &Foo::new("hello", FooSpec::default())).await {
+//!     Ok(foo) => println!("created {}", foo.name()),
+//!     Err(e) if e.reason() == Some(Reason::AlreadyExists) => println!("already there"),
+//!     Err(e) => return Err(e),
+//! }
+//! let answer = foos.bar("hello", &BarParams::new("world")).await?;
+//! println!("{}", answer.message); // "Hello, world"
+//! # Ok(())
+//! # }
+//! # }
+//! ```
+//!
+//! | | |
+//! |---|---|
+//! | reads | [`get`](FooApi::get), [`get_opt`](FooApi::get_opt), [`list`](FooApi::list), [`list_all`](FooApi::list_all) |
+//! | writes | [`create`](FooApi::create), [`replace`](FooApi::replace), [`patch`](FooApi::patch), [`apply`](FooApi::apply) (server-side apply), [`delete`](FooApi::delete), [`delete_collection`](FooApi::delete_collection) |
+//! | status | [`get_status`](FooApi::get_status), [`patch_status`](FooApi::patch_status), [`replace_status`](FooApi::replace_status), [`apply_status`](FooApi::apply_status) |
+//! | bar | [`bar`](FooApi::bar) with [`BarParams`] → [`FooBar`] |
+//! | printing | [`table`](FooApi::table), [`table_with`](FooApi::table_with), [`table_page`](FooApi::table_page) → [`Table`](table::Table) |
+//! | watching | [`watch`](FooApi::watch) → [`FooEvent`]s; [`watcher`](FooApi::watcher) (`runtime` feature) |
+//! | discovery | [`discovery::discover`] and friends, [`FooApi::discover`], [`FooApi::is_served`] |
+//!
+//! [`FooApi::api`] gives the underlying `kube::Api<Foo>` for anything else.
+//!
+//! ## Server-side printing
+//!
+//! ```no_run
+//! # #[cfg(feature = "client")] mod doc {
+//! use foo_sdk::{FooApi, ListParams};
+//!
+//! # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+//! // Every page is fetched (50 rows at a time) and merged into one Table.
+//! let table = foos.table(&ListParams::default().limit(50)).await?;
+//! print!("{}", table.to_text(false)); // as `kubectl get foos` prints it
+//! for row in &table.rows {
+//!     let meta = row.partial_object().expect("rows carry their metadata");
+//!     println!("{:?} created {:?}", meta.metadata.name, meta.metadata.creation_timestamp);
+//! }
+//! # Ok(())
+//! # }
+//! # }
+//! ```
+//!
+//! ## Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `client` | yes | [`FooApi`], [`Error`], [`discovery`]: the client on `kube::Client` (rustls with ring) |
+//! | `runtime` | yes | [`FooApi::watcher`] on `kube::runtime` |
+//! | `schema` | no | `schemars::JsonSchema` for the types |
+//!
+//! With `default-features = false` the crate holds the types alone, with no I/O: no HTTP
+//! client, no tokio.
+//!
+//! Like every library built on `k8s-openapi`, foo-sdk leaves the choice of the Kubernetes
+//! version to the final binary: enable one version feature of `k8s-openapi` there
+//! (`k8s-openapi = { version = "0.29", features = ["latest"] }`).
+//!
+//! ## Examples
+//!
+//! `sdk/examples/` holds `list`, `create_and_bar`, `watch` and `table`. Run them against a
+//! local server:
+//!
+//! ```sh
+//! foo-apiserver local --data-dir /tmp/foo &        # writes /tmp/foo/kubeconfig
+//! KUBECONFIG=/tmp/foo/kubeconfig cargo run -p foo-sdk --example create_and_bar
+//! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+// The guide links to the client, which a types-only build leaves out.
+#![cfg_attr(not(feature = "client"), allow(rustdoc::broken_intra_doc_links))]
 
 mod foo;
 pub mod table;
 
+#[cfg(feature = "client")]
+mod client;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod discovery;
+#[cfg(feature = "client")]
+mod error;
+
 pub use foo::{Foo, FooBar, FooSpec, FooStatus};
+
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use client::{BarParams, Bookmark, Deletion, FooApi, FooEvent};
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub use error::{ApiError, Error, Reason, Result};
+
+/// The request parameters of [`FooApi`]'s methods, re-exported from kube so that callers
+/// need not depend on it (or match its version) themselves.
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+#[doc(no_inline)]
+pub use kube::api::{
+    DeleteParams, ListParams, ObjectList, Patch, PatchParams, PostParams, Preconditions,
+    PropagationPolicy, ValidationDirective, VersionMatch, WatchParams,
+};
+
+/// The `kube::Client` that [`FooApi`] is built on.
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+#[doc(no_inline)]
+pub use kube::Client;
+
+/// The `Status` kept by [`ApiError`], with its details and causes.
+#[doc(no_inline)]
+pub use kube::core::response::{Status, StatusCause, StatusDetails};
+
+/// The `kube::runtime::watcher` types used by [`FooApi::watcher`].
+#[cfg(feature = "runtime")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
+pub mod watcher {
+    #[doc(no_inline)]
+    pub use kube::runtime::watcher::{Config, Error, Event, InitialListStrategy, ListSemantic};
+}
+
+/// The crates whose types appear in this crate's API, re-exported so that callers can use
+/// the very versions foo-sdk was built with.
+pub mod deps {
+    #[doc(no_inline)]
+    pub use k8s_openapi;
+    #[doc(no_inline)]
+    pub use kube;
+    #[cfg(feature = "schema")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
+    #[doc(no_inline)]
+    pub use schemars;
+}
 
 /// The API group served by foo-apiserver.
 pub const GROUP: &str = "demo.jeremyxu2010.me";
@@ -13,3 +174,25 @@ pub const GROUP: &str = "demo.jeremyxu2010.me";
 pub const VERSION: &str = "v1beta1";
 /// `group/version`, the `apiVersion` of every object of the group.
 pub const API_VERSION: &str = "demo.jeremyxu2010.me/v1beta1";
+/// The kind of [`Foo`].
+pub const KIND: &str = "Foo";
+/// The plural resource name of [`Foo`], as in URLs (`/apis/<group>/<version>/foos`).
+pub const PLURAL: &str = "foos";
+/// The singular resource name of [`Foo`].
+pub const SINGULAR: &str = "foo";
+/// The short name of [`Foo`] (`kubectl get fo`).
+pub const SHORT_NAME: &str = "fo";
+/// The kind that the `bar` subresource answers with ([`FooBar`]).
+pub const BAR_KIND: &str = "FooBar";
+/// The name of the connect-style subresource that [`FooApi::bar`] calls.
+pub const BAR_SUBRESOURCE: &str = "bar";
+/// The greeting the server fills in when `spec.greeting` is empty.
+pub const DEFAULT_GREETING: &str = "Hello";
+/// The `arg1` the server uses when `bar` is called without one.
+pub const DEFAULT_ARG1: &str = "world";
+/// The type of the condition that the controller keeps in [`FooStatus::conditions`].
+pub const CONDITION_READY: &str = "Ready";
+/// The `Ready` condition's reason for an active Foo (status `True`).
+pub const REASON_RECONCILED: &str = "Reconciled";
+/// The `Ready` condition's reason for a suspended Foo (status `False`).
+pub const REASON_SUSPENDED: &str = "Suspended";

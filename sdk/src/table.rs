@@ -1,8 +1,59 @@
 //! The `meta.k8s.io/v1` server-side printing types: what `kubectl get` receives when it asks
 //! for `application/json;as=Table;v=v1;g=meta.k8s.io`.
+//!
+//! The server decides the columns and renders the cells (ages such as `5m` included); a
+//! client only lays them out. [`Table::to_text`] does that as kubectl does:
+//!
+//! ```
+//! use foo_sdk::table::Table;
+//!
+//! let table: Table = serde_json::from_value(serde_json::json!({
+//!     "apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": {},
+//!     "columnDefinitions": [
+//!         {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
+//!         {"name": "Bars", "type": "integer", "format": "", "description": "", "priority": 0},
+//!         {"name": "Message", "type": "string", "format": "", "description": "", "priority": 1}
+//!     ],
+//!     "rows": [{"cells": ["hello", 3, "Hello, world"],
+//!               "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+//!                          "metadata": {"name": "hello"}}}]
+//! }))
+//! .unwrap();
+//! assert_eq!(table.to_text(false), "NAME    BARS\nhello   3\n");
+//! assert_eq!(table.cell(0, "Message").and_then(|c| c.as_str()), Some("Hello, world"));
+//! assert_eq!(table.rows[0].name(), Some("hello"));
+//! ```
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ListMeta, ObjectMeta};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The `Accept` header that asks for a `meta.k8s.io` Table (v1, else v1beta1).
+pub const ACCEPT_TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io";
+
+/// What each [`TableRow::object`] holds: the `includeObject` query parameter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum IncludeObject {
+    /// No object: rows have cells only.
+    None,
+    /// A [`PartialObjectMetadata`] (the server's default).
+    #[default]
+    Metadata,
+    /// The full object.
+    Object,
+}
+
+impl IncludeObject {
+    /// The query parameter value: `None`, `Metadata` or `Object`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncludeObject::None => "None",
+            IncludeObject::Metadata => "Metadata",
+            IncludeObject::Object => "Object",
+        }
+    }
+}
 
 /// A tabular view of a list of objects, rendered by the server.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -85,6 +136,119 @@ pub struct PartialObjectMetadataList {
     /// The items.
     #[serde(default, deserialize_with = "null_as_default")]
     pub items: Vec<PartialObjectMetadata>,
+}
+
+impl Table {
+    /// The position of the column named `name` (as the server names it, e.g. `Last Bar`;
+    /// compared without regard to ASCII case).
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.column_definitions
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The column named `name`.
+    pub fn column(&self, name: &str) -> Option<&TableColumnDefinition> {
+        self.column_index(name).map(|i| &self.column_definitions[i])
+    }
+
+    /// The cell of row `row` in the column named `column`.
+    pub fn cell(&self, row: usize, column: &str) -> Option<&Value> {
+        self.rows.get(row)?.cells.get(self.column_index(column)?)
+    }
+
+    /// The columns `kubectl get` shows: priority 0 only, or all of them when `wide`
+    /// (`-o wide`), with their positions.
+    pub fn visible_columns(&self, wide: bool) -> Vec<(usize, &TableColumnDefinition)> {
+        self.column_definitions
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| wide || c.priority == 0)
+            .collect()
+    }
+
+    /// The continue token of this page, when more rows follow.
+    pub fn continue_token(&self) -> Option<&str> {
+        self.metadata.continue_.as_deref().filter(|c| !c.is_empty())
+    }
+
+    /// The resourceVersion the Table was read at: where a watch can start from.
+    pub fn resource_version(&self) -> Option<&str> {
+        self.metadata.resource_version.as_deref()
+    }
+
+    /// The Table as `kubectl get` prints it: upper-case headers, columns padded to their
+    /// widest cell and three spaces apart, one line per row. Without `wide` only priority 0
+    /// columns appear.
+    pub fn to_text(&self, wide: bool) -> String {
+        let columns = self.visible_columns(wide);
+        let mut lines: Vec<Vec<String>> = Vec::with_capacity(self.rows.len() + 1);
+        lines.push(columns.iter().map(|(_, c)| c.name.to_uppercase()).collect());
+        for row in &self.rows {
+            lines.push(columns.iter().map(|(i, _)| row.cell_text(*i)).collect());
+        }
+        let mut widths = vec![0; columns.len()];
+        for line in &lines {
+            for (width, cell) in widths.iter_mut().zip(line) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        for line in &lines {
+            let mut text = String::new();
+            for (i, cell) in line.iter().enumerate() {
+                text.push_str(cell);
+                if i + 1 < line.len() {
+                    let pad = widths[i] - cell.chars().count() + 3;
+                    text.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl TableRow {
+    /// The cell at position `index`.
+    pub fn cell(&self, index: usize) -> Option<&Value> {
+        self.cells.get(index)
+    }
+
+    /// The cell at position `index` as text, as kubectl prints it: strings as they are,
+    /// numbers and booleans in JSON form, `<none>` for a missing or null cell.
+    pub fn cell_text(&self, index: usize) -> String {
+        match self.cells.get(index) {
+            None | Some(Value::Null) => "<none>".to_owned(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        }
+    }
+
+    /// `metadata.name` of the row's object, whichever form `includeObject` gave it.
+    pub fn name(&self) -> Option<&str> {
+        self.object.as_ref()?.get("metadata")?.get("name")?.as_str()
+    }
+
+    /// The row's object metadata as a [`PartialObjectMetadata`]: present for
+    /// `includeObject=Metadata` (the default) and, reduced to its metadata, for `Object`.
+    pub fn partial_object(&self) -> Option<PartialObjectMetadata> {
+        let object = self.object.as_ref()?;
+        let metadata = ObjectMeta::deserialize(object.get("metadata")?).ok()?;
+        let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default();
+        Some(PartialObjectMetadata {
+            api_version: text("apiVersion").to_owned(),
+            kind: text("kind").to_owned(),
+            metadata,
+        })
+    }
+
+    /// The row's object decoded as `T`, e.g. a [`Foo`](crate::Foo) for
+    /// `includeObject=Object`; `None` when the row carries no object.
+    pub fn object_as<T: DeserializeOwned>(&self) -> Option<Result<T, serde_json::Error>> {
+        self.object.as_ref().map(|o| T::deserialize(o))
+    }
 }
 
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
