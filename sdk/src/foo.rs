@@ -1,3 +1,4 @@
+use crate::wire::GoObjectMeta;
 use std::borrow::Cow;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, ObjectMeta, Time};
@@ -181,7 +182,7 @@ impl kube::Resource for Foo {
 struct FooOut<'a> {
     api_version: &'static str,
     kind: &'static str,
-    metadata: &'a ObjectMeta,
+    metadata: GoObjectMeta<'a>,
     spec: &'a FooSpec,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: &'a Option<FooStatus>,
@@ -207,7 +208,7 @@ impl Serialize for Foo {
         FooOut {
             api_version: API_VERSION,
             kind: KIND,
-            metadata: &self.metadata,
+            metadata: GoObjectMeta(&self.metadata),
             spec: &self.spec,
             status: &self.status,
         }
@@ -236,7 +237,7 @@ impl<'de> Deserialize<'de> for Foo {
 struct FooBarOut<'a> {
     api_version: &'static str,
     kind: &'static str,
-    metadata: &'a ObjectMeta,
+    metadata: GoObjectMeta<'a>,
     message: &'a str,
 }
 
@@ -253,7 +254,7 @@ impl Serialize for FooBar {
         FooBarOut {
             api_version: API_VERSION,
             kind: BAR_KIND,
-            metadata: &self.metadata,
+            metadata: GoObjectMeta(&self.metadata),
             message: &self.message,
         }
         .serialize(serializer)

@@ -109,6 +109,7 @@
 
 mod foo;
 pub mod table;
+mod wire;
 
 #[cfg(feature = "client")]
 mod client;
