@@ -11,7 +11,7 @@ use super::cache::Start;
 use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, SELECTABLE_FIELDS, Store, selected};
 use super::watch;
-use crate::request::{Continue, ListOptions, Query, ReadAt, parse_revision};
+use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
 use crate::storage::{Revision, StorageError};
 
@@ -73,17 +73,11 @@ impl<S: Strategy> Store<S> {
                 items.push(cached.object.clone());
             }
             if options.limit.is_some_and(|limit| items.len() >= limit) {
+                let last = cached.object.meta().name.clone().unwrap_or_default();
                 let remaining = (objects.len() - i - 1) as u64;
-                let more = remaining > 0;
-                return Ok(ListResult {
-                    items,
-                    revision,
-                    continue_from: more.then(|| Continue {
-                        revision,
-                        after: cached.object.meta().name.clone().unwrap_or_default(),
-                    }),
-                    remaining: (more && !filtered).then_some(remaining),
-                });
+                return Ok(ListResult::limited(
+                    items, revision, last, remaining, filtered,
+                ));
             }
         }
         Ok(ListResult {
@@ -127,17 +121,11 @@ impl<S: Strategy> Store<S> {
                     items.push(object);
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {
+                    let last = after.unwrap_or_default();
                     let remaining = page.remaining + (page_len - i - 1) as u64;
-                    let more = remaining > 0;
-                    return Ok(ListResult {
-                        items,
-                        revision,
-                        continue_from: more.then(|| Continue {
-                            revision,
-                            after: after.unwrap_or_default(),
-                        }),
-                        remaining: (more && !filtered).then_some(remaining),
-                    });
+                    return Ok(ListResult::limited(
+                        items, revision, last, remaining, filtered,
+                    ));
                 }
             }
             if page.remaining == 0 || page_len == 0 {

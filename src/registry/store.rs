@@ -515,6 +515,29 @@ pub struct ListResult<T> {
     pub remaining: Option<u64>,
 }
 
+impl<T> ListResult<T> {
+    /// A page cut at its limit after the object named `last`, with `remaining` objects after
+    /// it; `filtered` lists (by selectors) do not count what remains, as kube-apiserver.
+    pub(super) fn limited(
+        items: Vec<T>,
+        revision: Revision,
+        last: String,
+        remaining: u64,
+        filtered: bool,
+    ) -> Self {
+        let more = remaining > 0;
+        ListResult {
+            items,
+            revision,
+            continue_from: more.then_some(Continue {
+                revision,
+                after: last,
+            }),
+            remaining: (more && !filtered).then_some(remaining),
+        }
+    }
+}
+
 #[async_trait]
 impl<S: Strategy> Endpoint for Store<S> {
     fn info(&self) -> &'static ResourceInfo {
