@@ -285,7 +285,7 @@ async fn reads_writes_and_their_errors() {
     assert_eq!(left.iter().map(Foo::name).collect::<Vec<_>>(), ["a"]);
 
     // Refused before sending: names that address no single Foo.
-    for name in ["", "a/b", ".."] {
+    for name in ["", "a/b", "..", "a?b", "a#b", "a%2Fb", "a b"] {
         let e = expect_err("bad name", foos.get(name).await);
         assert!(matches!(e, Error::InvalidRequest(_)), "{name:?}: {e:?}");
         assert_eq!(e.reason(), None);
@@ -635,6 +635,30 @@ async fn table_pagination_and_objects() {
     assert_eq!(one.cell(0, "Bars").unwrap(), &json!(1));
     assert_eq!(one.cell(0, "Message").unwrap(), &json!("G1, x"));
 
+    // One Foo by name (`kubectl get foo NAME`): the same columns, one row.
+    let named = foos
+        .get_table("t01", IncludeObject::Metadata)
+        .await
+        .unwrap();
+    assert_eq!(named.kind, "Table");
+    assert_eq!(named.column_definitions, one.column_definitions);
+    assert_eq!(named.rows, one.rows);
+    let whole = foos.get_table("t01", IncludeObject::Object).await.unwrap();
+    let foo: Foo = whole.rows[0].object_as().unwrap().unwrap();
+    assert_eq!((foo.name(), foo.bar_count()), ("t01", 1));
+    let bare = foos.get_table("t01", IncludeObject::None).await.unwrap();
+    assert_eq!(bare.rows.len(), 1);
+    assert_eq!(bare.rows[0].object, None);
+    let e = expect_err(
+        "table of a missing Foo",
+        foos.get_table("missing", IncludeObject::Metadata).await,
+    );
+    assert!(e.is_not_found(), "{e}");
+    assert!(matches!(
+        foos.get_table("a/b", IncludeObject::Metadata).await,
+        Err(Error::InvalidRequest(_))
+    ));
+
     // Errors come through the Table path too.
     let e = expect_err(
         "bad selector",
@@ -845,6 +869,22 @@ async fn discovery_aggregated_and_legacy() {
         discovery::discover_aggregated(&client).await.unwrap(),
         Some(aggregated)
     );
+
+    // A document fetched by the caller (e.g. from a cache) reads the same.
+    let request = http::Request::get("/apis")
+        .header(http::header::ACCEPT, discovery::ACCEPT_AGGREGATED)
+        .body(Vec::new())
+        .unwrap();
+    let document: discovery::APIGroupDiscoveryList = client.request(request).await.unwrap();
+    assert_eq!(
+        discovery::GroupDiscovery::from_aggregated(&document),
+        foos.discover().await.unwrap()
+    );
+    let mut others = document.clone();
+    others.items.retain(|g| {
+        g.metadata.as_ref().and_then(|m| m.name.as_deref()) != Some("demo.jeremyxu2010.me")
+    });
+    assert_eq!(discovery::GroupDiscovery::from_aggregated(&others), None);
 
     assert!(foos.is_served().await.unwrap());
     assert!(discovery::is_served(&client).await.unwrap());

@@ -1,26 +1,26 @@
-//! The requests the plugin makes, on `kube::Client`: Tables, objects, watch, writes, bar,
-//! discovery (cached by ETag) and `/version`.
+//! What the plugin needs beyond foo-sdk's [`FooApi`](foo_sdk::FooApi) (reached as
+//! `conn.foos`): the option flags as `ListParams`/`WatchParams`, a list of objects that keeps
+//! its resourceVersion, create from a manifest with strict field validation, watch in Table
+//! form, discovery cached on disk and refreshed by ETag, and the cluster's `/version` and
+//! APIService.
 
 use std::path::PathBuf;
 
-use foo_sdk::table::Table;
-use foo_sdk::{API_VERSION, GROUP, VERSION};
-use futures::{AsyncBufReadExt, Stream, TryStreamExt};
-use http::{Method, Request, header};
-use kube::core::Status;
+use foo_sdk::discovery::{ACCEPT_AGGREGATED, APIGroupDiscoveryList, GroupDiscovery};
+use foo_sdk::table::{ACCEPT_TABLE, IncludeObject, Table};
+use foo_sdk::{Foo, ListParams, Status, WatchParams};
+use futures::{Stream, StreamExt};
+use http::{HeaderValue, Request, header};
+use kube::api::WatchEvent;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::kubeconfig::Connection;
 
-/// The collection path of Foos.
-pub const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
-/// The `Accept` header for server-side printing.
-pub const ACCEPT_TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
-/// The `Accept` header for aggregated discovery.
-pub const ACCEPT_DISCOVERY: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json";
 /// What `kubectl foo` prints as the resource in messages (`foo.demo.jeremyxu2010.me/x`).
 pub const KIND_GROUP: &str = "foo.demo.jeremyxu2010.me";
+/// The field manager of the plugin's writes but server-side apply (`--field-manager`).
+pub const FIELD_MANAGER: &str = "kubectl-foo";
 
 /// List and watch options.
 #[derive(Clone, Debug, Default)]
@@ -36,309 +36,145 @@ pub struct ListOptions {
 }
 
 impl ListOptions {
-    fn query(&self, extra: &[(&str, &str)]) -> String {
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        if let Some(s) = &self.label_selector {
-            q.append_pair("labelSelector", s);
+    /// The options of a list, one chunk of `limit` at a time.
+    pub fn list_params(&self) -> ListParams {
+        ListParams {
+            label_selector: self.label_selector.clone(),
+            field_selector: self.field_selector.clone(),
+            limit: (self.limit > 0).then(|| u32::try_from(self.limit).unwrap_or(u32::MAX)),
+            ..ListParams::default()
         }
-        if let Some(s) = &self.field_selector {
-            q.append_pair("fieldSelector", s);
+    }
+
+    /// The options of a watch. Bookmarks keep the resourceVersion that `-w` resumes from
+    /// current while no Foo of the selection changes.
+    pub fn watch_params(&self) -> WatchParams {
+        WatchParams {
+            label_selector: self.label_selector.clone(),
+            field_selector: self.field_selector.clone(),
+            ..WatchParams::default()
         }
-        if self.include_object {
-            q.append_pair("includeObject", "Object");
+    }
+
+    /// What rows of a Table carry: the whole Foo, or (the server's default) its metadata.
+    pub fn include(&self) -> IncludeObject {
+        match self.include_object {
+            true => IncludeObject::Object,
+            false => IncludeObject::Metadata,
         }
-        for (k, v) in extra {
-            q.append_pair(k, v);
-        }
-        q.finish()
     }
 }
 
-fn encode(value: &str) -> String {
-    form_urlencoded::byte_serialize(value.as_bytes()).collect()
+/// An event of a watch in Table form.
+pub enum TableEvent {
+    /// A Foo was added, changed or deleted: its row, in a one-row Table.
+    Row(Table),
+    /// Nothing changed up to this resourceVersion.
+    Bookmark(String),
 }
 
-fn path_of(name: &str) -> String {
-    format!("{FOOS}/{}", encode(name))
-}
-
-fn request(method: Method, uri: &str, accept: &str) -> http::request::Builder {
-    Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::ACCEPT, accept)
-}
-
-fn build(builder: http::request::Builder, body: Vec<u8>) -> Result<Request<Vec<u8>>> {
-    builder
-        .body(body)
-        .map_err(|e| Error::msg(format!("cannot build the request: {e}")))
-}
-
-fn dry(dry_run: bool, pairs: &mut Vec<(&'static str, String)>) {
-    if dry_run {
-        pairs.push(("dryRun", "All".to_string()));
-    }
-}
-
-fn with_query(path: String, pairs: &[(&'static str, String)]) -> String {
-    if pairs.is_empty() {
-        return path;
-    }
-    let mut q = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        q.append_pair(k, v);
-    }
-    format!("{path}?{}", q.finish())
+/// A Foo as the printers take it (with `apiVersion` and `kind`).
+pub fn to_value(foo: &Foo) -> Result<Value> {
+    Ok(serde_json::to_value(foo)?)
 }
 
 impl Connection {
-    async fn json(&self, req: Request<Vec<u8>>) -> Result<Value> {
-        Ok(self.client.request::<Value>(req).await?)
-    }
-
-    /// Lists Foos as a server-printed Table, following continue tokens in chunks.
-    pub async fn list_table(&self, opts: &ListOptions) -> Result<Table> {
-        let mut table: Option<Table> = None;
-        let mut cont = String::new();
-        loop {
-            let limit = opts.limit.to_string();
-            let mut extra: Vec<(&str, &str)> = Vec::new();
-            if opts.limit > 0 {
-                extra.push(("limit", &limit));
-            }
-            if !cont.is_empty() {
-                extra.push(("continue", &cont));
-            }
-            let uri = format!("{FOOS}?{}", opts.query(&extra));
-            let req = build(request(Method::GET, &uri, ACCEPT_TABLE), vec![])?;
-            let page: Table = self.client.request(req).await?;
-            cont = page.metadata.continue_.clone().unwrap_or_default();
-            table = Some(match table {
-                None => page,
-                Some(mut t) => {
-                    t.rows.extend(page.rows);
-                    t.metadata = page.metadata;
-                    t
-                }
-            });
-            if cont.is_empty() {
-                break;
-            }
-        }
-        Ok(table.unwrap_or_default())
-    }
-
-    /// One Foo as a one-row Table.
-    pub async fn get_table(&self, name: &str, include_object: bool) -> Result<Table> {
-        let mut uri = path_of(name);
-        if include_object {
-            uri.push_str("?includeObject=Object");
-        }
-        let req = build(request(Method::GET, &uri, ACCEPT_TABLE), vec![])?;
-        Ok(self.client.request(req).await?)
-    }
-
-    /// Lists Foos as objects (a `FooList`), following continue tokens.
-    pub async fn list(&self, opts: &ListOptions) -> Result<Value> {
+    /// Every Foo matching `opts` (chunk by chunk), and the resourceVersion a watch can start
+    /// from (`FooApi::list_all` keeps no resourceVersion).
+    pub async fn list_objects(&self, opts: &ListOptions) -> Result<(Vec<Value>, String)> {
+        let mut lp = opts.list_params();
         let mut items = Vec::new();
-        let mut cont = String::new();
-        let mut rv;
         loop {
-            let limit = opts.limit.to_string();
-            let mut extra: Vec<(&str, &str)> = Vec::new();
-            if opts.limit > 0 {
-                extra.push(("limit", &limit));
+            let page = self.foos.list(&lp).await?;
+            for foo in &page.items {
+                items.push(to_value(foo)?);
             }
-            if !cont.is_empty() {
-                extra.push(("continue", &cont));
-            }
-            let uri = format!("{FOOS}?{}", opts.query(&extra));
-            let page = self
-                .json(build(
-                    request(Method::GET, &uri, "application/json"),
-                    vec![],
-                )?)
-                .await?;
-            if let Some(list) = page["items"].as_array() {
-                items.extend(list.iter().cloned().map(with_kind));
-            }
-            rv = page["metadata"]["resourceVersion"].clone();
-            cont = page["metadata"]["continue"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            if cont.is_empty() {
-                break;
+            match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                Some(token) => lp.continue_token = Some(token),
+                None => {
+                    let version = page.metadata.resource_version.unwrap_or_default();
+                    return Ok((items, version));
+                }
             }
         }
-        Ok(serde_json::json!({
-            "apiVersion": API_VERSION,
-            "kind": "FooList",
-            "metadata": {"resourceVersion": rv},
-            "items": items,
-        }))
     }
 
-    /// One Foo.
-    pub async fn get(&self, name: &str) -> Result<Value> {
-        let req = build(
-            request(Method::GET, &path_of(name), "application/json"),
-            vec![],
-        )?;
-        self.json(req).await.map(with_kind)
+    /// The names of every Foo (for pickers and completion).
+    pub async fn names(&self) -> Result<Vec<String>> {
+        let foos = self.foos.list_all(&ListParams::default()).await?;
+        Ok(foos.iter().map(|f| f.name().to_string()).collect())
     }
 
-    /// Creates a Foo.
-    pub async fn create(&self, object: &Value, dry_run: bool) -> Result<Value> {
-        let mut q = vec![("fieldManager", "kubectl-foo".to_string())];
-        q.push(("fieldValidation", "Strict".to_string()));
-        dry(dry_run, &mut q);
-        let req = build(
-            request(
-                Method::POST,
-                &with_query(FOOS.to_string(), &q),
-                "application/json",
-            )
-            .header(header::CONTENT_TYPE, "application/json"),
-            serde_json::to_vec(object)?,
-        )?;
-        self.json(req).await.map(with_kind)
-    }
-
-    /// Patches a Foo (`application/merge-patch+json`).
-    pub async fn merge_patch(&self, name: &str, patch: &Value, dry_run: bool) -> Result<Value> {
-        let mut q = vec![
-            ("fieldManager", "kubectl-foo".to_string()),
-            ("fieldValidation", "Strict".to_string()),
-        ];
-        dry(dry_run, &mut q);
-        let req = build(
-            request(
-                Method::PATCH,
-                &with_query(path_of(name), &q),
-                "application/json",
-            )
-            .header(header::CONTENT_TYPE, "application/merge-patch+json"),
-            serde_json::to_vec(patch)?,
-        )?;
-        self.json(req).await.map(with_kind)
-    }
-
-    /// Server-side apply (`application/apply-patch+yaml`, with a JSON body as kubectl sends).
-    pub async fn apply(
-        &self,
-        name: &str,
-        object: &Value,
-        manager: &str,
-        force: bool,
-        dry_run: bool,
-    ) -> Result<Value> {
-        let mut q = vec![
-            ("fieldManager", manager.to_string()),
-            ("fieldValidation", "Strict".to_string()),
-        ];
-        if force {
-            q.push(("force", "true".to_string()));
+    /// Creates a Foo from a manifest as it was read, with `fieldValidation=Strict` so that
+    /// unknown fields are refused rather than dropped (`FooApi::create` takes a typed Foo, and
+    /// kube's `PostParams` has no `fieldValidation`).
+    pub async fn create_manifest(&self, manifest: &Value, dry_run: bool) -> Result<Foo> {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query.append_pair("fieldManager", FIELD_MANAGER);
+        query.append_pair("fieldValidation", "Strict");
+        if dry_run {
+            query.append_pair("dryRun", "All");
         }
-        dry(dry_run, &mut q);
-        let req = build(
-            request(
-                Method::PATCH,
-                &with_query(path_of(name), &q),
-                "application/json",
-            )
-            .header(header::CONTENT_TYPE, "application/apply-patch+yaml"),
-            serde_json::to_vec(object)?,
-        )?;
-        self.json(req).await.map(with_kind)
+        let uri = format!("{}?{}", self.foos.api().resource_url(), query.finish());
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(manifest)?)
+            .map_err(|e| Error::msg(format!("cannot build the request: {e}")))?;
+        Ok(self.foos.client().request::<Foo>(request).await?)
     }
 
-    /// Deletes a Foo.
-    pub async fn delete(&self, name: &str, dry_run: bool) -> Result<Value> {
-        let mut q = Vec::new();
-        dry(dry_run, &mut q);
-        let req = build(
-            request(
-                Method::DELETE,
-                &with_query(path_of(name), &q),
-                "application/json",
-            ),
-            vec![],
-        )?;
-        self.json(req).await
-    }
-
-    /// Invokes `bar`.
-    pub async fn bar(&self, name: &str, arg1: Option<&str>, dry_run: bool) -> Result<Value> {
-        let mut q = Vec::new();
-        if let Some(arg1) = arg1 {
-            q.push(("arg1", arg1.to_string()));
-        }
-        dry(dry_run, &mut q);
-        let uri = with_query(format!("{}/bar", path_of(name)), &q);
-        let req = build(request(Method::POST, &uri, "application/json"), vec![])?;
-        self.json(req).await
-    }
-
-    /// Watches from `resource_version` as Table events (`{"type", "object"}` values, the
-    /// object a one-row Table), or as objects when `table` is false.
-    pub async fn watch(
+    /// Watches from `resource_version` in Table form (each event a one-row Table, its
+    /// columns sent with the first only), as `kubectl get -w` prints.
+    pub async fn watch_table(
         &self,
         opts: &ListOptions,
         resource_version: &str,
-        table: bool,
-    ) -> Result<impl Stream<Item = Result<(String, Value)>> + use<>> {
+    ) -> Result<impl Stream<Item = Result<TableEvent>> + use<>> {
+        let mut request = kube::core::Request::new(self.foos.api().resource_url())
+            .watch(&opts.watch_params(), resource_version)
+            .map_err(|e| Error::msg(format!("cannot build the request: {e}")))?;
         let uri = format!(
-            "{FOOS}?{}",
-            opts.query(&[("watch", "true"), ("resourceVersion", resource_version)])
+            "{}&includeObject={}",
+            request.uri(),
+            opts.include().as_str()
         );
-        let accept = if table {
-            ACCEPT_TABLE
-        } else {
-            "application/json"
-        };
-        let req = build(
-            request(Method::GET, &uri, accept).header(header::ACCEPT_ENCODING, "identity"),
-            vec![],
-        )?;
-        let reader = self.client.request_stream(req).await?;
-        Ok(reader
-            .lines()
-            .map_err(Error::from)
-            .and_then(|line| async move {
-                let event: Value = serde_json::from_str(&line)?;
-                let kind = event["type"].as_str().unwrap_or_default().to_string();
-                if kind == "ERROR" {
-                    let status: Status = serde_json::from_value(event["object"].clone())?;
-                    return Err(Error::Api(Box::new(status)));
+        *request.uri_mut() = uri
+            .parse()
+            .map_err(|e| Error::msg(format!("cannot build the request: {e}")))?;
+        request
+            .headers_mut()
+            .insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_TABLE));
+        let events = self.foos.client().request_events::<Table>(request).await?;
+        Ok(events.filter_map(|event| async move {
+            match event {
+                Ok(WatchEvent::Added(t) | WatchEvent::Modified(t) | WatchEvent::Deleted(t)) => {
+                    Some(Ok(TableEvent::Row(t)))
                 }
-                Ok((kind, event["object"].clone()))
-            }))
+                Ok(WatchEvent::Bookmark(b)) => {
+                    Some(Ok(TableEvent::Bookmark(b.metadata.resource_version)))
+                }
+                Ok(WatchEvent::Error(status)) => Some(Err(foo_sdk::Error::from(status).into())),
+                Err(e) => Some(Err(e.into())),
+            }
+        }))
     }
 
     /// `/version`.
     pub async fn version(&self) -> Result<Value> {
-        self.json(build(
-            request(Method::GET, "/version", "application/json"),
-            vec![],
-        )?)
-        .await
+        let request = get("/version", "application/json")?;
+        Ok(self.foos.client().request::<Value>(request).await?)
     }
 
-    /// A GET answering either the object or `None` on 404.
+    /// A GET answering either the object or `None` on 404 (or 403).
     pub async fn get_optional(&self, path: &str) -> Result<Option<Value>> {
-        match self
-            .json(build(
-                request(Method::GET, path, "application/json"),
-                vec![],
-            )?)
-            .await
-        {
+        let request = get(path, "application/json")?;
+        match self.foos.client().request::<Value>(request).await {
             Ok(v) => Ok(Some(v)),
-            Err(e) if e.is_not_found() => Ok(None),
-            Err(Error::Api(s)) if s.code == 403 => Ok(None),
-            Err(e) => Err(e),
+            Err(e) => match Error::from(e) {
+                e if e.is_not_found() => Ok(None),
+                Error::Api(s) if s.code == 403 => Ok(None),
+                e => Err(e),
+            },
         }
     }
 
@@ -359,9 +195,16 @@ impl Connection {
         self.cache_dir.join("discovery").join(host)
     }
 
-    /// The aggregated discovery document of `/apis`, kept in the cache directory and
-    /// refreshed with `If-None-Match`.
-    pub async fn discovery(&self) -> Result<Value> {
+    /// The group as aggregated discovery describes it (`None` when the server does not serve
+    /// it). The document of `/apis` is kept in the cache directory and refreshed with
+    /// `If-None-Match`; foo-sdk reads it.
+    pub async fn discovery(&self) -> Result<Option<GroupDiscovery>> {
+        let document: APIGroupDiscoveryList =
+            serde_json::from_value(self.discovery_document().await?)?;
+        Ok(GroupDiscovery::from_aggregated(&document))
+    }
+
+    async fn discovery_document(&self) -> Result<Value> {
         let dir = self.discovery_cache();
         let body_path = dir.join("apis.json");
         let etag_path = dir.join("apis.etag");
@@ -369,12 +212,18 @@ impl Connection {
             .ok()
             .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
         let etag = std::fs::read_to_string(&etag_path).ok();
-        let mut builder = request(Method::GET, "/apis", ACCEPT_DISCOVERY);
+        let mut builder = Request::get("/apis").header(header::ACCEPT, ACCEPT_AGGREGATED);
         if let (Some(_), Some(etag)) = (&cached, &etag) {
             builder = builder.header(header::IF_NONE_MATCH, etag.trim());
         }
-        let req = build(builder, vec![])?;
-        let response = self.client.send(req.map(kube::client::Body::from)).await?;
+        let req = builder
+            .body(Vec::new())
+            .map_err(|e| Error::msg(format!("cannot build the request: {e}")))?;
+        let response = self
+            .foos
+            .client()
+            .send(req.map(kube::client::Body::from))
+            .await?;
         let status = response.status();
         if status == http::StatusCode::NOT_MODIFIED
             && let Some(cached) = cached
@@ -399,7 +248,7 @@ impl Connection {
                 message: String::from_utf8_lossy(&bytes).trim().to_string(),
                 ..Status::default()
             });
-            return Err(kube::Error::Api(Box::new(status)).into());
+            return Err(foo_sdk::Error::from(status).into());
         }
         if !content_type.contains("APIGroupDiscoveryList") {
             return Err(Error::msg(
@@ -420,44 +269,11 @@ impl Connection {
         }
         Ok(document)
     }
-
-    /// The names of every Foo (for pickers and completion).
-    pub async fn names(&self) -> Result<Vec<String>> {
-        let list = self.list(&ListOptions::default()).await?;
-        Ok(list["items"]
-            .as_array()
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|i| i["metadata"]["name"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
 }
 
-/// The group's entry in an aggregated discovery document.
-pub fn group_in(discovery: &Value) -> Option<&Value> {
-    discovery["items"]
-        .as_array()?
-        .iter()
-        .find(|g| g["metadata"]["name"] == GROUP)
-}
-
-/// Puts `apiVersion` and `kind` on an object whose list item lacked them.
-fn with_kind(mut object: Value) -> Value {
-    if let Some(map) = object.as_object_mut() {
-        if !map.contains_key("apiVersion") {
-            map.insert("apiVersion".into(), Value::String(API_VERSION.into()));
-        }
-        if !map.contains_key("kind") {
-            map.insert("kind".into(), Value::String("Foo".into()));
-        }
-    }
-    object
-}
-
-/// `group/version` of the API, for messages.
-pub fn group_version() -> String {
-    format!("{GROUP}/{VERSION}")
+fn get(path: &str, accept: &str) -> Result<Request<Vec<u8>>> {
+    Request::get(path)
+        .header(header::ACCEPT, accept)
+        .body(Vec::new())
+        .map_err(|e| Error::msg(format!("cannot build the request: {e}")))
 }

@@ -2,12 +2,17 @@
 
 use std::io::Read;
 
-use foo_sdk::table::Table;
-use foo_sdk::{API_VERSION, GROUP, VERSION};
-use futures::StreamExt;
+use std::time::{Duration, Instant};
+
+use foo_sdk::table::{IncludeObject, Table};
+use foo_sdk::{
+    API_VERSION, BarParams, DeleteParams, Foo, FooEvent, GROUP, Patch, PatchParams, PostParams,
+    VERSION, ValidationDirective,
+};
+use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use crate::api::{KIND_GROUP, ListOptions, group_in};
+use crate::api::{FIELD_MANAGER, KIND_GROUP, ListOptions, TableEvent, to_value};
 use crate::error::{Error, Result};
 use crate::kubeconfig::Connection;
 use crate::printer::{self, Format, out};
@@ -73,15 +78,8 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
     let headers = !args.print.no_headers;
     let resource_version;
     if format.needs_objects() {
-        let mut list = conn.list(&opts).await?;
-        resource_version = list["metadata"]["resourceVersion"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let mut items = list["items"]
-            .as_array_mut()
-            .map(std::mem::take)
-            .unwrap_or_default();
+        let (mut items, version) = conn.list_objects(&opts).await?;
+        resource_version = version;
         if let Some(sort) = &args.sort_by {
             printer::sort_objects(&mut items, sort)?;
         }
@@ -93,15 +91,37 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
             }
         }
         if watch {
-            let mut events = Box::pin(conn.watch(&opts, &resource_version, false).await?);
-            while let Some(event) = events.next().await {
-                let (_, object) = event?;
-                out(&printer::print_objects(&format, &[object], true, false)?);
+            let mut version = resource_version;
+            let wp = opts.watch_params();
+            loop {
+                let started = Instant::now();
+                let mut events = Box::pin(conn.foos.watch(&wp, &version).await?);
+                while let Some(event) = events.try_next().await? {
+                    if let Some(v) = event.resource_version() {
+                        version = v.to_string();
+                    }
+                    if let FooEvent::Added(foo) | FooEvent::Modified(foo) | FooEvent::Deleted(foo) =
+                        &event
+                    {
+                        out(&printer::print_objects(
+                            &format,
+                            &[to_value(foo)?],
+                            true,
+                            false,
+                        )?);
+                    }
+                }
+                if !resume_watch(started) {
+                    break;
+                }
             }
         }
         return Ok(());
     }
-    let mut table = conn.list_table(&opts).await?;
+    let mut table = conn
+        .foos
+        .table_with(&opts.list_params(), opts.include())
+        .await?;
     resource_version = table.metadata.resource_version.clone().unwrap_or_default();
     if let Some(sort) = &args.sort_by {
         printer::sort_rows(&mut table, sort)?;
@@ -122,26 +142,53 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
         }
     }
     if watch {
-        let columns = table.column_definitions.clone();
-        let mut events = Box::pin(conn.watch(&opts, &resource_version, true).await?);
-        while let Some(event) = events.next().await {
-            let (kind, object) = event?;
-            if kind == "BOOKMARK" {
-                continue;
+        let mut columns = table.column_definitions.clone();
+        let mut version = resource_version;
+        loop {
+            let started = Instant::now();
+            let mut events = Box::pin(conn.watch_table(&opts, &version).await?);
+            while let Some(event) = events.try_next().await? {
+                let mut row = match event {
+                    TableEvent::Bookmark(v) => {
+                        version = v;
+                        continue;
+                    }
+                    TableEvent::Row(row) => row,
+                };
+                if let Some(v) = row_version(&row) {
+                    version = v;
+                }
+                if row.column_definitions.is_empty() {
+                    row.column_definitions = columns.clone();
+                } else if columns.is_empty() {
+                    columns = row.column_definitions.clone();
+                }
+                let header = headers && !printed_header;
+                let (text, w) =
+                    printer::render_table_min(&row, wide, header, args.print.show_labels, &widths);
+                out(&text);
+                widths = w;
+                printed_header = true;
             }
-            let mut row: Table = serde_json::from_value(object)?;
-            if row.column_definitions.is_empty() {
-                row.column_definitions = columns.clone();
+            if !resume_watch(started) {
+                break;
             }
-            let header = headers && !printed_header;
-            let (text, w) =
-                printer::render_table_min(&row, wide, header, args.print.show_labels, &widths);
-            out(&text);
-            widths = w;
-            printed_header = true;
         }
     }
     Ok(())
+}
+
+/// The server ends a watch after `timeoutSeconds` (kube asks for 290s); `-w` then goes on
+/// from the last resourceVersion seen, unless the watch ended at once (the server is going
+/// away, or refuses to hold watches).
+fn resume_watch(started: Instant) -> bool {
+    started.elapsed() >= Duration::from_secs(1)
+}
+
+/// The resourceVersion of the object in a one-row watch Table.
+fn row_version(row: &Table) -> Option<String> {
+    let object = row.rows.first()?.partial_object()?;
+    object.metadata.resource_version
 }
 
 /// `kubectl foo get NAME…`
@@ -151,9 +198,10 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
     if format.needs_objects() {
         let mut items = Vec::new();
         for name in &args.names {
-            match conn.get(name).await {
-                Ok(o) => items.push(o),
+            match conn.foos.get(name).await {
+                Ok(foo) => items.push(to_value(&foo)?),
                 Err(e) => {
+                    let e = Error::from(e);
                     eprintln!("{}", e.one_line());
                     failure = Some(e);
                 }
@@ -171,12 +219,17 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
     } else {
         let mut table: Option<Table> = None;
         for name in &args.names {
-            match conn.get_table(name, args.print.show_labels).await {
+            let include = match args.print.show_labels {
+                true => IncludeObject::Object,
+                false => IncludeObject::Metadata,
+            };
+            match conn.foos.get_table(name, include).await {
                 Ok(t) => match &mut table {
                     None => table = Some(t),
                     Some(all) => all.rows.extend(t.rows),
                 },
                 Err(e) => {
+                    let e = Error::from(e);
                     eprintln!("{}", e.one_line());
                     failure = Some(e);
                 }
@@ -200,7 +253,7 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
 
 /// `kubectl foo describe NAME`
 pub async fn describe(conn: &Connection, args: &NameArg) -> Result<()> {
-    let object = conn.get(&args.name).await?;
+    let object = to_value(&conn.foos.get(&args.name).await?)?;
     out(&crate::describe::describe(&object));
     Ok(())
 }
@@ -221,10 +274,18 @@ pub async fn create(conn: &Connection, args: &CreateArgs) -> Result<()> {
         "metadata": {"name": args.name},
         "spec": spec,
     });
+    let pp = |dry_run| PostParams {
+        dry_run,
+        field_manager: Some(FIELD_MANAGER.to_string()),
+    };
+    let foo: Foo = serde_json::from_value(object.clone())?;
     let (created, suffix) = match args.dry_run {
         DryRun::Client => (object, " (dry run)"),
-        DryRun::Server => (conn.create(&object, true).await?, " (server dry run)"),
-        DryRun::None => (conn.create(&object, false).await?, ""),
+        DryRun::Server => (
+            to_value(&conn.foos.create(&pp(true), &foo).await?)?,
+            " (server dry run)",
+        ),
+        DryRun::None => (to_value(&conn.foos.create(&pp(false), &foo).await?)?, ""),
     };
     if format != Format::Table {
         return print_one(args.output.as_deref(), &created, String::new);
@@ -303,34 +364,33 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
             .ok_or_else(|| Error::msg("an object in the file has no metadata.name"))?
             .to_string();
         let (object, verb) = if args.server_side {
-            let o = conn
-                .apply(
-                    &name,
-                    &doc,
-                    &args.field_manager,
-                    args.force_conflicts,
-                    dry_run,
-                )
-                .await?;
+            let mut pp = PatchParams::apply(&args.field_manager).validation_strict();
+            pp.force = args.force_conflicts;
+            pp.dry_run = dry_run;
+            // The manifest as read (not a typed Foo), so that unknown fields are refused.
+            let o = conn.foos.patch(&name, &pp, &Patch::Apply(&doc)).await?;
             (o, "serverside-applied")
         } else {
-            match conn.get(&name).await {
-                Err(e) if e.is_not_found() => (conn.create(&doc, dry_run).await?, "created"),
-                Err(e) => return Err(e),
-                Ok(current) => {
+            match conn.foos.get_opt(&name).await? {
+                None => (conn.create_manifest(&doc, dry_run).await?, "created"),
+                Some(current) => {
                     let mut patch = doc.clone();
                     if let Some(map) = patch.as_object_mut() {
                         map.remove("status");
                         map.remove("apiVersion");
                         map.remove("kind");
                     }
-                    let patched = conn.merge_patch(&name, &patch, dry_run).await?;
-                    let same = patched["metadata"]["resourceVersion"]
-                        == current["metadata"]["resourceVersion"];
+                    let patched = conn
+                        .foos
+                        .patch(&name, &merge_params(dry_run), &Patch::Merge(&patch))
+                        .await?;
+                    let same =
+                        patched.metadata.resource_version == current.metadata.resource_version;
                     (patched, if same { "unchanged" } else { "configured" })
                 }
             }
         };
+        let object = to_value(&object)?;
         if format == Format::Table {
             out(&format!("{} {verb}{suffix}\n", printer::name_of(&object)));
         }
@@ -347,11 +407,24 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
     Ok(())
 }
 
+/// The parameters of the plugin's merge patches.
+fn merge_params(dry_run: bool) -> PatchParams {
+    PatchParams {
+        dry_run,
+        field_manager: Some(FIELD_MANAGER.to_string()),
+        field_validation: Some(ValidationDirective::Strict),
+        ..PatchParams::default()
+    }
+}
+
 /// `kubectl foo suspend NAME` / `kubectl foo resume NAME`
 pub async fn set_suspend(conn: &Connection, args: &NameArg, suspend: bool) -> Result<()> {
+    let patch = json!({"spec": {"suspend": suspend}});
     let object = conn
-        .merge_patch(&args.name, &json!({"spec": {"suspend": suspend}}), false)
+        .foos
+        .patch(&args.name, &merge_params(false), &Patch::Merge(&patch))
         .await?;
+    let object = to_value(&object)?;
     let verb = if suspend { "suspended" } else { "resumed" };
     out(&format!("{} {verb}\n", printer::name_of(&object)));
     Ok(())
@@ -398,8 +471,12 @@ pub async fn delete(conn: &Connection, args: &DeleteArgs) -> Result<()> {
     }
     let suffix = if dry_run { " (server dry run)" } else { "" };
     let mut failure = None;
+    let dp = DeleteParams {
+        dry_run,
+        ..DeleteParams::default()
+    };
     for name in &names {
-        match conn.delete(name, dry_run).await {
+        match conn.foos.delete(name, &dp).await.map_err(Error::from) {
             Ok(_) => out(&format!("{KIND_GROUP} \"{name}\" deleted{suffix}\n")),
             Err(e) => {
                 eprintln!("{}", e.one_line());
@@ -445,80 +522,60 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
             }
         }
     };
-    let answer = conn
-        .bar(&name, args.arg1.as_deref(), args.dry_run == DryRun::Server)
-        .await?;
+    let params = BarParams {
+        arg1: args.arg1.clone(),
+        dry_run: args.dry_run == DryRun::Server,
+    };
+    let answer = conn.foos.bar(&name, &params).await?;
     match args.output.as_deref() {
-        Some("json") => out(&printer::to_json(&answer)?),
-        Some("yaml") => out(&printer::to_yaml(&answer)?),
-        _ => out(&format!(
-            "{}\n",
-            answer["message"].as_str().unwrap_or_default()
-        )),
+        Some("json") => out(&printer::to_json(&serde_json::to_value(&answer)?)?),
+        Some("yaml") => out(&printer::to_yaml(&serde_json::to_value(&answer)?)?),
+        _ => out(&format!("{}\n", answer.message)),
     }
     Ok(())
 }
 
 /// `kubectl foo api-resources`
 pub async fn api_resources(conn: &Connection, args: &ApiResourcesArgs) -> Result<()> {
-    let discovery = conn.discovery().await?;
-    let Some(group) = group_in(&discovery) else {
+    let Some(group) = conn.discovery().await? else {
         return Err(Error::msg(format!(
             "the server does not serve the group {GROUP}"
         )));
     };
     let mut rows = Vec::new();
     let mut entries = Vec::new();
-    for version in group["versions"].as_array().into_iter().flatten() {
-        let gv = format!(
-            "{GROUP}/{}",
-            version["version"].as_str().unwrap_or_default()
-        );
-        for resource in version["resources"].as_array().into_iter().flatten() {
-            let name = resource["resource"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let short = strings(&resource["shortNames"]);
-            let categories = strings(&resource["categories"]);
-            let namespaced = resource["scope"] == "Namespaced";
-            let kind = resource["responseKind"]["kind"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let verbs = strings(&resource["verbs"]);
+    for version in &group.versions {
+        let gv = format!("{GROUP}/{}", version.version);
+        for resource in &version.resources {
+            let name = resource.plural.clone();
+            let namespaced = resource.namespaced;
             entries.push(json!({
-                "name": name, "shortNames": short, "apiVersion": gv, "namespaced": namespaced,
-                "kind": kind, "verbs": verbs, "categories": categories,
+                "name": name, "shortNames": resource.short_names, "apiVersion": gv,
+                "namespaced": namespaced, "kind": resource.kind, "verbs": resource.verbs,
+                "categories": resource.categories,
             }));
             rows.push((
                 name.clone(),
-                short.join(","),
+                resource.short_names.join(","),
                 gv.clone(),
                 namespaced,
-                kind,
-                verbs,
-                categories,
+                resource.kind.clone(),
+                resource.verbs.clone(),
+                resource.categories.clone(),
             ));
-            for sub in resource["subresources"].as_array().into_iter().flatten() {
-                let sub_name =
-                    format!("{name}/{}", sub["subresource"].as_str().unwrap_or_default());
-                let sub_kind = sub["responseKind"]["kind"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let sub_verbs = strings(&sub["verbs"]);
+            for sub in &resource.subresources {
+                let sub_name = format!("{name}/{}", sub.name);
                 entries.push(json!({
                     "name": sub_name, "shortNames": [], "apiVersion": gv, "namespaced": namespaced,
-                    "kind": sub_kind, "verbs": sub_verbs, "categories": [],
+                    "kind": sub.kind, "verbs": sub.verbs, "categories": [],
                 }));
                 rows.push((
                     sub_name,
                     String::new(),
                     gv.clone(),
                     namespaced,
-                    sub_kind,
-                    sub_verbs,
+                    sub.kind.clone(),
+                    sub.verbs.clone(),
                     vec![],
                 ));
             }
@@ -564,25 +621,13 @@ fn api_version() -> String {
     format!("{GROUP}/{VERSION}")
 }
 
-fn strings(value: &Value) -> Vec<String> {
-    value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// `kubectl foo version`
 pub async fn version(conn: Option<&Connection>, args: &VersionArgs) -> Result<()> {
     let plugin = env!("CARGO_PKG_VERSION");
     let mut info = json!({"clientVersion": {"plugin": "kubectl-foo", "version": plugin}});
     if let Some(conn) = conn {
         let server = conn.version().await?;
-        let discovery = conn.discovery().await?;
-        let served = group_in(&discovery).is_some();
+        let served = conn.discovery().await?.is_some();
         let apiservice = conn
             .get_optional(&format!(
                 "/apis/apiregistration.k8s.io/v1/apiservices/{VERSION}.{GROUP}"

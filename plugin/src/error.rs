@@ -1,6 +1,6 @@
 //! The plugin's errors: one clear line on stderr, and the exit code (1 failure, 2 usage).
 
-use kube::core::Status;
+use foo_sdk::Status;
 
 /// A failed command.
 #[derive(Debug, thiserror::Error)]
@@ -58,24 +58,35 @@ impl Error {
     }
 }
 
-impl From<kube::Error> for Error {
-    fn from(err: kube::Error) -> Self {
+/// foo-sdk's errors as kubectl prints them: a refusal as `Error from server (Reason): …`
+/// (the reason the HTTP code stands for when the server names none), an unreachable server
+/// as `cannot reach the server: <root cause>`.
+impl From<foo_sdk::Error> for Error {
+    fn from(err: foo_sdk::Error) -> Self {
         match err {
-            kube::Error::Api(status) => {
-                let mut status = status;
+            foo_sdk::Error::Api(e) => {
+                let mut status = e.into_status();
                 if status.reason.is_empty() {
-                    status.reason = reason_for(status.code).to_string();
+                    status.reason = foo_sdk::Reason::from_code(status.code).to_string();
                 }
-                Error::Api(status)
+                Error::Api(Box::new(status))
             }
-            kube::Error::Service(e) => {
+            foo_sdk::Error::Client(kube::Error::Service(e)) => {
                 Error::Other(format!("cannot reach the server: {}", root(&*e)))
             }
-            kube::Error::HyperError(e) => {
+            foo_sdk::Error::Client(kube::Error::HyperError(e)) => {
                 Error::Other(format!("cannot reach the server: {}", root(&e)))
             }
+            foo_sdk::Error::Client(other) => Error::Other(chain(&other)),
             other => Error::Other(chain(&other)),
         }
+    }
+}
+
+/// The requests foo-sdk does not make, sent on its `kube::Client`.
+impl From<kube::Error> for Error {
+    fn from(err: kube::Error) -> Self {
+        foo_sdk::Error::from(err).into()
     }
 }
 
@@ -113,24 +124,4 @@ pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     out
-}
-
-fn reason_for(code: u16) -> &'static str {
-    match code {
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        405 => "MethodNotAllowed",
-        406 => "NotAcceptable",
-        409 => "Conflict",
-        410 => "Gone",
-        415 => "UnsupportedMediaType",
-        422 => "Invalid",
-        429 => "TooManyRequests",
-        500 => "InternalError",
-        503 => "ServiceUnavailable",
-        504 => "Timeout",
-        _ => "Unknown",
-    }
 }

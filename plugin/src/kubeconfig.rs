@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use foo_sdk::FooApi;
 use kube::config::{
     AuthInfo, Cluster, Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster,
     NamedContext,
@@ -74,8 +75,8 @@ pub struct KubeFlags {
 /// A client and what it was made from.
 #[derive(Clone)]
 pub struct Connection {
-    /// The client.
-    pub client: Client,
+    /// foo-sdk's typed client of the Foos (its `client()` is the `kube::Client`).
+    pub foos: FooApi,
     /// The server's URL.
     pub server: String,
     /// Where discovery is cached.
@@ -273,7 +274,7 @@ impl KubeFlags {
             .map_err(|e| Error::msg(format!("cannot make a client: {}", chain(&e))))?;
         let cache_dir = self.cache_dir.clone().unwrap_or_else(default_cache_dir);
         Ok(Connection {
-            client,
+            foos: FooApi::new(client),
             server,
             cache_dir,
         })

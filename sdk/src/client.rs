@@ -436,9 +436,41 @@ impl FooApi {
     /// One page of the Table: at most `lp.limit` rows from `lp.continue_token` on; its
     /// [`continue_token`](Table::continue_token) asks for the next.
     pub async fn table_page(&self, lp: &ListParams, include: IncludeObject) -> Result<Table> {
-        let mut request = kube::core::Request::new(self.api.resource_url())
+        let request = kube::core::Request::new(self.api.resource_url())
             .list(lp)
             .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        self.request_table(request, include).await
+    }
+
+    /// One Foo as the server prints it (`kubectl get foo <name>`): a one-row [`Table`] with
+    /// the same columns as [`table`](Self::table), its row carrying no object, the Foo's
+    /// metadata or the whole Foo as `include` says. An unknown name is
+    /// [`Reason::NotFound`](crate::Reason::NotFound).
+    ///
+    /// ```no_run
+    /// use foo_sdk::FooApi;
+    /// use foo_sdk::table::IncludeObject;
+    ///
+    /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+    /// let table = foos.get_table("hello", IncludeObject::Metadata).await?;
+    /// print!("{}", table.to_text(false)); // NAME    GREETING   BARS   READY   AGE …
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_table(&self, name: &str, include: IncludeObject) -> Result<Table> {
+        check_name(name)?;
+        let request = http::Request::get(format!("{}/{name}", self.api.resource_url()))
+            .body(Vec::new())
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        self.request_table(request, include).await
+    }
+
+    /// Sends `request` asking for a Table (`includeObject` added to its query).
+    async fn request_table(
+        &self,
+        mut request: http::Request<Vec<u8>>,
+        include: IncludeObject,
+    ) -> Result<Table> {
         let uri = request.uri().to_string();
         let separator = if uri.contains('?') { '&' } else { '?' };
         *request.uri_mut() = format!("{uri}{separator}includeObject={}", include.as_str())
@@ -548,9 +580,13 @@ impl FooApi {
     }
 }
 
-/// Refuses names that would address something else than one Foo.
+/// Refuses names that would address something else than one Foo: kube puts the name in the
+/// path as it is, so `a?b` would read `a` and `a/b` another path; characters that a path
+/// segment cannot hold unescaped (`?`, `#`, `%`, spaces, …) are refused with `/`, `.`, `..`.
+/// No valid Foo name (a DNS subdomain) has any of them.
 fn check_name(name: &str) -> Result<()> {
-    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+    let segment_char = |c: char| c.is_ascii_alphanumeric() || "-._~:@!$&'()*+,;=".contains(c);
+    if name.is_empty() || !name.chars().all(segment_char) || name == "." || name == ".." {
         return Err(Error::InvalidRequest(format!("{name:?} is not a Foo name")));
     }
     Ok(())

@@ -22,9 +22,14 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroup, APIResourceList};
 use kube::Client;
-use kube::core::discovery::v2::{APIGroupDiscoveryList, APIResourceDiscovery};
+use kube::core::discovery::v2::APIResourceDiscovery;
 
 use crate::{Error, GROUP, PLURAL, Result, VERSION};
+
+/// The aggregated discovery document of `/apis` (`apidiscovery.k8s.io` v2), as read by
+/// [`GroupDiscovery::from_aggregated`].
+#[doc(no_inline)]
+pub use kube::core::discovery::v2::APIGroupDiscoveryList;
 
 /// The `Accept` header of an aggregated discovery request: v2, else v2beta1, else the
 /// legacy `APIGroupList`.
@@ -65,6 +70,31 @@ impl GroupDiscovery {
     /// A resource of the version this SDK speaks (`v1beta1`) by plural name, e.g. `foos`.
     pub fn resource(&self, plural: &str) -> Option<&ResourceDiscovery> {
         self.version(VERSION)?.resource(plural)
+    }
+
+    /// The group in an aggregated discovery document that the caller fetched itself (for
+    /// instance from a cache refreshed with `If-None-Match`, asking `/apis` with
+    /// [`ACCEPT_AGGREGATED`]); `None` when the document does not list the group. As in
+    /// [`discover`], resources and subresources without a `responseKind` are left out.
+    ///
+    /// ```
+    /// use foo_sdk::discovery::{APIGroupDiscoveryList, GroupDiscovery};
+    ///
+    /// let document: APIGroupDiscoveryList = serde_json::from_value(serde_json::json!({
+    ///     "apiVersion": "apidiscovery.k8s.io/v2", "kind": "APIGroupDiscoveryList",
+    ///     "metadata": {},
+    ///     "items": [{"metadata": {"name": "demo.jeremyxu2010.me"}, "versions": [{
+    ///         "version": "v1beta1",
+    ///         "resources": [{"resource": "foos", "scope": "Cluster", "verbs": ["get"],
+    ///             "responseKind": {"group": "demo.jeremyxu2010.me", "version": "v1beta1", "kind": "Foo"}}]
+    ///     }]}]
+    /// }))
+    /// .unwrap();
+    /// let group = GroupDiscovery::from_aggregated(&document).unwrap();
+    /// assert_eq!(group.resource("foos").unwrap().kind, "Foo");
+    /// ```
+    pub fn from_aggregated(document: &APIGroupDiscoveryList) -> Option<GroupDiscovery> {
+        group_from_aggregated(document)
     }
 }
 

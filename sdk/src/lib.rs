@@ -53,7 +53,7 @@
 //! | writes | [`create`](FooApi::create), [`replace`](FooApi::replace), [`patch`](FooApi::patch), [`apply`](FooApi::apply) (server-side apply), [`delete`](FooApi::delete), [`delete_collection`](FooApi::delete_collection) |
 //! | status | [`get_status`](FooApi::get_status), [`patch_status`](FooApi::patch_status), [`replace_status`](FooApi::replace_status), [`apply_status`](FooApi::apply_status) |
 //! | bar | [`bar`](FooApi::bar) with [`BarParams`] → [`FooBar`] |
-//! | printing | [`table`](FooApi::table), [`table_with`](FooApi::table_with), [`table_page`](FooApi::table_page) → [`Table`](table::Table) |
+//! | printing | [`table`](FooApi::table), [`table_with`](FooApi::table_with), [`table_page`](FooApi::table_page), [`get_table`](FooApi::get_table) → [`Table`](table::Table) |
 //! | watching | [`watch`](FooApi::watch) → [`FooEvent`]s; [`watcher`](FooApi::watcher) (`runtime` feature) |
 //! | discovery | [`discovery::discover`] and friends, [`FooApi::discover`], [`FooApi::is_served`] |
 //!
