@@ -743,3 +743,152 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
     let screen = tmux.wait_for("EXIT=0");
     assert!(screen.contains("Hi from cherry, tmux"), "{screen}");
 }
+
+/// Credentials and routes kubectl users configure: an exec credential plugin, certificate
+/// flags over a bare kubeconfig, and an HTTP CONNECT proxy from `proxy-url`.
+#[test]
+fn exec_credentials_certificate_flags_and_proxies() {
+    let server = Server::start();
+    let env = Env::new(&newest());
+    ok(&env.foo(&server.kubeconfig(), &["create", "reached"]));
+    let dir = server.dir.path();
+    let pki = dir.join("pki");
+    let bare = |name: &str, cluster_extra: &str, user: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {}\n    certificate-authority: {}\n{cluster_extra}contexts:\n- name: local\n  context:\n    cluster: local\n    user: u\ncurrent-context: local\nusers:\n- name: u\n  user:\n{user}",
+                server.url,
+                pki.join("ca.crt").display(),
+            ),
+        )
+        .unwrap();
+        path
+    };
+
+    // An exec credential plugin that hands out the admin certificate.
+    let plugin = dir.join("credential-plugin.sh");
+    let pem = |name: &str| {
+        serde_json::to_string(&std::fs::read_to_string(pki.join(name)).unwrap()).unwrap()
+    };
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\ncat <<'EOF'\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"clientCertificateData\":{},\"clientKeyData\":{}}}}}\nEOF\n",
+            pem("admin.crt"),
+            pem("admin.key")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let exec = bare(
+        "exec-kubeconfig",
+        "",
+        &format!(
+            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+            plugin.display()
+        ),
+    );
+    assert_eq!(
+        ok(&env.foo(&exec, &["list", "-o", "name"])),
+        "foo.demo.jeremyxu2010.me/reached\n"
+    );
+
+    // No credentials in the kubeconfig: the certificate flags supply them, and without them
+    // the server answers 401.
+    let nothing = bare("bare-kubeconfig", "", "    {}\n");
+    let err = failure(&env.foo(&nothing, &["list"]), 1);
+    assert!(err.contains("Unauthorized"), "{err}");
+    let cert = pki.join("admin.crt");
+    let key = pki.join("admin.key");
+    let out = env.foo(
+        &nothing,
+        &[
+            "list",
+            "-o",
+            "name",
+            "--client-certificate",
+            cert.to_str().unwrap(),
+            "--client-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
+
+    // Through an HTTP CONNECT proxy named by the cluster's proxy-url.
+    let proxy = ConnectProxy::start();
+    let proxied = bare(
+        "proxied-kubeconfig",
+        &format!("    proxy-url: http://{}\n", proxy.address),
+        &format!(
+            "    client-certificate: {}\n    client-key: {}\n",
+            cert.display(),
+            key.display()
+        ),
+    );
+    assert_eq!(
+        ok(&env.foo(&proxied, &["list", "-o", "name"])),
+        "foo.demo.jeremyxu2010.me/reached\n"
+    );
+    let target = server.url.trim_start_matches("https://");
+    assert!(
+        proxy.tunnels().iter().any(|t| t == target),
+        "the proxy saw {:?}, not {target}",
+        proxy.tunnels()
+    );
+}
+
+/// A minimal HTTP CONNECT proxy on 127.0.0.1 that records where it tunnelled.
+struct ConnectProxy {
+    address: std::net::SocketAddr,
+    tunnels: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    fn start() -> ConnectProxy {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let tunnels = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = tunnels.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let seen = seen.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(client.try_clone().unwrap());
+                    let mut request = String::new();
+                    reader.read_line(&mut request).unwrap_or_default();
+                    // Skip the headers up to the blank line.
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    let Some(target) = request
+                        .strip_prefix("CONNECT ")
+                        .and_then(|r| r.split(' ').next())
+                    else {
+                        return;
+                    };
+                    let Ok(upstream) = TcpStream::connect(target) else {
+                        return;
+                    };
+                    seen.lock().unwrap().push(target.to_string());
+                    let mut client = client;
+                    client
+                        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                        .unwrap();
+                    let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
+                    let mut client_read = client.try_clone().unwrap();
+                    std::thread::spawn(move || std::io::copy(&mut up_read, &mut client));
+                    let _ = std::io::copy(&mut client_read, &mut up_write);
+                });
+            }
+        });
+        ConnectProxy { address, tunnels }
+    }
+
+    fn tunnels(&self) -> Vec<String> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
