@@ -1,7 +1,7 @@
 //! Authorization: what a request asks to do (kube-apiserver's request info: verb, resource,
 //! subresource, name) and whether its user may.
 
-use http::Method;
+use http::{HeaderMap, Method};
 
 use crate::request::Query;
 use crate::status::{ApiError, Details};
@@ -104,6 +104,45 @@ impl Authorizer {
     }
 }
 
+/// Impersonation (`kubectl --as/--as-group`): a requester allowed to `impersonate` the user
+/// (and each group) acts as the user of `Impersonate-User` in the groups of
+/// `Impersonate-Group`, as kube-apiserver's impersonation filter does.
+pub fn impersonate(
+    authorizer: Authorizer,
+    requester: Option<ClientCertificate>,
+    headers: &HeaderMap,
+) -> Result<Option<ClientCertificate>, ApiError> {
+    let values = |name: &str| -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_string)
+            .collect()
+    };
+    let groups = values("impersonate-group");
+    let Some(user) = values("impersonate-user").into_iter().next() else {
+        if groups.is_empty() {
+            return Ok(requester);
+        }
+        return Err(ApiError::bad_request(format!(
+            "requested {groups:?} without impersonating a user"
+        )));
+    };
+    let impersonate = |resource: &str, name: &str| Attributes::Resource {
+        verb: "impersonate",
+        group: String::new(),
+        resource: resource.into(),
+        subresource: None,
+        name: Some(name.into()),
+    };
+    authorizer.authorize(requester.as_ref(), &impersonate("users", &user))?;
+    for group in &groups {
+        authorizer.authorize(requester.as_ref(), &impersonate("groups", group))?;
+    }
+    Ok(Some(ClientCertificate { user, groups }))
+}
+
 /// 403 in kube-apiserver's words: `foos.demo.jeremyxu2010.me "x" is forbidden: User "bob"
 /// cannot create resource "foos/bar" in API group "demo.jeremyxu2010.me" at the cluster scope`.
 fn forbidden(user: Option<&ClientCertificate>, attributes: &Attributes) -> ApiError {
@@ -127,7 +166,10 @@ fn forbidden(user: Option<&ClientCertificate>, attributes: &Attributes) -> ApiEr
             let why = format!(
                 "User \"{user}\" cannot {verb} resource \"{shown}\" in API group \"{group}\" at the cluster scope"
             );
-            let qualified = format!("{resource}.{group}");
+            let qualified = match group.as_str() {
+                "" => resource.clone(),
+                group => format!("{resource}.{group}"),
+            };
             let message = match name {
                 Some(name) => format!("{qualified} \"{name}\" is forbidden: {why}"),
                 None => format!("{qualified} is forbidden: {why}"),
@@ -196,6 +238,15 @@ mod tests {
                 .authorize(Some(&bob), &discovery)
                 .is_ok()
         );
+        let mut headers = HeaderMap::new();
+        headers.insert("impersonate-user", "carol".parse().unwrap());
+        let error = impersonate(Authorizer::Masters, Some(bob.clone()), &headers).unwrap_err();
+        assert_eq!(
+            error.message,
+            r#"users "carol" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope"#
+        );
+        let carol = impersonate(Authorizer::Masters, Some(admin), &headers).unwrap();
+        assert_eq!(carol.map(|c| c.user).as_deref(), Some("carol"));
         let health = attrs(Method::GET, "/readyz", "verbose");
         assert!(Authorizer::Masters.authorize(None, &health).is_ok());
     }

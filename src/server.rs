@@ -120,9 +120,13 @@ async fn authenticate(State(api): State<Arc<Api>>, request: Request, next: Next)
     if api.authentication == Authentication::ClientCertificate && certificate.is_none() {
         return ApiError::unauthorized().into_response();
     }
+    let user = match authz::impersonate(api.authorizer, certificate, request.headers()) {
+        Ok(user) => user,
+        Err(error) => return error.into_response(),
+    };
     let query = Query::parse(request.uri().query());
     let attributes = authz::attributes(request.method(), request.uri().path(), &query);
-    if let Err(forbidden) = api.authorizer.authorize(certificate.as_ref(), &attributes) {
+    if let Err(forbidden) = api.authorizer.authorize(user.as_ref(), &attributes) {
         return forbidden.into_response();
     }
     next.run(request).await

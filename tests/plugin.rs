@@ -745,7 +745,7 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
 }
 
 /// Credentials and routes kubectl users configure: an exec credential plugin, certificate
-/// flags over a bare kubeconfig, and an HTTP CONNECT proxy from `proxy-url`.
+/// flags over a bare kubeconfig, impersonation, and an HTTP CONNECT proxy from `proxy-url`.
 #[test]
 fn exec_credentials_certificate_flags_and_proxies() {
     let server = Server::start();
@@ -812,6 +812,30 @@ fn exec_credentials_certificate_flags_and_proxies() {
             cert.to_str().unwrap(),
             "--client-key",
             key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
+
+    // Impersonation: the admin may act as another user, whom `local` refuses API resources
+    // unless the impersonated groups include system:masters.
+    let kc = server.kubeconfig();
+    let err = failure(&env.foo(&kc, &["list", "--as", "bob"]), 1);
+    assert!(
+        err.contains(
+            r#"User "bob" cannot list resource "foos" in API group "demo.jeremyxu2010.me""#
+        ),
+        "{err}"
+    );
+    let out = env.foo(
+        &kc,
+        &[
+            "list",
+            "-o",
+            "name",
+            "--as",
+            "bob",
+            "--as-group",
+            "system:masters",
         ],
     );
     assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
