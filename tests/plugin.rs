@@ -745,7 +745,8 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
 }
 
 /// Credentials and routes kubectl users configure: an exec credential plugin, certificate
-/// flags over a bare kubeconfig, impersonation, and an HTTP CONNECT proxy from `proxy-url`.
+/// flags over a bare kubeconfig, a bearer token, impersonation, and an HTTP CONNECT proxy
+/// from `proxy-url`.
 #[test]
 fn exec_credentials_certificate_flags_and_proxies() {
     let server = Server::start();
@@ -840,6 +841,31 @@ fn exec_credentials_certificate_flags_and_proxies() {
     );
     assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
 
+    // --token: this server authenticates by certificate only, so the bearer token is seen
+    // where it is sent, by a listener that records the requests and answers 401.
+    let recorder = Recorder::start();
+    let err = failure(
+        &env.foo(
+            &nothing,
+            &[
+                "list",
+                "-s",
+                &format!("http://{}", recorder.address),
+                "--token",
+                "s3cret",
+            ],
+        ),
+        1,
+    );
+    assert!(err.contains("Unauthorized"), "{err}");
+    assert!(
+        recorder.requests().iter().any(|head| head
+            .to_ascii_lowercase()
+            .contains("authorization: bearer s3cret")),
+        "no bearer token in {:?}",
+        recorder.requests()
+    );
+
     // Through an HTTP CONNECT proxy named by the cluster's proxy-url.
     let proxy = ConnectProxy::start();
     let proxied = bare(
@@ -861,6 +887,45 @@ fn exec_credentials_certificate_flags_and_proxies() {
         "the proxy saw {:?}, not {target}",
         proxy.tunnels()
     );
+}
+
+/// A plain-HTTP listener on 127.0.0.1 that records each request head and answers 401 with
+/// kube-apiserver's Status.
+struct Recorder {
+    address: std::net::SocketAddr,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    fn start() -> Recorder {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = heads.clone();
+        std::thread::spawn(move || {
+            for mut client in listener.incoming().map_while(Result::ok) {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut head = String::new();
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    head.push_str(&line);
+                    line.clear();
+                }
+                seen.lock().unwrap().push(head);
+                let body = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#;
+                let _ = write!(
+                    client,
+                    "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        Recorder { address, heads }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.heads.lock().unwrap().clone()
+    }
 }
 
 /// A minimal HTTP CONNECT proxy on 127.0.0.1 that records where it tunnelled.
