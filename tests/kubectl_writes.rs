@@ -11,13 +11,13 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Kubectl, Server};
+use common::{Kubectl, Server, each_kubectl, tag};
 use serde_json::{Value, json};
 
 const GROUP: &str = "demo.jeremyxu2010.me";
@@ -28,32 +28,6 @@ const HOLD: &str = "demo.jeremyxu2010.me/hold";
 /// "nothing changed" checks and add rows to `get -w`. What is tested here is the API alone.
 fn server() -> Server {
     Server::start_with(&["--controller=false"])
-}
-
-/// Runs `check` for every kubectl in turn, then fails naming each version that failed.
-fn each_kubectl(mut check: impl FnMut(&Kubectl)) {
-    let mut failures = Vec::new();
-    for kubectl in common::kubectls() {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&kubectl))) {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "(no message)".to_string());
-            failures.push(format!("kubectl {}: {message}", kubectl.version));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} kubectl version(s) failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
-}
-
-/// `127` for kubectl 1.27: the per-version part of object names and labels.
-fn tag(kubectl: &Kubectl) -> String {
-    format!("1{}", kubectl.minor())
 }
 
 /// One kubectl invocation and what it printed.

@@ -5,6 +5,7 @@
 pub mod http;
 
 use std::io::{BufRead, BufReader};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -201,4 +202,30 @@ impl Kubectl {
             .env_remove("KUBECONFIG");
         command
     }
+}
+
+/// Runs `check` for every kubectl in turn, then fails naming each version that failed.
+pub fn each_kubectl(mut check: impl FnMut(&Kubectl)) {
+    let mut failures = Vec::new();
+    for kubectl in kubectls() {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&kubectl))) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "(no message)".to_string());
+            failures.push(format!("kubectl {}: {message}", kubectl.version));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} kubectl version(s) failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// `127` for kubectl 1.27: the per-version part of object names and labels.
+pub fn tag(kubectl: &Kubectl) -> String {
+    format!("1{}", kubectl.minor())
 }
