@@ -11,19 +11,13 @@ mod common;
 use std::collections::BTreeSet;
 
 use std::path::PathBuf;
-use std::process::Output;
 
+use common::run::{Run, fails, ok, stderr};
 use common::{Kubectl, Server, each_kubectl, tag};
 use serde_json::Value;
 
 const GROUP: &str = "demo.jeremyxu2010.me";
 const GROUP_VERSION: &str = "demo.jeremyxu2010.me/v1beta1";
-
-/// One kubectl invocation and what it printed.
-struct Run {
-    command: String,
-    output: Output,
-}
 
 /// Runs kubectl with every HTTP request bounded, so no test can hang.
 fn run(kubectl: &Kubectl, server: &Server, args: &[&str]) -> Run {
@@ -33,33 +27,6 @@ fn run(kubectl: &Kubectl, server: &Server, args: &[&str]) -> Run {
         command: format!("kubectl.{} {}", kubectl.version, args.join(" ")),
         output: kubectl.run(&server.kubeconfig(), &all),
     }
-}
-
-/// stdout of a command that must succeed (as `common::ok`, naming the command).
-fn ok(run: &Run) -> String {
-    assert!(
-        run.output.status.success(),
-        "`{}` failed:\nstderr: {}\nstdout: {}",
-        run.command,
-        stderr(run),
-        String::from_utf8_lossy(&run.output.stdout)
-    );
-    String::from_utf8_lossy(&run.output.stdout).into_owned()
-}
-
-/// stderr of a command that must fail (as `common::fails`, naming the command).
-fn fails(run: &Run) -> String {
-    assert!(
-        !run.output.status.success(),
-        "`{}` unexpectedly succeeded: {}",
-        run.command,
-        String::from_utf8_lossy(&run.output.stdout)
-    );
-    stderr(run)
-}
-
-fn stderr(run: &Run) -> String {
-    String::from_utf8_lossy(&run.output.stderr).into_owned()
 }
 
 /// Writes a manifest into the server's temporary directory.

@@ -13,10 +13,11 @@ mod common;
 use std::io::{BufRead, BufReader, Read};
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Output, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::run::{Run, fails, ok, stderr};
 use common::{Kubectl, Server, each_kubectl, tag};
 use serde_json::{Value, json};
 
@@ -28,12 +29,6 @@ const HOLD: &str = "demo.jeremyxu2010.me/hold";
 /// "nothing changed" checks and add rows to `get -w`. What is tested here is the API alone.
 fn server() -> Server {
     Server::start_with(&["--controller=false"])
-}
-
-/// One kubectl invocation and what it printed.
-struct Run {
-    command: String,
-    output: Output,
 }
 
 /// Runs kubectl with every HTTP request bounded, so no test can hang.
@@ -60,34 +55,6 @@ fn run_env(kubectl: &Kubectl, server: &Server, args: &[&str], env: &[(&str, &Pat
         command: format!("{env_text}kubectl.{} {}", kubectl.version, args.join(" ")),
         output: command.output().expect("run kubectl"),
     }
-}
-
-/// stdout of a command that must succeed (as `common::ok`, naming the command).
-fn ok(run: &Run) -> String {
-    assert!(
-        run.output.status.success(),
-        "`{}` failed:\nstderr: {}\nstdout: {}",
-        run.command,
-        stderr(run),
-        String::from_utf8_lossy(&run.output.stdout)
-    );
-    String::from_utf8_lossy(&run.output.stdout).into_owned()
-}
-
-/// stderr of a command that must fail (as `common::fails`, naming the command).
-fn fails(run: &Run) -> String {
-    assert!(
-        !run.output.status.success(),
-        "`{}` unexpectedly succeeded:\nstdout: {}\nstderr: {}",
-        run.command,
-        String::from_utf8_lossy(&run.output.stdout),
-        stderr(run)
-    );
-    stderr(run)
-}
-
-fn stderr(run: &Run) -> String {
-    String::from_utf8_lossy(&run.output.stderr).into_owned()
 }
 
 /// Asserts that a command succeeded and printed exactly `expected` (one line).
