@@ -32,9 +32,25 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct StorageArgs {
-    /// Where the embedded database is kept.
+    /// Where the embedded database is kept (and, for `local`, its certificates).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// etcd v3 client URLs, comma-separated: store objects in etcd instead of the embedded
+    /// database, so that several replicas of the server can share them.
+    #[arg(long, value_name = "URLS", value_delimiter = ',')]
+    pub etcd_servers: Vec<String>,
+    /// The key prefix of every object in etcd.
+    #[arg(long, value_name = "PREFIX", default_value = "/registry")]
+    pub etcd_prefix: String,
+    /// The CA that signed the etcd servers' certificates (PEM), for https URLs.
+    #[arg(long, value_name = "FILE")]
+    pub etcd_cafile: Option<PathBuf>,
+    /// The client certificate presented to etcd (PEM); with --etcd-keyfile.
+    #[arg(long, value_name = "FILE", requires = "etcd_keyfile")]
+    pub etcd_certfile: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "etcd_certfile")]
+    pub etcd_keyfile: Option<PathBuf>,
     /// How often history older than one interval is compacted (0 disables compaction).
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
     pub compaction_interval: Duration,

@@ -95,6 +95,11 @@ pub struct LocalPki {
 /// whatever is missing. The serving certificate is valid for `localhost`, `127.0.0.1` and `::1`;
 /// the admin certificate authenticates as user `admin` in group `system:masters`.
 pub fn load_or_create_local_pki(dir: &Path) -> Result<LocalPki> {
+    // Replicas started together on one data directory must all end up with the same CA.
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let lock = fs::File::create(dir.join(".lock"))?;
+    lock.lock()
+        .with_context(|| format!("locking {}", dir.display()))?;
     let (ca, ca_created) = match CertPair::load(dir, "ca")? {
         Some(ca) => (ca, false),
         None => {

@@ -11,8 +11,8 @@ use tokio::net::TcpListener;
 use crate::authz::Authorizer;
 use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
 use crate::pki::{self, CertPair};
-use crate::server::{Access, Api, Authentication, router};
-use crate::storage::{EmbeddedStorage, Storage};
+use crate::server::{Access, Api, Authentication, Backend, router};
+use crate::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage};
 use crate::{kubeconfig, tls};
 
 /// `foo-apiserver [flags]`: serve with the given or a self-signed certificate.
@@ -32,7 +32,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Authentication::Anonymous
         }
     };
-    let storage = open_storage(&args.storage)?;
+    let storage = open_storage(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let config = tls::server_config(&serving, client_ca.as_deref())?;
     run(
@@ -53,7 +53,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
     let data_dir = args.storage.data_dir()?;
     let pki = pki::load_or_create_local_pki(&data_dir.join("pki"))?;
-    let storage = open_storage(&args.storage)?;
+    let storage = open_storage(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let address = listener.local_addr()?;
     let host = match address.ip() {
@@ -112,11 +112,33 @@ fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
 
-fn open_storage(args: &StorageArgs) -> anyhow::Result<Arc<dyn Storage>> {
-    let dir = args.data_dir()?;
-    let storage = EmbeddedStorage::open(&dir.join("db"))
-        .with_context(|| format!("opening the embedded database in {}", dir.display()))?;
-    Ok(Arc::new(storage))
+/// Where the embedded database keeps objects, as kube-apiserver does in etcd.
+const EMBEDDED_KEY_ROOT: &str = "/registry";
+
+/// The embedded database in the data directory, or etcd when `--etcd-servers` names it.
+async fn open_storage(args: &StorageArgs) -> anyhow::Result<Backend> {
+    if args.etcd_servers.is_empty() {
+        let dir = args.data_dir()?;
+        let storage = EmbeddedStorage::open(&dir.join("db"))
+            .with_context(|| format!("opening the embedded database in {}", dir.display()))?;
+        return Ok(Backend {
+            storage: Arc::new(storage),
+            key_root: EMBEDDED_KEY_ROOT.to_owned(),
+        });
+    }
+    let config = EtcdConfig {
+        endpoints: args.etcd_servers.clone(),
+        ca_file: args.etcd_cafile.clone(),
+        cert_file: args.etcd_certfile.clone(),
+        key_file: args.etcd_keyfile.clone(),
+    };
+    let storage = EtcdStorage::connect(&config)
+        .await
+        .with_context(|| format!("connecting to etcd at {}", args.etcd_servers.join(",")))?;
+    Ok(Backend {
+        storage: Arc::new(storage),
+        key_root: args.etcd_prefix.trim_end_matches('/').to_owned(),
+    })
 }
 
 async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -128,15 +150,12 @@ async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
 async fn run(
     listener: TcpListener,
     config: rustls::ServerConfig,
-    storage: Arc<dyn Storage>,
+    backend: Backend,
     access: Access,
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
-    let api = Arc::new(Api::new(
-        storage.clone(),
-        access,
-        settings.default_watch_cache_size,
-    ));
+    let storage = backend.storage.clone();
+    let api = Arc::new(Api::new(backend, access, settings.default_watch_cache_size));
     if !settings.compaction_interval.is_zero() {
         tokio::spawn(compact_periodically(storage, settings.compaction_interval));
     }

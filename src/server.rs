@@ -40,6 +40,13 @@ pub struct Access {
     pub authorizer: Authorizer,
 }
 
+/// Where objects are kept: the storage, and the root of their keys
+/// (`<root>/<group>/<plural>/<name>`).
+pub struct Backend {
+    pub storage: Arc<dyn Storage>,
+    pub key_root: String,
+}
+
 /// Everything the handlers share.
 pub struct Api {
     storage: Arc<dyn Storage>,
@@ -52,11 +59,13 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(storage: Arc<dyn Storage>, access: Access, watch_cache_size: usize) -> Self {
+    pub fn new(backend: Backend, access: Access, watch_cache_size: usize) -> Self {
+        let Backend { storage, key_root } = backend;
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
             crate::foo::FooStrategy,
             storage.clone(),
+            &key_root,
             watch_cache_size,
         ))];
 

@@ -95,6 +95,18 @@ impl BarParams {
         self.dry_run = true;
         self
     }
+
+    /// The query string of the call (empty when every parameter is the default).
+    fn query(&self) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(arg1) = &self.arg1 {
+            query.append_pair("arg1", arg1);
+        }
+        if self.dry_run {
+            query.append_pair("dryRun", "All");
+        }
+        query.finish()
+    }
 }
 
 /// One event of a [`FooApi::watch`] stream. An `ERROR` event of the server arrives as an
@@ -388,15 +400,8 @@ impl FooApi {
     /// [`BadRequest`](crate::Reason::BadRequest) for a bad `arg1`.
     pub async fn bar(&self, name: &str, params: &BarParams) -> Result<FooBar> {
         check_name(name)?;
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        if let Some(arg1) = &params.arg1 {
-            query.append_pair("arg1", arg1);
-        }
-        if params.dry_run {
-            query.append_pair("dryRun", "All");
-        }
         let mut url = format!("{}/{name}/{BAR_SUBRESOURCE}", self.api.resource_url());
-        let query = query.finish();
+        let query = params.query();
         if !query.is_empty() {
             url = format!("{url}?{query}");
         }
@@ -626,4 +631,27 @@ fn apply_body<'a>(foo: &'a Foo, pp: &PatchParams) -> Result<(&'a str, Foo)> {
     let mut body = foo.clone();
     body.metadata.managed_fields = None;
     Ok((name, body))
+}
+
+/// Programs spawn these calls on multi-threaded runtimes, so every future must be `Send`:
+/// checked at compile time.
+#[cfg(test)]
+#[allow(dead_code, clippy::let_underscore_future)]
+fn futures_are_send(foos: &FooApi, foo: &Foo) {
+    fn send<T: Send>(_: T) {}
+    let (pp, lp, dp) = (
+        PostParams::default(),
+        ListParams::default(),
+        DeleteParams::default(),
+    );
+    send(foos.get("x"));
+    send(foos.list_all(&lp));
+    send(foos.create(&pp, foo));
+    send(foos.replace("x", &pp, foo));
+    send(foos.apply(foo, "me"));
+    send(foos.delete("x", &dp));
+    send(foos.bar("x", &BarParams::default()));
+    send(foos.table(&lp));
+    send(foos.watch(&WatchParams::default(), "0"));
+    send(foos.discover());
 }

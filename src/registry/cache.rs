@@ -12,13 +12,10 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use super::store::object_at;
-use crate::status::ApiError;
 use crate::storage::{EventKind, Revision, Storage};
 
 /// Events a watcher may fall behind the others before it is closed (and resumes).
 const WATCHER_BACKLOG: usize = 1_000;
-/// How long a read waits for the cache to catch up with a revision before a 504.
-const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// An object at a revision, serialized at most once however many watchers send it.
 pub struct Cached<T> {
@@ -28,7 +25,7 @@ pub struct Cached<T> {
 }
 
 impl<T: Serialize> Cached<T> {
-    fn new(object: T, revision: Revision) -> Arc<Self> {
+    pub(super) fn new(object: T, revision: Revision) -> Arc<Self> {
         Arc::new(Cached {
             object,
             revision,
@@ -73,6 +70,8 @@ struct State<T> {
     history: VecDeque<Arc<CachedEvent<T>>>,
     /// Watches may start from this revision or later.
     oldest: Revision,
+    /// Live events for the watchers subscribed since the last (re)load.
+    events: broadcast::Sender<Arc<CachedEvent<T>>>,
 }
 
 /// Where a watch starts.
@@ -98,7 +97,6 @@ pub struct Cache<T> {
     state: RwLock<State<T>>,
     /// How many events are kept for watches that resume from a past resourceVersion.
     history: usize,
-    events: broadcast::Sender<Arc<CachedEvent<T>>>,
     /// The revision the cache has reached, once it has loaded (`None` before).
     progress: watch::Sender<Option<Revision>>,
 }
@@ -116,29 +114,19 @@ where
                 objects: BTreeMap::new(),
                 history: VecDeque::new(),
                 oldest: 0,
+                events: broadcast::channel(WATCHER_BACKLOG).0,
             }),
-            events: broadcast::channel(WATCHER_BACKLOG).0,
             progress: watch::channel(None).0,
         });
         tokio::spawn(feed(Arc::downgrade(&cache), storage, prefix));
         cache
     }
 
-    /// Waits until the cache has seen `revision`: 504 after a few seconds, as kube-apiserver's
-    /// watch cache answers "Too large resource version".
-    pub async fn wait_for(&self, revision: Revision) -> Result<(), ApiError> {
+    /// Waits up to `within` until the cache has seen `revision`; whether it has.
+    pub async fn wait_for(&self, revision: Revision, within: Duration) -> bool {
         let mut progress = self.progress.subscribe();
         let reached = progress.wait_for(|seen| seen.is_some_and(|seen| seen >= revision));
-        match tokio::time::timeout(CATCH_UP_TIMEOUT, reached).await {
-            Ok(Ok(_)) => Ok(()),
-            _ => {
-                let current = (*self.progress.borrow()).unwrap_or_default();
-                Err(ApiError::timeout(
-                    format!("Too large resource version: {revision}, current: {current}"),
-                    1,
-                ))
-            }
-        }
+        matches!(tokio::time::timeout(within, reached).await, Ok(Ok(_)))
     }
 
     /// One object.
@@ -156,7 +144,7 @@ where
     pub fn subscribe(&self, start: Start) -> Result<Subscription<T>, Revision> {
         let state = self.read();
         // Subscribing under the lock: no event is both replayed and received live.
-        let live = self.events.subscribe();
+        let live = state.events.subscribe();
         let (revision, initial, replay) = match start {
             Start::Snapshot => (
                 state.revision,
@@ -201,9 +189,12 @@ where
         let mut state = self.write();
         state.objects = objects;
         state.revision = revision;
-        // History before a relist cannot be trusted to be complete.
+        // History before a relist cannot be trusted to be complete, and watchers may have
+        // missed changes: they are closed (a new sender drops the old one), and resume or
+        // get 410 Gone and relist, as kube-apiserver's watch cache does.
         state.history.clear();
         state.oldest = revision;
+        state.events = broadcast::channel(WATCHER_BACKLOG).0;
         self.progress.send_replace(Some(revision));
     }
 
@@ -233,7 +224,7 @@ where
             state.oldest = dropped.revision();
         }
         // Sent under the lock, so that live events follow a subscription's snapshot in order.
-        let _ = self.events.send(event);
+        let _ = state.events.send(event);
         self.progress.send_replace(Some(state.revision));
     }
 }

@@ -1,13 +1,15 @@
 //! Reads: get, list and watch, served from the watch cache at a consistent revision, and
-//! from storage for an exact past revision or the next page of a paginated list.
+//! from storage for an exact past revision, the next page of a paginated list, or a revision
+//! the cache has not reached yet.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::Response;
 use kube::Resource;
 
 use super::Strategy;
-use super::cache::Start;
+use super::cache::{Cached, Start};
 use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, SELECTABLE_FIELDS, Store, selected};
 use super::watch;
@@ -18,20 +20,56 @@ use crate::storage::{Revision, StorageError};
 /// How long a watch lasts when the client names no timeout (kube-apiserver's
 /// `--min-request-timeout`).
 const DEFAULT_WATCH_SECONDS: u64 = 1800;
+/// How long a read waits for the cache to show a revision storage already has before it
+/// reads storage instead.
+const CACHE_GRACE: Duration = Duration::from_millis(100);
+/// How long a read waits for a revision not written yet before a 504, as kube-apiserver's
+/// watch cache answers "Too large resource version".
+const FUTURE_REVISION_WAIT: Duration = Duration::from_secs(3);
+
+/// Where a read is served from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// The watch cache, which has reached the revision the read asks for.
+    Cache,
+    /// Storage, at this revision. The cache follows storage through one watch of this kind's
+    /// keys, so it can lag: a write just acknowledged by another replica, or a revision moved
+    /// on by writes elsewhere in a shared etcd, is not in it yet.
+    Storage(Revision),
+}
 
 impl<S: Strategy> Store<S> {
-    /// Waits until the cache shows what `read_at` asks for (not for `Exact`, served elsewhere).
-    async fn catch_up(&self, read_at: ReadAt) -> Result<(), ApiError> {
-        let revision = match read_at {
-            ReadAt::Latest => self
-                .storage
-                .current_revision()
-                .await
-                .map_err(|e| self.storage_error("", e))?,
-            ReadAt::Any => 0,
+    /// Where to serve what `read_at` asks for (not for `Exact` lists, served from storage).
+    async fn source(&self, read_at: ReadAt) -> Result<Source, ApiError> {
+        let wanted = match read_at {
+            ReadAt::Any => return Ok(Source::Cache),
+            ReadAt::Latest => self.current_revision().await?,
             ReadAt::NotOlderThan(revision) | ReadAt::Exact(revision) => revision,
         };
-        self.cache.wait_for(revision).await
+        if self.cache.wait_for(wanted, CACHE_GRACE).await {
+            return Ok(Source::Cache);
+        }
+        let current = match read_at {
+            ReadAt::Latest => wanted,
+            _ => self.current_revision().await?,
+        };
+        if wanted <= current {
+            return Ok(Source::Storage(current));
+        }
+        if self.cache.wait_for(wanted, FUTURE_REVISION_WAIT).await {
+            return Ok(Source::Cache);
+        }
+        Err(ApiError::timeout(
+            format!("Too large resource version: {wanted}, current: {current}"),
+            1,
+        ))
+    }
+
+    async fn current_revision(&self) -> Result<Revision, ApiError> {
+        self.storage
+            .current_revision()
+            .await
+            .map_err(|e| self.storage_error("", e))
     }
 
     pub(super) async fn get(&self, name: &str, query: &Query) -> Result<S::Object, ApiError> {
@@ -40,11 +78,14 @@ impl<S: Strategy> Store<S> {
             Some("0") => ReadAt::Any,
             Some(rv) => ReadAt::NotOlderThan(parse_revision(rv)?),
         };
-        self.catch_up(read_at).await?;
-        self.cache
-            .get(name)
-            .map(|cached| cached.object.clone())
-            .ok_or_else(|| crate::status::ApiError::not_found(self.strategy.info(), name))
+        match self.source(read_at).await? {
+            Source::Cache => self
+                .cache
+                .get(name)
+                .map(|cached| cached.object.clone())
+                .ok_or_else(|| ApiError::not_found(self.strategy.info(), name)),
+            Source::Storage(_) => Ok(self.load(name).await?.object),
+        }
     }
 
     pub(super) async fn list(
@@ -64,7 +105,9 @@ impl<S: Strategy> Store<S> {
         if let ReadAt::Exact(revision) = options.read_at {
             return self.list_from_storage(options, revision, None).await;
         }
-        self.catch_up(options.read_at).await?;
+        if let Source::Storage(revision) = self.source(options.read_at).await? {
+            return self.list_from_storage(options, revision, None).await;
+        }
         let (objects, revision) = self.cache.snapshot();
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
@@ -101,7 +144,7 @@ impl<S: Strategy> Store<S> {
             let page = self
                 .storage
                 .list(
-                    &self.prefix(),
+                    &self.prefix,
                     Some(revision),
                     after.as_deref().map(|name| self.key(name)).as_deref(),
                     options.limit,
@@ -158,25 +201,37 @@ impl<S: Strategy> Store<S> {
         let initial_events = watch_options
             .send_initial_events
             .unwrap_or(matches!(options.read_at, ReadAt::Latest | ReadAt::Any));
-        let start = match (initial_events, options.read_at) {
-            (true, read_at) => {
-                self.catch_up(read_at).await?;
-                Start::Snapshot
+        let (start, initial) = match (initial_events, options.read_at) {
+            (_, read_at @ (ReadAt::Latest | ReadAt::Any)) | (true, read_at) => {
+                match self.source(read_at).await? {
+                    Source::Cache if initial_events => (Start::Snapshot, None),
+                    Source::Cache => (Start::Now, None),
+                    Source::Storage(revision) if initial_events => (
+                        Start::After(revision),
+                        Some(self.objects_at(revision).await?),
+                    ),
+                    Source::Storage(revision) => (Start::After(revision), None),
+                }
             }
-            (false, read_at @ (ReadAt::Latest | ReadAt::Any)) => {
-                self.catch_up(read_at).await?;
-                Start::Now
-            }
-            (false, ReadAt::NotOlderThan(rv) | ReadAt::Exact(rv)) => Start::After(rv),
+            (false, ReadAt::NotOlderThan(rv) | ReadAt::Exact(rv)) => (Start::After(rv), None),
         };
         // A revision older than the cache's history still answers 200, then one ERROR (410).
-        let subscription = self.cache.subscribe(start).map_err(|oldest| {
-            let requested = match start {
-                Start::After(rv) => rv,
-                _ => oldest,
-            };
-            ApiError::expired(format!("too old resource version: {requested} ({oldest})"))
-        });
+        let subscription = self
+            .cache
+            .subscribe(start)
+            .map(|mut subscription| {
+                if let Some(initial) = initial {
+                    subscription.initial = initial;
+                }
+                subscription
+            })
+            .map_err(|oldest| {
+                let requested = match start {
+                    Start::After(rv) => rv,
+                    _ => oldest,
+                };
+                ApiError::expired(format!("too old resource version: {requested} ({oldest})"))
+            });
         let timeout = watch_options
             .timeout_seconds
             .unwrap_or(DEFAULT_WATCH_SECONDS);
@@ -190,5 +245,21 @@ impl<S: Strategy> Store<S> {
             bookmarks,
             end_of_initial_events,
         }))
+    }
+
+    /// Every object at `revision`, read from storage.
+    async fn objects_at(
+        &self,
+        revision: Revision,
+    ) -> Result<Vec<Arc<Cached<S::Object>>>, ApiError> {
+        let page = self
+            .storage
+            .list(&self.prefix, Some(revision), None, None)
+            .await
+            .map_err(|e| self.storage_error("", e))?;
+        page.items
+            .iter()
+            .map(|kv| Ok(Cached::new(self.decode_stored(kv)?.object, kv.mod_revision)))
+            .collect()
     }
 }

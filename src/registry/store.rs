@@ -36,6 +36,8 @@ pub struct Store<S: Strategy> {
     pub(super) strategy: Arc<S>,
     pub(super) storage: Arc<dyn Storage>,
     pub(super) cache: Arc<Cache<S::Object>>,
+    /// Where the kind's objects are kept: `<key root>/<group>/<plural>/`.
+    pub(super) prefix: String,
 }
 
 /// Which part of an object a write may change.
@@ -48,17 +50,16 @@ pub(super) enum Part {
 }
 
 impl<S: Strategy> Store<S> {
-    /// A store for the kind, whose watch cache keeps `history` changes.
-    pub fn new(strategy: S, storage: Arc<dyn Storage>, history: usize) -> Self {
-        let prefix = format!(
-            "/registry/{}/{}/",
-            strategy.info().group,
-            strategy.info().plural
-        );
+    /// A store for the kind, keeping objects under `<key_root>/<group>/<plural>/`, whose
+    /// watch cache keeps `history` changes.
+    pub fn new(strategy: S, storage: Arc<dyn Storage>, key_root: &str, history: usize) -> Self {
+        let info = strategy.info();
+        let prefix = format!("{key_root}/{}/{}/", info.group, info.plural);
         Store {
-            cache: Cache::start(storage.clone(), prefix, history),
+            cache: Cache::start(storage.clone(), prefix.clone(), history),
             strategy: Arc::new(strategy),
             storage,
+            prefix,
         }
     }
 
@@ -66,13 +67,8 @@ impl<S: Strategy> Store<S> {
         self.strategy.info()
     }
 
-    pub(super) fn prefix(&self) -> String {
-        let info = self.info();
-        format!("/registry/{}/{}/", info.group, info.plural)
-    }
-
     pub(super) fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix())
+        format!("{}{name}", self.prefix)
     }
 
     pub(super) fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {

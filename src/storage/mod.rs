@@ -6,8 +6,10 @@
 #[cfg(test)]
 mod conformance;
 mod embedded;
+mod etcd;
 
 pub use embedded::EmbeddedStorage;
+pub use etcd::{EtcdConfig, EtcdStorage};
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;

@@ -2,14 +2,17 @@
 //! and the real kubectl binaries found on this machine.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod etcd;
 pub mod http;
 pub mod run;
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -23,6 +26,7 @@ pub struct Server {
     pub url: String,
     /// Flags given to `foo-apiserver local` besides the port and data directory.
     flags: Vec<String>,
+    log: Log,
 }
 
 impl Server {
@@ -38,35 +42,13 @@ impl Server {
 
     /// Starts on an existing data directory (a restart).
     fn start_in(dir: TempDir, flags: Vec<String>) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_foo-apiserver"))
-            .args(["local", "--secure-port", "0", "--data-dir"])
-            .arg(dir.path())
-            .args(&flags)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start foo-apiserver");
-        let stderr = child.stderr.take().expect("stderr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if !sent && let Some(at) = line.find(READY) {
-                    let url = line[at + READY.len()..].trim().to_string();
-                    sent = tx.send(url).is_ok();
-                }
-                // Keep draining so the server never blocks on a full pipe.
-            }
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("foo-apiserver did not become ready");
+        let (child, url, log) = spawn(dir.path(), &flags);
         Server {
             child,
             dir,
             url,
             flags,
+            log,
         }
     }
 
@@ -84,12 +66,34 @@ impl Server {
 
     /// A kube client from the written kubeconfig.
     pub async fn client(&self) -> kube::Client {
-        let kubeconfig =
-            kube::config::Kubeconfig::read_from(self.kubeconfig()).expect("kubeconfig");
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-            .await
-            .expect("client config");
-        kube::Client::try_from(config).expect("client")
+        client_from(&self.kubeconfig()).await
+    }
+
+    /// The last lines the server wrote to stderr, for failure messages.
+    pub fn log(&self) -> String {
+        self.log.text()
+    }
+
+    /// Another `foo-apiserver local` on this server's data directory (its CA and admin
+    /// certificate) with the same flags, on its own port and writing its own kubeconfig: with
+    /// `--etcd-servers`, a replica of this server. This server must outlive it.
+    pub fn replica(&self) -> Replica {
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let kubeconfig = self.dir.path().join(format!("replica-{n}.kubeconfig"));
+        let mut flags = self.flags.clone();
+        flags.push("--kubeconfig".into());
+        flags.push(kubeconfig.to_string_lossy().into_owned());
+        let data_dir = self.dir.path().to_path_buf();
+        let (child, url, log) = spawn(&data_dir, &flags);
+        Replica {
+            child: Some(child),
+            url,
+            data_dir,
+            kubeconfig,
+            flags,
+            log,
+        }
     }
 }
 
@@ -98,6 +102,126 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A `foo-apiserver local` started by [`Server::replica`]: the server's data directory, its
+/// own port and kubeconfig. Killed when dropped; the data directory is left to the `Server`.
+pub struct Replica {
+    child: Option<Child>,
+    pub url: String,
+    data_dir: PathBuf,
+    kubeconfig: PathBuf,
+    flags: Vec<String>,
+    log: Log,
+}
+
+impl Replica {
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.kubeconfig.clone()
+    }
+
+    /// A kube client from this replica's kubeconfig.
+    pub async fn client(&self) -> kube::Client {
+        client_from(&self.kubeconfig).await
+    }
+
+    /// Stops the replica as `kill -9` would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the replica if it runs and starts it again (on a new port, rewriting its
+    /// kubeconfig: clients made before point at the old port).
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, url, log) = spawn(&self.data_dir, &self.flags);
+        self.child = Some(child);
+        self.url = url;
+        self.log = log;
+    }
+
+    /// The last lines the replica wrote to stderr, for failure messages.
+    pub fn log(&self) -> String {
+        self.log.text()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The last lines a server wrote to stderr.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<VecDeque<String>>>);
+
+impl Log {
+    const LINES: usize = 200;
+
+    fn push(&self, line: String) {
+        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if lines.len() == Self::LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line);
+    }
+
+    fn text(&self) -> String {
+        let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        lines.iter().map(|l| format!("{l}\n")).collect()
+    }
+}
+
+/// Starts `foo-apiserver local --secure-port 0` on `data_dir` with `flags` and waits until
+/// it serves: the process, its URL and its stderr.
+fn spawn(data_dir: &Path, flags: &[String]) -> (Child, String, Log) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_foo-apiserver"))
+        .args(["local", "--secure-port", "0", "--data-dir"])
+        .arg(data_dir)
+        .args(flags)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start foo-apiserver");
+    let stderr = child.stderr.take().expect("stderr");
+    let log = Log::default();
+    let lines = log.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent && let Some(at) = line.find(READY) {
+                let url = line[at + READY.len()..].trim().to_string();
+                sent = tx.send(url).is_ok();
+            }
+            // Keep draining so the server never blocks on a full pipe.
+            lines.push(line);
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(url) => (child, url, log),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "foo-apiserver did not become ready ({e}); its stderr:\n{}",
+                log.text()
+            )
+        }
+    }
+}
+
+async fn client_from(kubeconfig: &Path) -> kube::Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("client config");
+    kube::Client::try_from(config).expect("client")
 }
 
 /// Every versioned kubectl beside the one on PATH (`kubectl.1.27` … `kubectl.1.33`).
