@@ -12,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 
 use super::store::object_at;
-use crate::storage::{EventKind, Revision, Storage};
+use crate::storage::{EventKind, Notification, Revision, Storage};
 
 /// Events a watcher may fall behind the others before it is closed (and resumes).
 const WATCHER_BACKLOG: usize = 1_000;
@@ -198,6 +198,15 @@ where
         self.progress.send_replace(Some(revision));
     }
 
+    /// Moves the cache on to `revision`, which storage reported with no change here before it.
+    fn advance(&self, revision: Revision) {
+        let mut state = self.write();
+        if revision > state.revision {
+            state.revision = revision;
+            self.progress.send_replace(Some(revision));
+        }
+    }
+
     /// Records one storage change; the event's `prev` is the object the cache held.
     fn apply(&self, kind: &EventKind, object: Arc<Cached<T>>) {
         let mut state = self.write();
@@ -274,13 +283,18 @@ where
         Some(cache) => cache.load(objects, page.revision),
         None => return Ok(()),
     }
-    while let Some(event) = events.next().await {
-        let event = event.map_err(|e| e.to_string())?;
+    while let Some(notification) = events.next().await {
+        let notification = notification.map_err(|e| e.to_string())?;
         let Some(cache) = cache.upgrade() else {
             return Ok(());
         };
-        let object: T = object_at(&event.kv).map_err(|e| e.message)?;
-        cache.apply(&event.kind, Cached::new(object, event.kv.mod_revision));
+        match notification {
+            Notification::Event(event) => {
+                let object: T = object_at(&event.kv).map_err(|e| e.message)?;
+                cache.apply(&event.kind, Cached::new(object, event.kv.mod_revision));
+            }
+            Notification::Progress(revision) => cache.advance(revision),
+        }
     }
     Err("the storage watch ended".into())
 }

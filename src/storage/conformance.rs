@@ -8,7 +8,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::time::timeout;
 
-use super::{Event, EventKind, EventStream, KeyValue, ListPage, Storage, StorageError};
+use super::{
+    Event, EventKind, KeyValue, ListPage, Notification, Storage, StorageError, WatchStream,
+};
 
 /// How long any check waits for events before failing.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -347,12 +349,16 @@ pub async fn slow_watch_gets_every_event(s: &dyn Storage) {
     assert_no_more_events([&mut watch]).await;
 }
 
-/// The next `count` events of `watch`; fails if it ends, errs or stalls first.
-pub async fn next_events(watch: &mut EventStream, count: usize) -> Vec<Event> {
+/// The next `count` events of `watch`, past any progress reports; fails if it ends, errs or
+/// stalls first.
+pub async fn next_events(watch: &mut WatchStream, count: usize) -> Vec<Event> {
     let collect = async {
         let mut events = Vec::with_capacity(count);
-        for _ in 0..count {
-            events.push(watch.next().await.expect("watch ended").unwrap());
+        while events.len() < count {
+            match watch.next().await.expect("watch ended").unwrap() {
+                Notification::Event(event) => events.push(event),
+                Notification::Progress(_) => {}
+            }
         }
         events
     };
@@ -361,11 +367,19 @@ pub async fn next_events(watch: &mut EventStream, count: usize) -> Vec<Event> {
         .expect("timed out waiting for events")
 }
 
-/// Fails if any of `watches` yields anything within [`QUIET`].
-async fn assert_no_more_events(watches: impl IntoIterator<Item = &mut EventStream>) {
-    let next = watches
-        .into_iter()
-        .map(|watch| timeout(QUIET, watch.next()));
+/// Fails if any of `watches` yields anything but progress reports within [`QUIET`].
+pub async fn assert_no_more_events(watches: impl IntoIterator<Item = &mut WatchStream>) {
+    let next = watches.into_iter().map(|watch| async move {
+        let event = async {
+            loop {
+                match watch.next().await {
+                    Some(Ok(Notification::Progress(_))) => {}
+                    other => return other,
+                }
+            }
+        };
+        timeout(QUIET, event).await
+    });
     let next = futures::future::join_all(next).await;
     assert!(next.iter().all(Result::is_err), "unexpected: {next:?}");
 }

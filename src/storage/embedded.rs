@@ -16,7 +16,8 @@ use redb::{AccessGuard, Database, ReadableDatabase, ReadableTable, TableDefiniti
 use tokio::sync::broadcast;
 
 use super::{
-    Event, EventKind, EventStream, KeyValue, ListPage, Result, Revision, Storage, StorageError,
+    Event, EventKind, KeyValue, ListPage, Notification, Result, Revision, Storage, StorageError,
+    WatchStream,
 };
 
 /// `(key, revision) -> (create_revision, value)`; a `None` value marks a deletion.
@@ -502,7 +503,7 @@ impl Storage for EmbeddedStorage {
         self.write(key, Write::Delete(expected)).await
     }
 
-    async fn watch(&self, prefix: &str, after: Revision) -> Result<EventStream> {
+    async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream> {
         // Subscribe before reading the log: whatever commits after the read is broadcast to
         // this receiver.
         let mut watcher = Watcher {
@@ -518,7 +519,7 @@ impl Storage for EmbeddedStorage {
         Ok(Box::pin(stream::unfold(Some(watcher), |watcher| async {
             let mut watcher = watcher?;
             match watcher.next().await? {
-                Ok(event) => Some((Ok(event), Some(watcher))),
+                Ok(event) => Some((Ok(Notification::Event(event)), Some(watcher))),
                 // The watch cannot go on: end the stream after the error.
                 Err(error) => Some((Err(error), None)),
             }

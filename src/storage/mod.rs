@@ -88,9 +88,19 @@ pub enum StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
-/// A stream of events; it ends with an error item if the watch cannot go on (for example
+/// What a watch reports, in revision order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notification {
+    Event(Event),
+    /// Every change under the watched prefix up to this revision has been reported: revisions
+    /// are global, so writes elsewhere in the store move it on without an event here. (etcd
+    /// sends these periodically, at its `--experimental-watch-progress-notify-interval`.)
+    Progress(Revision),
+}
+
+/// A watch's notifications; it ends with an error item if the watch cannot go on (for example
 /// when the watcher fell behind compaction).
-pub type EventStream = BoxStream<'static, Result<Event>>;
+pub type WatchStream = BoxStream<'static, Result<Notification>>;
 
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
@@ -126,7 +136,7 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Every change under `prefix` after `after` (exclusive), then live changes, in order.
     /// `Compacted` when `after` is older than the compacted revision.
-    async fn watch(&self, prefix: &str, after: Revision) -> Result<EventStream>;
+    async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream>;
 
     /// Forgets history up to `revision`: lists and watches from older revisions fail with
     /// `Compacted` afterwards.

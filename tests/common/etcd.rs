@@ -181,6 +181,8 @@ impl EtcdCluster {
             .arg("--listen-metrics-urls")
             .arg(format!("http://127.0.0.1:{}", m.metrics_port))
             .args(["--heartbeat-interval", "50", "--election-timeout", "500"])
+            // As kubeadm sets it (5s), shorter: watches report progress between events.
+            .args(["--experimental-watch-progress-notify-interval", "1s"])
             .args(["--logger", "zap", "--log-outputs", "stderr"])
             .args(["--log-level", "warn"])
             .stdin(Stdio::null())

@@ -37,7 +37,8 @@ use self::proto::{
     request_op, response_op,
 };
 use super::{
-    Event, EventKind, EventStream, KeyValue, ListPage, Result, Revision, Storage, StorageError,
+    Event, EventKind, KeyValue, ListPage, Notification, Result, Revision, Storage, StorageError,
+    WatchStream,
 };
 
 /// How long [`EtcdStorage::connect`] waits for an endpoint to answer.
@@ -381,7 +382,7 @@ impl Storage for EtcdStorage {
         })
     }
 
-    async fn watch(&self, prefix: &str, after: Revision) -> Result<EventStream> {
+    async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream> {
         // etcd refuses a watch from a compacted revision only after accepting it; a read at
         // `after` tells now. (A future `after` is fine: the watch waits for it.)
         let check = RangeRequest {
@@ -433,7 +434,7 @@ struct Watcher {
     prefix: String,
     /// Every event up to this revision has been delivered.
     last: Revision,
-    events: mpsc::Sender<Result<Event>>,
+    events: mpsc::Sender<Result<Notification>>,
     backoff: Duration,
 }
 
@@ -489,7 +490,7 @@ impl Watcher {
             range_end,
             start_revision: i64::try_from(self.last.max(1)).unwrap_or(i64::MAX),
             prev_kv: true,
-            ..Default::default()
+            progress_notify: true,
         };
         let mut watch = match self.storage.client.watch(create).await {
             Ok(watch) => watch,
@@ -531,6 +532,21 @@ impl Watcher {
             }
             if response.created {
                 self.backoff = WATCH_FIRST_BACKOFF;
+                continue;
+            }
+            if response.events.is_empty() {
+                // A periodic progress report. etcd sends it only to a watch that has been sent
+                // every event up to the reported revision (unlike a requested one, which
+                // etcd before 3.4.25 could send ahead of pending events).
+                let Ok(reported) = header_revision(response.header.as_ref()) else {
+                    continue;
+                };
+                self.last = self.last.max(reported);
+                let progress = Notification::Progress(self.last);
+                if self.events.send(Ok(progress)).await.is_err() {
+                    return Stop::Done;
+                }
+                continue;
             }
             // A response holds whole revisions (one revision's events are never split), so
             // everything up to the last revision of a response is delivered together.
@@ -545,7 +561,12 @@ impl Watcher {
                     }
                 };
                 self.last = self.last.max(event.kv.mod_revision);
-                if self.events.send(Ok(event)).await.is_err() {
+                if self
+                    .events
+                    .send(Ok(Notification::Event(event)))
+                    .await
+                    .is_err()
+                {
                     return Stop::Done;
                 }
             }
@@ -791,11 +812,6 @@ mod tests {
         }
     }
 
-    async fn assert_quiet(watch: &mut EventStream) {
-        let next = timeout(Duration::from_millis(300), watch.next()).await;
-        assert!(next.is_err(), "unexpected: {next:?}");
-    }
-
     #[test]
     fn prefix_ranges() {
         assert_eq!(prefix_range("/a/"), (b"/a/".to_vec(), b"/a0".to_vec()));
@@ -834,7 +850,7 @@ mod tests {
             prev: Some(written[1].kv.clone()),
         });
         assert_eq!(next_events(&mut watch, 5).await, written[5..]);
-        assert_quiet(&mut watch).await;
+        conformance::assert_no_more_events([&mut watch]).await;
 
         // And once more, with the watch idle while its member is down.
         cluster.kill(0);
@@ -842,7 +858,7 @@ mod tests {
         block_in_place(|| cluster.restart(0));
         let last = s.create("/k/last", Vec::new()).await.unwrap();
         assert_eq!(next_events(&mut watch, 1).await, [put(&last, None)]);
-        assert_quiet(&mut watch).await;
+        conformance::assert_no_more_events([&mut watch]).await;
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -880,7 +896,7 @@ mod tests {
             next_events(&mut watch, 2).await,
             [put(&a2, Some(&a1)), put(&b, None)]
         );
-        assert_quiet(&mut watch).await;
+        conformance::assert_no_more_events([&mut watch]).await;
 
         // The member comes back; losing the new leader is fine as well.
         block_in_place(|| cluster.restart(leader));
@@ -890,7 +906,7 @@ mod tests {
         let c = s.create("/x/c", Vec::new()).await.unwrap();
         assert_eq!(next_events(&mut watch, 1).await, [put(&c, None)]);
         assert_eq!(s.current_revision().await.unwrap(), c.mod_revision);
-        assert_quiet(&mut watch).await;
+        conformance::assert_no_more_events([&mut watch]).await;
     }
 
     /// A write to an endpoint that refuses connections surely did not apply, so it goes to
@@ -927,6 +943,32 @@ mod tests {
             s.list("/y/", None, None, None).await.unwrap().items,
             [a2, b]
         );
+    }
+
+    /// Writes elsewhere move a quiet watch on: etcd reports progress (every second, as the
+    /// launcher configures it) once every event before it has been sent.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_quiet_watch_reports_progress_past_writes_elsewhere() {
+        let (_cluster, s) = open(1).await;
+        let base = s.current_revision().await.unwrap();
+        let mut watch = s.watch("/p/", base).await.unwrap();
+        let own = s.create("/p/a", Vec::new()).await.unwrap();
+        let elsewhere = s.create("/q/a", Vec::new()).await.unwrap();
+        let mut seen = Vec::new();
+        let reported = async {
+            loop {
+                match watch.next().await.expect("watch ended").unwrap() {
+                    Notification::Event(event) => seen.push(event),
+                    Notification::Progress(revision) if revision >= elsewhere.mod_revision => {
+                        return revision;
+                    }
+                    Notification::Progress(_) => {}
+                }
+            }
+        };
+        let reported = timeout(TIMEOUT, reported).await.expect("no progress");
+        assert_eq!(reported, elsewhere.mod_revision);
+        assert_eq!(seen, [put(&own, None)]);
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -1039,10 +1081,11 @@ mod tests {
                 .await
                 .unwrap_or_else(|_| panic!("watch stalled after {expected} (compacted {current})"));
             match next.expect("watch ended without an error") {
-                Ok(event) => {
+                Ok(Notification::Event(event)) => {
                     assert_eq!(event.kv.mod_revision, expected);
                     expected += 1;
                 }
+                Ok(Notification::Progress(_)) => {}
                 Err(error) => {
                     assert!(
                         matches!(error, StorageError::Compacted { compacted, .. } if compacted == current),
