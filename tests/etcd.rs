@@ -50,25 +50,29 @@ fn etcd_keys(endpoint: &str, prefix: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn objects_live_in_etcd_under_the_prefix_and_survive_a_restart() {
-    let etcd = EtcdCluster::start(1);
+/// A server on `etcd`, with `flags` besides.
+fn on(etcd: &EtcdCluster, flags: &[&str]) -> Server {
     let endpoints = etcd.endpoints();
-    let flags = [
-        "--controller=false",
-        "--etcd-servers",
-        &endpoints,
-        "--etcd-prefix",
-        "/custom/",
-    ];
-    let server = Server::start_with(&flags);
-    let client = server.client().await;
-    for name in ["a", "b"] {
+    let mut all = vec!["--controller=false", "--etcd-servers", &endpoints];
+    all.extend_from_slice(flags);
+    Server::start_with(&all)
+}
+
+async fn create(client: &kube::Client, names: &[&str]) {
+    for name in names {
         let body = serde_json::to_vec(&foo(name, "hi")).unwrap();
-        send(&client, Method::POST, FOOS, &[], Some(body))
+        send(client, Method::POST, FOOS, &[], Some(body))
             .await
             .expect(201);
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn objects_live_in_etcd_under_the_prefix_and_survive_a_restart() {
+    let etcd = EtcdCluster::start(1);
+    let server = on(&etcd, &["--etcd-prefix", "/custom/"]);
+    let client = server.client().await;
+    create(&client, &["a", "b"]).await;
     assert_eq!(
         etcd_keys(&etcd.endpoint(0), "/custom/"),
         [
@@ -104,22 +108,9 @@ async fn objects_live_in_etcd_under_the_prefix_and_survive_a_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_continue_token_expires_once_etcd_compacts_its_revision() {
     let etcd = EtcdCluster::start(1);
-    let endpoints = etcd.endpoints();
-    let flags = [
-        "--controller=false",
-        "--etcd-servers",
-        &endpoints,
-        "--compaction-interval",
-        "1s",
-    ];
-    let server = Server::start_with(&flags);
+    let server = on(&etcd, &["--compaction-interval", "1s"]);
     let client = server.client().await;
-    for name in ["a", "b", "c"] {
-        let body = serde_json::to_vec(&foo(name, "hi")).unwrap();
-        send(&client, Method::POST, FOOS, &[], Some(body))
-            .await
-            .expect(201);
-    }
+    create(&client, &["a", "b", "c"]).await;
     let page = send(&client, Method::GET, &format!("{FOOS}?limit=1"), &[], None)
         .await
         .expect(200);
@@ -133,10 +124,7 @@ async fn a_continue_token_expires_once_etcd_compacts_its_revision() {
     );
 
     // A newer revision for compaction to reach; each tick compacts to the previous one's.
-    let body = serde_json::to_vec(&foo("d", "hi")).unwrap();
-    send(&client, Method::POST, FOOS, &[], Some(body))
-        .await
-        .expect(201);
+    create(&client, &["d"]).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let expired = loop {
         let reply = send(&client, Method::GET, &next, &[], None).await;
@@ -167,22 +155,19 @@ async fn etcd_over_tls_with_a_client_certificate() {
         cert.to_str().unwrap(),
         key.to_str().unwrap(),
     );
-    let server = Server::start_with(&[
-        "--controller=false",
-        "--etcd-servers",
-        &endpoints,
-        "--etcd-cafile",
-        ca,
-        "--etcd-certfile",
-        cert,
-        "--etcd-keyfile",
-        key,
-    ]);
+    let server = on(
+        &etcd,
+        &[
+            "--etcd-cafile",
+            ca,
+            "--etcd-certfile",
+            cert,
+            "--etcd-keyfile",
+            key,
+        ],
+    );
     let client = server.client().await;
-    let body = serde_json::to_vec(&foo("a", "hi")).unwrap();
-    send(&client, Method::POST, FOOS, &[], Some(body))
-        .await
-        .expect(201);
+    create(&client, &["a"]).await;
     send(&client, Method::GET, &format!("{FOOS}/a"), &[], None)
         .await
         .expect(200);

@@ -32,9 +32,9 @@ use tonic::{Code, Status};
 
 use self::client::{Client, chain};
 use self::proto::{
-    CompactionRequest, Compare, CompareResult, CompareTarget, DeleteRangeRequest, EventType,
-    PutRequest, RangeRequest, RequestOp, TxnRequest, TxnResponse, WatchCreateRequest, compare,
-    request_op, response_op,
+    CompactionRequest, Compare, CompareResult, CompareTarget, DeleteRangeRequest,
+    DeleteRangeResponse, EventType, PutRequest, PutResponse, RangeRequest, RequestOp, TxnRequest,
+    TxnResponse, WatchCreateRequest, compare, request_op, response_op,
 };
 use super::{
     Event, EventKind, KeyValue, ListPage, Notification, Result, Revision, Storage, StorageError,
@@ -160,6 +160,31 @@ impl EtcdStorage {
                 chain(&status)
             ))
         })
+    }
+
+    /// Writes `key` with `write` if every comparison holds: the revision written at and the
+    /// write's response; `Conflict` or `NotFound` (from the key read when a comparison fails)
+    /// otherwise.
+    async fn compare_and_write(
+        &self,
+        key: &str,
+        compare: Vec<Compare>,
+        write: request_op::Request,
+    ) -> Result<(Revision, Option<response_op::Response>)> {
+        let request = TxnRequest {
+            compare,
+            success: vec![RequestOp {
+                request: Some(write),
+            }],
+            failure: vec![get_op(key)],
+        };
+        let mut response = self.txn(key, request).await?;
+        if !response.succeeded {
+            return Err(lost_compare(key, &mut response)?);
+        }
+        let revision = header_revision(response.header.as_ref())?;
+        let written = response.responses.into_iter().next();
+        Ok((revision, written.and_then(|op| op.response)))
     }
 
     /// The compacted revision from a watch from revision 1, which etcd cancels at once,
@@ -310,33 +335,23 @@ impl Storage for EtcdStorage {
     }
 
     async fn update(&self, key: &str, value: Vec<u8>, expected: Revision) -> Result<KeyValue> {
-        let request = TxnRequest {
-            // A missing key has mod_revision 0: check that it exists too.
-            compare: vec![
-                compare_create(key, CompareResult::Greater, 0),
-                compare_mod(key, signed(expected)?),
-            ],
-            success: vec![RequestOp {
-                request: Some(request_op::Request::Put(PutRequest {
-                    prev_kv: true,
-                    ..put_request(key, value.clone())
-                })),
-            }],
-            failure: vec![get_op(key)],
+        // A missing key has mod_revision 0: check that it exists too.
+        let compare = vec![
+            compare_create(key, CompareResult::Greater, 0),
+            compare_mod(key, signed(expected)?),
+        ];
+        let put = request_op::Request::Put(PutRequest {
+            prev_kv: true,
+            ..put_request(key, value.clone())
+        });
+        let (revision, response) = self.compare_and_write(key, compare, put).await?;
+        let Some(response_op::Response::Put(PutResponse {
+            prev_kv: Some(previous),
+            ..
+        })) = response
+        else {
+            return Err(missing(key, "the previous value of an update"));
         };
-        let mut response = self.txn(key, request).await?;
-        if !response.succeeded {
-            return Err(lost_compare(key, &mut response)?);
-        }
-        let revision = header_revision(response.header.as_ref())?;
-        let previous = response
-            .responses
-            .into_iter()
-            .find_map(|op| match op.response {
-                Some(response_op::Response::Put(put)) => put.prev_kv,
-                _ => None,
-            });
-        let previous = previous.ok_or_else(|| missing(key, "the previous value of an update"))?;
         Ok(KeyValue {
             key: key.to_owned(),
             value,
@@ -350,32 +365,21 @@ impl Storage for EtcdStorage {
         if let Some(expected) = expected {
             compare.push(compare_mod(key, signed(expected)?));
         }
-        let request = TxnRequest {
-            compare,
-            success: vec![RequestOp {
-                request: Some(request_op::Request::DeleteRange(DeleteRangeRequest {
-                    key: key.as_bytes().to_vec(),
-                    prev_kv: true,
-                    ..Default::default()
-                })),
-            }],
-            failure: vec![get_op(key)],
+        let delete = request_op::Request::DeleteRange(DeleteRangeRequest {
+            key: key.as_bytes().to_vec(),
+            prev_kv: true,
+            ..Default::default()
+        });
+        let (revision, response) = self.compare_and_write(key, compare, delete).await?;
+        let Some(response_op::Response::DeleteRange(DeleteRangeResponse { prev_kvs, .. })) =
+            response
+        else {
+            return Err(missing(key, "the deleted value"));
         };
-        let mut response = self.txn(key, request).await?;
-        if !response.succeeded {
-            return Err(lost_compare(key, &mut response)?);
-        }
-        let revision = header_revision(response.header.as_ref())?;
-        let deleted = response
-            .responses
+        let deleted = prev_kvs
             .into_iter()
-            .find_map(|op| match op.response {
-                Some(response_op::Response::DeleteRange(delete)) => {
-                    delete.prev_kvs.into_iter().next()
-                }
-                _ => None,
-            });
-        let deleted = deleted.ok_or_else(|| missing(key, "the deleted value"))?;
+            .next()
+            .ok_or_else(|| missing(key, "the deleted value"))?;
         Ok(KeyValue {
             mod_revision: revision,
             ..key_value(deleted)?
