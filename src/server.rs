@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -164,11 +165,16 @@ fn go_arch() -> &'static str {
     }
 }
 
+/// How long storage may take to answer a health check (kube-apiserver's
+/// `--etcd-healthcheck-timeout`).
+const STORAGE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// The checks behind `/healthz`, `/livez` and `/readyz`, as `(name, passed)`.
 async fn checks(api: &Api, uri: &http::Uri) -> Vec<(&'static str, bool)> {
+    let storage = tokio::time::timeout(STORAGE_CHECK_TIMEOUT, api.storage.current_revision());
     let mut checks = vec![
         ("ping", true),
-        ("storage", api.storage.current_revision().await.is_ok()),
+        ("storage", matches!(storage.await, Ok(Ok(_)))),
     ];
     if uri.path().starts_with("/readyz") {
         checks.push(("shutdown", !api.shutting_down.load(Ordering::SeqCst)));

@@ -189,3 +189,27 @@ async fn etcd_over_tls_with_a_client_certificate() {
     );
     assert!(stderr.contains("--etcd-certfile"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn readyz_fails_while_etcd_is_down() {
+    let mut etcd = EtcdCluster::start(1);
+    let server = on(&etcd, &[]);
+    let client = server.client().await;
+    let readyz = || send(&client, Method::GET, "/readyz?verbose", &[], None);
+    assert!(readyz().await.text().contains("[+]storage ok"));
+
+    etcd.kill(0);
+    let down = readyz().await;
+    assert_eq!(down.status, 500, "{}", down.text());
+    assert!(down.text().contains("[-]storage failed"), "{}", down.text());
+
+    etcd.restart(0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while readyz().await.status != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "still not ready after etcd came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
