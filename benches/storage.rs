@@ -53,7 +53,10 @@ fn value() -> Vec<u8> {
 async fn increment(storage: &dyn Storage, key: &str) {
     loop {
         let current = storage.get(key).await.unwrap().unwrap();
-        let count: u64 = std::str::from_utf8(&current.value).unwrap().parse().unwrap();
+        let count: u64 = std::str::from_utf8(&current.value)
+            .unwrap()
+            .parse()
+            .unwrap();
         let next = (count + 1).to_string().into_bytes();
         match storage.update(key, next, current.mod_revision).await {
             Ok(_) => return,
