@@ -1471,6 +1471,10 @@ async fn watch_from_too_old_resource_version_is_410_expired() {
     for i in 1..=5 {
         revisions.push(rv(&w.patch_greeting("f", &format!("eff {i}")).await));
     }
+    // Once a watch has been sent the last write, the cache has applied it.
+    let uri = format!("{FOOS}?watch=1&resourceVersion={}", revisions[4]);
+    let mut caught_up = RawWatch::ok(&client, &uri).await;
+    assert_eq!(event_rv(&caught_up.event().await), revisions[5], "{uri}");
     // The history holds the last two events (revisions[4], revisions[5]): a watch may start
     // at revisions[4] - 1 or later (kube-apiserver's watch cache).
     let oldest = revisions[4] - 1;
