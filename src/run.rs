@@ -32,13 +32,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Authentication::Anonymous
         }
     };
-    let storage = open_storage(&args.storage).await?;
+    let backend = open_backend(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let config = tls::server_config(&serving, client_ca.as_deref())?;
     run(
         listener,
         config,
-        storage,
+        backend,
         Access {
             authentication,
             // No delegated authorization yet: every authenticated request is allowed.
@@ -53,7 +53,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
     let data_dir = args.storage.data_dir()?;
     let pki = pki::load_or_create_local_pki(&data_dir.join("pki"))?;
-    let storage = open_storage(&args.storage).await?;
+    let backend = open_backend(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
     let address = listener.local_addr()?;
     let host = match address.ip() {
@@ -89,7 +89,7 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
     let served = run(
         listener,
         config,
-        storage,
+        backend,
         Access {
             authentication: Authentication::ClientCertificate,
             authorizer: Authorizer::Masters,
@@ -116,7 +116,7 @@ fn read(path: &Path) -> anyhow::Result<String> {
 const EMBEDDED_KEY_ROOT: &str = "/registry";
 
 /// The embedded database in the data directory, or etcd when `--etcd-servers` names it.
-async fn open_storage(args: &StorageArgs) -> anyhow::Result<Backend> {
+async fn open_backend(args: &StorageArgs) -> anyhow::Result<Backend> {
     if args.etcd_servers.is_empty() {
         let dir = args.data_dir()?;
         let storage = EmbeddedStorage::open(&dir.join("db"))
