@@ -1,4 +1,5 @@
-//! Writing kubeconfig files for kubectl and other clients.
+//! Kubeconfig files: written for kubectl and other clients, read for the server's own
+//! clients of a cluster.
 
 use std::path::Path;
 
@@ -59,6 +60,16 @@ pub fn write_kubeconfig(
     let yaml = serde_saphyr::to_string_with_options(&config, options)
         .context("serializing the kubeconfig")?;
     write_file_atomic(path, yaml.as_bytes(), 0o600)
+}
+
+/// A client of the cluster that the kubeconfig at `path` names.
+pub async fn client_from(path: &Path) -> Result<kube::Client> {
+    let kubeconfig = Kubeconfig::read_from(path)
+        .with_context(|| format!("reading the kubeconfig {}", path.display()))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .with_context(|| format!("using the kubeconfig {}", path.display()))?;
+    kube::Client::try_from(config).context("building the Kubernetes client")
 }
 
 #[cfg(test)]

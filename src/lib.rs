@@ -1,8 +1,11 @@
+pub mod access;
 pub mod age;
+pub mod authn;
 pub mod authz;
 pub mod cli;
 pub mod controller;
 pub mod discovery;
+pub mod filters;
 pub mod foo;
 pub mod kubeconfig;
 pub mod negotiate;

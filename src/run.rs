@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::authz::Authorizer;
 use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
+use crate::filters::Access;
 use crate::pki::{self, CertPair};
-use crate::server::{Access, Api, Authentication, Backend, router};
+use crate::server::{Api, Backend, router};
 use crate::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage};
-use crate::{kubeconfig, tls};
+use crate::tls::TlsConfig;
+use crate::{access, kubeconfig, tls};
 
 /// `foo-apiserver [flags]`: serve with the given or a self-signed certificate.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -24,29 +25,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         _ => pki::self_signed_serving(&args.cert_dir, &[])?,
     };
-    let client_ca = args.client_ca_file.as_deref().map(read).transpose()?;
-    let authentication = match client_ca {
-        Some(_) => Authentication::ClientCertificate,
-        None => {
-            tracing::warn!("no --client-ca-file: every request is served anonymously");
-            Authentication::Anonymous
-        }
-    };
+    let mut configured = access::delegated(&args.authentication, &args.authorization).await?;
+    let tls = TlsConfig::new(&serving, configured.client_cas.clone())?;
+    configured.look_up_cluster(tls.clone()).await?;
     let backend = open_backend(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
-    let config = tls::server_config(&serving, client_ca.as_deref())?;
-    run(
-        listener,
-        config,
-        backend,
-        Access {
-            authentication,
-            // No delegated authorization yet: every authenticated request is allowed.
-            authorizer: Authorizer::AlwaysAllow,
-        },
-        &args.storage,
-    )
-    .await
+    run(listener, tls, backend, configured.access, &args.storage).await
 }
 
 /// `foo-apiserver local`: everything on this machine, with a kubeconfig to use it.
@@ -77,7 +61,8 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
         data_dir.display(),
         kubeconfig_path.display()
     );
-    let config = tls::server_config(&pki.serving, Some(&pki.ca.cert_pem))?;
+    let configured = access::local(&pki.ca.cert_pem)?;
+    let tls = TlsConfig::new(&pki.serving, configured.client_cas.clone())?;
     // The controller runs in this process, as apiserver-boot's `run local` ran it beside the
     // server; it talks to the server through the admin kubeconfig just written.
     let controller = if args.controller {
@@ -86,17 +71,7 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let served = run(
-        listener,
-        config,
-        backend,
-        Access {
-            authentication: Authentication::ClientCertificate,
-            authorizer: Authorizer::Masters,
-        },
-        &args.storage,
-    )
-    .await;
+    let served = run(listener, tls, backend, configured.access, &args.storage).await;
     if let Some(controller) = controller {
         controller.stop().await;
     }
@@ -149,13 +124,13 @@ async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
 
 async fn run(
     listener: TcpListener,
-    config: rustls::ServerConfig,
+    tls: Arc<TlsConfig>,
     backend: Backend,
-    access: Access,
+    access: Arc<Access>,
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
     let storage = backend.storage.clone();
-    let api = Arc::new(Api::new(backend, access, settings.default_watch_cache_size));
+    let api = Arc::new(Api::new(backend, settings.default_watch_cache_size));
     if !settings.compaction_interval.is_zero() {
         tokio::spawn(compact_periodically(storage, settings.compaction_interval));
     }
@@ -167,7 +142,7 @@ async fn run(
         shutdown_api.start_shutdown();
     };
     tracing::info!("foo-apiserver is ready to serve on https://{address}");
-    tls::serve(listener, Arc::new(config), router(api), shutdown).await
+    tls::serve(listener, tls, router(api, access), shutdown).await
 }
 
 /// Keeps one interval of history, as kube-apiserver compacts etcd: each tick compacts to the

@@ -1,5 +1,5 @@
-//! The HTTP surface: routing of every path the server answers, authentication, health,
-//! version, discovery and OpenAPI; resource paths go to their registry endpoint.
+//! The HTTP surface: routing of every path the server answers (health, version, discovery and
+//! OpenAPI; resource paths go to their registry endpoint), behind the request filters.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,14 +8,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
-use crate::authz::{self, Authorizer};
 use crate::discovery;
+use crate::filters::{self, Access};
 use crate::negotiate::{self, Output};
 use crate::openapi;
 use crate::registry::{Endpoint, ResourceRequest, Store};
@@ -23,23 +22,6 @@ use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
 use crate::storage::Storage;
-use crate::tls::ClientCertificate;
-
-/// Who may call the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Authentication {
-    /// Every request is served (kube-apiserver's anonymous access).
-    Anonymous,
-    /// Only clients with a certificate verified against the client CA.
-    ClientCertificate,
-}
-
-/// Who may call the server, and what they may do.
-#[derive(Clone, Copy, Debug)]
-pub struct Access {
-    pub authentication: Authentication,
-    pub authorizer: Authorizer,
-}
 
 /// Where objects are kept: the storage, and the root of their keys
 /// (`<root>/<group>/<plural>/<name>`).
@@ -54,13 +36,11 @@ pub struct Api {
     endpoints: Vec<Arc<dyn Endpoint>>,
     resources: Vec<&'static ResourceInfo>,
     openapi: openapi::Documents,
-    authentication: Authentication,
-    authorizer: Authorizer,
     shutting_down: AtomicBool,
 }
 
 impl Api {
-    pub fn new(backend: Backend, access: Access, watch_cache_size: usize) -> Self {
+    pub fn new(backend: Backend, watch_cache_size: usize) -> Self {
         let Backend { storage, key_root } = backend;
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
@@ -82,8 +62,6 @@ impl Api {
             resources: served.iter().map(|e| e.info()).collect(),
             endpoints: served,
             openapi,
-            authentication: access.authentication,
-            authorizer: access.authorizer,
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -94,8 +72,9 @@ impl Api {
     }
 }
 
-pub fn router(api: Arc<Api>) -> Router {
-    Router::new()
+/// Every path the server answers, behind the authentication and authorization filters.
+pub fn router(api: Arc<Api>, access: Arc<Access>) -> Router {
+    let routes = Router::new()
         .route("/version", get(version))
         .route("/healthz", get(health))
         .route("/livez", get(health))
@@ -115,31 +94,8 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
-        .fallback(|| async { ApiError::path_not_found() })
-        .layer(middleware::from_fn_with_state(api.clone(), authenticate))
-        .with_state(api)
-}
-
-/// Who the client is (its verified certificate) and whether it may do what it asks.
-async fn authenticate(State(api): State<Arc<Api>>, request: Request, next: Next) -> Response {
-    let certificate = request
-        .extensions()
-        .get::<Option<ClientCertificate>>()
-        .cloned()
-        .flatten();
-    if api.authentication == Authentication::ClientCertificate && certificate.is_none() {
-        return ApiError::unauthorized().into_response();
-    }
-    let user = match authz::impersonate(api.authorizer, certificate, request.headers()) {
-        Ok(user) => user,
-        Err(error) => return error.into_response(),
-    };
-    let query = Query::parse(request.uri().query());
-    let attributes = authz::attributes(request.method(), request.uri().path(), &query);
-    if let Err(forbidden) = api.authorizer.authorize(user.as_ref(), &attributes) {
-        return forbidden.into_response();
-    }
-    next.run(request).await
+        .fallback(|| async { ApiError::path_not_found() });
+    filters::install(routes, access).with_state(api)
 }
 
 async fn version() -> Response {

@@ -1,8 +1,8 @@
 //! HTTPS serving: the rustls configuration, the accept loop (HTTP/1.1 and HTTP/2) and the
-//! identity from verified client certificates.
+//! client's certificates handed to authentication.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -12,99 +12,157 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::UnixTime;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::authn::{ClientCa, PeerCertificates};
 use crate::pki::CertPair;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
-/// The identity of a verified client certificate, as Kubernetes' x509 authenticator sees it:
-/// the subject's common name is the user, its organizations are the groups.
-///
-/// [`serve`] adds an `Option<ClientCertificate>` extension to every request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ClientCertificate {
-    pub user: String,
-    pub groups: Vec<String>,
+/// The server's TLS configuration: HTTP/2 and HTTP/1.1 with the serving certificate, asking
+/// clients for a certificate from any of the client CAs. Rebuilt when a CA changes (the
+/// cluster's ConfigMap moved), for the connections accepted after.
+pub struct TlsConfig {
+    certificates: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    client_cas: Vec<Arc<ClientCa>>,
+    current: RwLock<Arc<ServerConfig>>,
 }
 
-impl ClientCertificate {
-    /// `None` without a common name, which Kubernetes does not authenticate either.
-    fn from_der(der: &[u8]) -> Option<Self> {
-        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-        let subject = cert.subject();
-        let user = subject.iter_common_name().next()?.as_str().ok()?;
-        if user.is_empty() {
-            return None;
-        }
-        let groups = subject
-            .iter_organization()
-            .filter_map(|org| org.as_str().ok())
-            .map(str::to_owned)
-            .collect();
-        Some(Self {
-            user: user.to_owned(),
-            groups,
-        })
+impl TlsConfig {
+    pub fn new(serving: &CertPair, client_cas: Vec<Arc<ClientCa>>) -> Result<Arc<Self>> {
+        let certificates = CertificateDer::pem_slice_iter(serving.cert_pem.as_bytes())
+            .collect::<Result<Vec<_>, _>>()
+            .context("parsing the serving certificate")?;
+        let key = PrivateKeyDer::from_pem_slice(serving.key_pem.as_bytes())
+            .context("parsing the serving key")?;
+        let current = RwLock::new(Arc::new(build(&certificates, &key, &client_cas)?));
+        Ok(Arc::new(TlsConfig {
+            certificates,
+            key,
+            client_cas,
+            current,
+        }))
+    }
+
+    /// Names the client CAs as they are now to the clients that connect from now on.
+    pub fn reload(&self) -> Result<()> {
+        let config = build(&self.certificates, &self.key, &self.client_cas)?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<ServerConfig> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
-/// A TLS server configuration offering HTTP/2 and HTTP/1.1 with the `serving` certificate.
-///
-/// With `client_ca_pem`, client certificates are requested and must verify against it, but
-/// clients without one are still accepted so that the HTTP layer can answer them (with 401 in
-/// Kubernetes' `Status` form rather than a TLS alert).
-pub fn server_config(serving: &CertPair, client_ca_pem: Option<&str>) -> Result<ServerConfig> {
+fn build(
+    certificates: &[CertificateDer<'static>],
+    key: &PrivateKeyDer<'static>,
+    client_cas: &[Arc<ClientCa>],
+) -> Result<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let builder = match client_ca_pem {
-        Some(pem) => {
-            let mut roots = RootCertStore::empty();
-            for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-                roots
-                    .add(cert.context("parsing the client CA")?)
-                    .context("adding the client CA")?;
-            }
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .allow_unauthenticated()
-                .build()
-                .context("building the client certificate verifier")?;
-            builder.with_client_cert_verifier(verifier)
-        }
-        None => builder.with_no_client_auth(),
+    let verifier = RequestClientCertificate {
+        subjects: client_cas.iter().flat_map(|ca| ca.subjects()).collect(),
+        provider: provider.clone(),
     };
-    let certs = CertificateDer::pem_slice_iter(serving.cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .context("parsing the serving certificate")?;
-    let key = PrivateKeyDer::from_pem_slice(serving.key_pem.as_bytes())
-        .context("parsing the serving key")?;
-    let mut config = builder
-        .with_single_cert(certs, key)
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_single_cert(certificates.to_vec(), key.clone_key())
         .context("loading the serving certificate")?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
 }
 
+/// Go's `tls.RequestClientCert`, as kube-apiserver serves: a client certificate is asked for
+/// (naming the client CAs) and its key checked, but its chain is verified by the
+/// authenticators, so that a client without one, or with one from an unknown CA, gets a 401
+/// `Status` rather than a TLS alert.
+#[derive(Debug)]
+struct RequestClientCertificate {
+    subjects: Vec<DistinguishedName>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ClientCertVerifier for RequestClientCertificate {
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &self.subjects
+    }
+
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
 /// Serves `app` over TLS on `listener` until `shutdown` resolves, then stops accepting and waits
 /// (up to 30s) for open connections to finish their requests.
 ///
-/// Each request carries an `Option<ClientCertificate>` extension with the verified client.
+/// Each request carries the client's [`PeerCertificates`] (empty without one).
 pub async fn serve(
     listener: TcpListener,
-    config: Arc<ServerConfig>,
+    config: Arc<TlsConfig>,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    let acceptor = TlsAcceptor::from(config);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Timers enable hyper's HTTP/1 header read timeout against slow clients.
     builder.http1().timer(TokioTimer::new());
@@ -126,7 +184,7 @@ pub async fn serve(
                 }
             },
         };
-        let acceptor = acceptor.clone();
+        let acceptor = TlsAcceptor::from(config.current());
         let app = app.clone();
         let builder = builder.clone();
         // Taken before the handshake so that shutdown also waits for connections in handshake.
@@ -143,12 +201,13 @@ pub async fn serve(
                     return;
                 }
             };
-            let client = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|chain| chain.first())
-                .and_then(|cert| ClientCertificate::from_der(cert));
+            let client = PeerCertificates(Arc::new(
+                tls.get_ref()
+                    .1
+                    .peer_certificates()
+                    .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
+                    .unwrap_or_default(),
+            ));
             let service = app.map_request(move |mut request: http::Request<Incoming>| {
                 request.extensions_mut().insert(client.clone());
                 request
@@ -176,6 +235,7 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authn::{self, Authenticator, Credentials, Outcome};
     use crate::kubeconfig::write_kubeconfig;
     use crate::pki::{LocalPki, load_or_create_local_pki};
     use axum::Extension;
@@ -183,20 +243,31 @@ mod tests {
     use bytes::Bytes;
     use http::Version;
     use http_body_util::{BodyExt, Empty};
-    use rustls::ClientConfig;
+    use rustls::{ClientConfig, RootCertStore};
     use std::net::SocketAddr;
     use tokio::net::TcpStream;
     use tokio::sync::oneshot;
     use tokio::task::JoinHandle;
     use tokio_rustls::TlsConnector;
 
+    /// The protocol and who the client certificate says the client is, verified against `ca`.
     async fn whoami(
         version: Version,
-        Extension(client): Extension<Option<ClientCertificate>>,
+        Extension(ca): Extension<Arc<ClientCa>>,
+        Extension(client): Extension<PeerCertificates>,
     ) -> String {
-        let user = match client {
-            Some(client) => format!("{} {}", client.user, client.groups.join(",")),
-            None => "anonymous".to_owned(),
+        let headers = http::HeaderMap::new();
+        let credentials = Credentials {
+            certificates: &client.0,
+            headers: &headers,
+        };
+        let user = match authn::ClientCertificate::new(ca)
+            .authenticate(&credentials)
+            .await
+        {
+            Outcome::Authenticated(user) => format!("{} {}", user.name, user.groups.join(",")),
+            Outcome::NotApplicable => "anonymous".to_owned(),
+            Outcome::Rejected(_) => "rejected".to_owned(),
         };
         format!("{version:?} {user}")
     }
@@ -213,17 +284,19 @@ mod tests {
     }
 
     async fn start(pki: &LocalPki) -> Server {
-        let config = server_config(&pki.serving, Some(&pki.ca.cert_pem)).unwrap();
+        let ca = Arc::new(ClientCa::from_pem(&pki.ca.cert_pem).unwrap());
+        let config = TlsConfig::new(&pki.serving, vec![ca.clone()]).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = Router::new()
             .route("/whoami", get(whoami))
-            .route("/slow", get(slow));
+            .route("/slow", get(slow))
+            .layer(Extension(ca));
         let (stop, stopped) = oneshot::channel();
         let shutdown = async move {
             let _ = stopped.await;
         };
-        let task = tokio::spawn(serve(listener, Arc::new(config), app, shutdown));
+        let task = tokio::spawn(serve(listener, config, app, shutdown));
         Server { addr, stop, task }
     }
 
@@ -360,51 +433,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn certificates_from_an_unknown_ca_are_rejected() {
+    async fn certificates_are_judged_after_the_handshake() {
         let dir = tempfile::tempdir().unwrap();
         let pki = load_or_create_local_pki(&dir.path().join("a")).unwrap();
         let other = load_or_create_local_pki(&dir.path().join("b")).unwrap();
         let server = start(&pki).await;
-
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(CertificateDer::from_pem_slice(pki.ca.cert_pem.as_bytes()).unwrap())
-            .unwrap();
-        let config =
-            ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(roots)
-                .with_client_auth_cert(
-                    vec![CertificateDer::from_pem_slice(other.admin.cert_pem.as_bytes()).unwrap()],
-                    PrivateKeyDer::from_pem_slice(other.admin.key_pem.as_bytes()).unwrap(),
-                )
-                .unwrap();
-        let tcp = TcpStream::connect(server.addr).await.unwrap();
-        let mut tls = TlsConnector::from(Arc::new(config))
-            .connect("localhost".try_into().unwrap(), tcp)
-            .await
-            .unwrap();
-        // TLS 1.3 reports the client certificate's rejection after the handshake.
-        let mut buf = [0; 1];
-        assert!(
-            tokio::io::AsyncReadExt::read(&mut tls, &mut buf)
-                .await
-                .is_err()
-        );
+        // As kube-apiserver: a certificate from an unknown CA completes the handshake and is
+        // refused by authentication, where the client can be told why in a Status.
+        let mut stranger = connect(server.addr, &pki, Some(&other.admin), b"h2").await;
+        assert_eq!(stranger.get("/whoami").await, "HTTP/2.0 rejected");
         server.stop.send(()).unwrap();
         server.task.await.unwrap().unwrap();
-    }
-
-    #[test]
-    fn client_certificate_needs_a_common_name() {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let mut params = rcgen::CertificateParams::default();
-        params.distinguished_name = rcgen::DistinguishedName::new();
-        params
-            .distinguished_name
-            .push(rcgen::DnType::OrganizationName, "system:masters");
-        let cert = params.self_signed(&key).unwrap();
-        assert_eq!(ClientCertificate::from_der(cert.der()), None);
     }
 }

@@ -132,18 +132,12 @@ impl LocalController {
 /// A client from `kubeconfig`, or from `$KUBECONFIG`, `~/.kube/config` or the in-cluster
 /// service account.
 async fn client(kubeconfig: Option<&Path>) -> anyhow::Result<Client> {
-    let config = match kubeconfig {
-        Some(path) => {
-            let kubeconfig = kube::config::Kubeconfig::read_from(path)
-                .with_context(|| format!("reading the kubeconfig {}", path.display()))?;
-            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-                .await
-                .with_context(|| format!("using the kubeconfig {}", path.display()))?
-        }
-        None => kube::Config::infer()
-            .await
-            .context("no kubeconfig: pass --kubeconfig, set KUBECONFIG or run in a cluster")?,
-    };
+    if let Some(path) = kubeconfig {
+        return crate::kubeconfig::client_from(path).await;
+    }
+    let config = kube::Config::infer()
+        .await
+        .context("no kubeconfig: pass --kubeconfig, set KUBECONFIG or run in a cluster")?;
     Client::try_from(config).context("building the Kubernetes client")
 }
 

@@ -1,0 +1,200 @@
+//! Client certificates: a chain verified against a CA that can change while serving (the
+//! cluster's `client-ca-file` follows its ConfigMap), the subject's common name as the user
+//! and its organizations as the groups, as Kubernetes' x509 authenticator reads them.
+
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use rustls::DistinguishedName;
+use rustls::RootCertStore;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::ClientCertVerifier;
+
+use super::{Authenticator, Credentials, Outcome, UserInfo};
+
+/// A CA bundle that verifies client certificate chains; empty until one is set.
+#[derive(Default)]
+pub struct ClientCa {
+    current: RwLock<Option<Arc<LoadedCa>>>,
+}
+
+struct LoadedCa {
+    pem: String,
+    verifier: Arc<dyn ClientCertVerifier>,
+}
+
+impl ClientCa {
+    pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
+        let ca = ClientCa::default();
+        ca.set(Some(pem))?;
+        Ok(ca)
+    }
+
+    /// Replaces the bundle (`None` empties it); returns whether it changed.
+    pub fn set(&self, pem: Option<&str>) -> anyhow::Result<bool> {
+        if self.pem().as_deref() == pem {
+            return Ok(false);
+        }
+        let loaded = pem.map(load).transpose()?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = loaded.map(Arc::new);
+        Ok(true)
+    }
+
+    pub fn pem(&self) -> Option<String> {
+        self.loaded().map(|ca| ca.pem.clone())
+    }
+
+    /// The CAs' subjects, which a TLS server names to clients choosing a certificate.
+    pub fn subjects(&self) -> Vec<DistinguishedName> {
+        self.loaded()
+            .map(|ca| ca.verifier.root_hint_subjects().to_vec())
+            .unwrap_or_default()
+    }
+
+    fn loaded(&self) -> Option<Arc<LoadedCa>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `None` when no CA is set; else whether `chain` (leaf first) verifies for client
+    /// authentication, in the words of the failure.
+    pub fn verify(&self, chain: &[CertificateDer<'static>]) -> Option<Result<(), String>> {
+        let ca = self.loaded()?;
+        let (leaf, intermediates) = chain.split_first()?;
+        Some(
+            ca.verifier
+                .verify_client_cert(leaf, intermediates, UnixTime::now())
+                .map(|_| ())
+                .map_err(|e| format!("verifying certificate {} failed: {e}", describe(leaf))),
+        )
+    }
+}
+
+fn load(pem: &str) -> anyhow::Result<LoadedCa> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        roots
+            .add(cert.context("parsing a CA certificate")?)
+            .context("adding a CA certificate")?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .context("no usable CA certificate in the bundle")?;
+    Ok(LoadedCa {
+        pem: pem.to_owned(),
+        verifier,
+    })
+}
+
+/// The subject's common name and organizations.
+pub(super) fn subject(der: &[u8]) -> Option<(String, Vec<String>)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let subject = cert.subject();
+    let common_name = subject.iter_common_name().next()?.as_str().ok()?.to_owned();
+    let organizations = subject
+        .iter_organization()
+        .filter_map(|org| org.as_str().ok())
+        .map(str::to_owned)
+        .collect();
+    Some((common_name, organizations))
+}
+
+fn describe(der: &[u8]) -> String {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, cert)) => format!("\"{}\"", cert.subject()),
+        Err(_) => "(unparseable)".into(),
+    }
+}
+
+/// Authenticates requests by client certificates from one CA.
+pub struct ClientCertificate {
+    ca: Arc<ClientCa>,
+}
+
+impl ClientCertificate {
+    pub fn new(ca: Arc<ClientCa>) -> Self {
+        ClientCertificate { ca }
+    }
+}
+
+#[async_trait]
+impl Authenticator for ClientCertificate {
+    async fn authenticate(&self, credentials: &Credentials<'_>) -> Outcome {
+        match self.ca.verify(credentials.certificates) {
+            None => Outcome::NotApplicable,
+            Some(Err(error)) => Outcome::Rejected(error),
+            Some(Ok(())) => match subject(&credentials.certificates[0]) {
+                // Kubernetes does not authenticate a certificate without a common name.
+                Some((name, _)) if name.is_empty() => Outcome::NotApplicable,
+                None => Outcome::NotApplicable,
+                Some((name, groups)) => Outcome::Authenticated(UserInfo {
+                    name,
+                    groups,
+                    ..UserInfo::default()
+                }),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::{issue_client_certificate, load_or_create_local_pki};
+
+    fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn certificates_verify_against_the_current_ca_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = load_or_create_local_pki(&dir.path().join("a")).unwrap();
+        let theirs = load_or_create_local_pki(&dir.path().join("b")).unwrap();
+        let ca = Arc::new(ClientCa::default());
+        let authenticator = ClientCertificate::new(ca.clone());
+        let headers = http::HeaderMap::new();
+        let admin = chain(&ours.admin.cert_pem);
+        let credentials = Credentials {
+            certificates: &admin,
+            headers: &headers,
+        };
+        assert_eq!(
+            authenticator.authenticate(&credentials).await,
+            Outcome::NotApplicable
+        );
+
+        assert!(ca.set(Some(&ours.ca.cert_pem)).unwrap());
+        assert!(!ca.set(Some(&ours.ca.cert_pem)).unwrap());
+        let Outcome::Authenticated(user) = authenticator.authenticate(&credentials).await else {
+            panic!("the admin certificate is not accepted");
+        };
+        assert_eq!(user.name, "admin");
+        assert_eq!(user.groups, ["system:masters"]);
+
+        let bob = issue_client_certificate(&theirs.ca, "bob", Some("devs")).unwrap();
+        let bob = chain(&bob.cert_pem);
+        let foreign = Credentials {
+            certificates: &bob,
+            headers: &headers,
+        };
+        let Outcome::Rejected(error) = authenticator.authenticate(&foreign).await else {
+            panic!("a certificate of another CA is accepted");
+        };
+        assert!(error.contains("CN=bob"), "{error}");
+
+        ca.set(Some(&theirs.ca.cert_pem)).unwrap();
+        assert!(matches!(
+            authenticator.authenticate(&foreign).await,
+            Outcome::Authenticated(UserInfo { name, .. }) if name == "bob"
+        ));
+    }
+}

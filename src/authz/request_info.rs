@@ -1,0 +1,162 @@
+//! What a request asks to do, as kube-apiserver's request info parser reads it: a verb on a
+//! resource (`/apis/<group>/<version>[/namespaces/<ns>]/<resource>[/<name>[/<sub>]]`), or
+//! on a path. One parser, used by authorization and impersonation.
+
+use http::Method;
+
+use crate::request::Query;
+
+/// A verb on a resource.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ResourceInfo {
+    pub group: String,
+    pub version: String,
+    pub resource: String,
+    pub subresource: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// What a request asks to do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RequestInfo {
+    pub verb: String,
+    /// `None` for a non-resource request (discovery, OpenAPI, health).
+    pub resource: Option<ResourceInfo>,
+    pub path: String,
+}
+
+/// Subresources of a namespace itself rather than resources inside it.
+const NAMESPACE_SUBRESOURCES: &[&str] = &["status", "finalize"];
+
+impl RequestInfo {
+    pub fn parse(method: &Method, path: &str, query: &Query) -> RequestInfo {
+        let non_resource = || RequestInfo {
+            verb: method.as_str().to_ascii_lowercase(),
+            resource: None,
+            path: path.to_owned(),
+        };
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let (group, version, mut parts) = match segments.as_slice() {
+            ["apis", group, version, rest @ ..] if !rest.is_empty() => (*group, *version, rest),
+            ["api", version, rest @ ..] if !rest.is_empty() => ("", *version, rest),
+            _ => return non_resource(),
+        };
+        let mut info = ResourceInfo {
+            group: group.into(),
+            version: version.into(),
+            ..ResourceInfo::default()
+        };
+        if let ["namespaces", namespace, rest @ ..] = parts {
+            info.namespace = (*namespace).into();
+            if !rest.is_empty() && !NAMESPACE_SUBRESOURCES.contains(&rest[0]) {
+                parts = rest;
+            }
+        }
+        info.resource = parts[0].into();
+        info.name = parts.get(1).copied().unwrap_or_default().into();
+        info.subresource = parts.get(2).copied().unwrap_or_default().into();
+        let verb = match (method, info.name.is_empty()) {
+            (&Method::GET | &Method::HEAD, true) if query.flag("watch").unwrap_or(false) => "watch",
+            (&Method::GET | &Method::HEAD, true) => "list",
+            (&Method::GET | &Method::HEAD, false) => "get",
+            (&Method::POST, _) => "create",
+            (&Method::PUT, _) => "update",
+            (&Method::PATCH, _) => "patch",
+            (&Method::DELETE, true) => "deletecollection",
+            (&Method::DELETE, false) => "delete",
+            _ => "",
+        };
+        // A list or watch of one name by field selector is about that name, so that a
+        // role limited to resourceNames can watch its object.
+        if matches!(verb, "list" | "watch")
+            && let Some(name) = query.get("fieldSelector").and_then(single_name)
+        {
+            info.name = name.into();
+        }
+        RequestInfo {
+            verb: verb.into(),
+            resource: Some(info),
+            path: path.to_owned(),
+        }
+    }
+}
+
+/// `X` of a field selector that is exactly `metadata.name=X` (or `==`).
+fn single_name(selector: &str) -> Option<&str> {
+    let value = selector.strip_prefix("metadata.name")?;
+    let value = value
+        .strip_prefix("==")
+        .or_else(|| value.strip_prefix('='))?;
+    (!value.is_empty() && !value.contains([',', '=', '!'])).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(method: Method, path: &str, query: &str) -> RequestInfo {
+        RequestInfo::parse(&method, path, &Query::parse(Some(query)))
+    }
+
+    #[test]
+    fn verbs_as_kube_apiserver_names_them() {
+        let verb = |method, path: &str, query| parse(method, path, query).verb;
+        let foos = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
+        assert_eq!(verb(Method::GET, foos, ""), "list");
+        assert_eq!(verb(Method::GET, foos, "watch=true"), "watch");
+        assert_eq!(verb(Method::GET, &format!("{foos}/a"), ""), "get");
+        assert_eq!(verb(Method::HEAD, &format!("{foos}/a"), ""), "get");
+        assert_eq!(verb(Method::POST, &format!("{foos}/a/bar"), ""), "create");
+        assert_eq!(verb(Method::DELETE, foos, ""), "deletecollection");
+        assert_eq!(verb(Method::GET, "/openapi/v2", ""), "get");
+        assert_eq!(verb(Method::HEAD, "/apis", ""), "head");
+        assert!(
+            parse(Method::GET, "/apis/demo.jeremyxu2010.me/v1beta1", "")
+                .resource
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn resources_names_and_namespaces() {
+        let bar = parse(
+            Method::POST,
+            "/apis/demo.jeremyxu2010.me/v1beta1/foos/x/bar",
+            "",
+        );
+        assert_eq!(
+            bar.resource.unwrap(),
+            ResourceInfo {
+                group: "demo.jeremyxu2010.me".into(),
+                version: "v1beta1".into(),
+                resource: "foos".into(),
+                subresource: "bar".into(),
+                name: "x".into(),
+                namespace: String::new(),
+            }
+        );
+        let pods = parse(Method::GET, "/api/v1/namespaces/ns/pods/p/log", "");
+        let pods = pods.resource.unwrap();
+        assert_eq!(
+            (
+                pods.namespace.as_str(),
+                pods.resource.as_str(),
+                pods.name.as_str()
+            ),
+            ("ns", "pods", "p")
+        );
+        let namespace = parse(Method::PUT, "/api/v1/namespaces/ns/finalize", "");
+        let namespace = namespace.resource.unwrap();
+        assert_eq!(
+            (namespace.resource.as_str(), namespace.subresource.as_str()),
+            ("namespaces", "finalize")
+        );
+        let watch_one = parse(
+            Method::GET,
+            "/apis/demo.jeremyxu2010.me/v1beta1/foos",
+            "watch=1&fieldSelector=metadata.name%3Dx",
+        );
+        assert_eq!(watch_one.resource.unwrap().name, "x");
+    }
+}

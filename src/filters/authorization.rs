@@ -1,0 +1,48 @@
+//! Whether the user may do what the request asks: 403 in kube-apiserver's words, or 500 when
+//! no authorizer could decide.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+
+use super::Access;
+use crate::authn::UserInfo;
+use crate::authz::{self, Attributes, Judgement, RequestInfo};
+use crate::request::Query;
+
+pub async fn authorize(
+    State(access): State<Arc<Access>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let user = request
+        .extensions()
+        .get::<UserInfo>()
+        .cloned()
+        .unwrap_or_else(UserInfo::anonymous);
+    let query = Query::parse(request.uri().query());
+    let attributes = Attributes {
+        user,
+        request: RequestInfo::parse(request.method(), request.uri().path(), &query),
+    };
+    match access.authorizer.judge(&attributes).await {
+        Judgement::Allowed => next.run(request).await,
+        Judgement::Forbidden(reason) => authz::forbidden(&attributes, &reason).into_response(),
+        Judgement::Failed(error) => {
+            tracing::warn!(path = %attributes.request.path, "authorization failed: {error}");
+            let uri = request.uri().to_string();
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [
+                    (http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                    (http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                ],
+                format!("Internal Server Error: {uri:?}: {error}\n"),
+            )
+                .into_response()
+        }
+    }
+}
