@@ -154,15 +154,17 @@ pub struct AuthenticationArgs {
 pub enum AuthorizationMode {
     /// Ask the cluster with a SubjectAccessReview (system:masters and the always-allowed
     /// paths are allowed without asking).
+    #[value(name = "Delegated")]
     Delegated,
     /// Allow every request, anonymous ones included: only for a server nobody else can reach.
+    #[value(name = "AlwaysAllow")]
     AlwaysAllow,
 }
 
 /// Delegated authorization, with k8s.io/apiserver's flags and defaults.
 #[derive(Debug, Args)]
 pub struct AuthorizationArgs {
-    #[arg(long, value_enum, value_name = "MODE", default_value = "delegated")]
+    #[arg(long, value_enum, value_name = "MODE", default_value = "Delegated", ignore_case = true)]
     pub authorization_mode: AuthorizationMode,
     /// A kubeconfig for the cluster that answers SubjectAccessReviews [default: in-cluster
     /// when running in a pod].
