@@ -14,6 +14,8 @@ use super::{Authenticator, Credentials, Outcome, UserInfo};
 
 /// How long a review's answer, accepted or refused, is reused.
 const CACHE_TTL: Duration = Duration::from_secs(10);
+/// How long a review may take (kube's `TokenAccessReviewTimeout`).
+const REVIEW_TIMEOUT: Duration = Duration::from_secs(10);
 /// Answers kept at most; expired ones are dropped first.
 const CACHE_CAPACITY: usize = 4096;
 
@@ -69,10 +71,11 @@ impl TokenReview {
             },
             ..Review::default()
         };
-        let answer = self
-            .reviews
-            .create(&PostParams::default(), &review)
+        let params = PostParams::default();
+        let create = self.reviews.create(&params, &review);
+        let answer = tokio::time::timeout(REVIEW_TIMEOUT, create)
             .await
+            .map_err(|_| Err(format!("token review timed out after {REVIEW_TIMEOUT:?}")))?
             .map_err(|e| Err(format!("token review failed: {e}")))?;
         let status = answer.status.unwrap_or_default();
         match (status.authenticated, status.user) {

@@ -18,6 +18,8 @@ use super::{Attributes, Authorizer, Decision, Verdict};
 const ALLOW_TTL: Duration = Duration::from_secs(10);
 /// How long an answer that did not allow is reused.
 const DENY_TTL: Duration = Duration::from_secs(10);
+/// How long a review may take (kube's delegated authorization client timeout).
+const REVIEW_TIMEOUT: Duration = Duration::from_secs(10);
 /// Answers kept at most; expired ones are dropped first.
 const CACHE_CAPACITY: usize = 8192;
 
@@ -96,10 +98,11 @@ impl Authorizer for SubjectAccessReview {
         if let Some(answer) = self.cached(attributes) {
             return Ok(answer);
         }
-        let answer = self
-            .reviews
-            .create(&PostParams::default(), &review(attributes))
+        let (params, review) = (PostParams::default(), review(attributes));
+        let create = self.reviews.create(&params, &review);
+        let answer = tokio::time::timeout(REVIEW_TIMEOUT, create)
             .await
+            .map_err(|_| format!("subject access review timed out after {REVIEW_TIMEOUT:?}"))?
             .map_err(|e| format!("subject access review failed: {e}"))?;
         let status = answer.status.unwrap_or_default();
         let decision = if status.allowed {
