@@ -28,6 +28,9 @@ pub enum Command {
     /// Run the Foo controller alone against a cluster that serves the API (a deployment
     /// beside the server), with leader election on a coordination.k8s.io Lease.
     Controller(ControllerArgs),
+    /// Print the YAML that runs the server and its controller in a cluster, registered with
+    /// the aggregator: RBAC, a serving certificate, Deployments, Service, APIService.
+    Manifests(ManifestsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -249,4 +252,39 @@ impl StorageArgs {
                 .ok_or_else(|| anyhow::anyhow!("no user data directory here: pass --data-dir")),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// The namespace of the server, the controller and the controller's Lease (created unless
+    /// it is one Kubernetes makes itself).
+    #[arg(long, value_name = "NAMESPACE", default_value = "foo-system")]
+    pub namespace: String,
+    /// The name of the Service and the server's objects; the controller's add `-controller`.
+    #[arg(long, value_name = "NAME", default_value = "foo-apiserver")]
+    pub name: String,
+    /// The image of both Deployments.
+    #[arg(long, value_name = "IMAGE", default_value = crate::manifests::DEFAULT_IMAGE)]
+    pub image: String,
+    /// Server replicas; more than one needs --etcd-servers.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(i32).range(1..)
+    )]
+    pub replicas: i32,
+    /// etcd v3 client URLs, comma-separated, reachable from the pods (https ones must be
+    /// signed by a CA in the image: no client certificate is mounted) [default: the embedded
+    /// store on a PersistentVolumeClaim, one replica].
+    #[arg(long, value_name = "URLS", value_delimiter = ',')]
+    pub etcd_servers: Vec<String>,
+    /// Keep the CA and the serving certificate here (ca.crt, ca.key, tls.crt, tls.key): reused
+    /// when present, created otherwise [default: new ones in memory on every run].
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+    /// Placeholders instead of certificates and the key: a deterministic example to commit or
+    /// review, which cannot be deployed.
+    #[arg(long, conflicts_with = "cert_dir")]
+    pub redact: bool,
 }

@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod filters;
 pub mod foo;
 pub mod kubeconfig;
+pub mod manifests;
 pub mod negotiate;
 pub mod openapi;
 pub mod pki;

@@ -103,11 +103,7 @@ pub fn load_or_create_local_pki(dir: &Path) -> Result<LocalPki> {
     let (ca, ca_created) = match CertPair::load(dir, "ca")? {
         Some(ca) => (ca, false),
         None => {
-            let key = KeyPair::generate()?;
-            let ca = CertPair {
-                cert_pem: ca_params().self_signed(&key)?.pem(),
-                key_pem: key.serialize_pem(),
-            };
+            let ca = new_ca()?;
             ca.store(dir, "ca")?;
             (ca, true)
         }
@@ -151,6 +147,116 @@ pub fn issue_client_certificate(
         cert_pem: client_params(user, group)?
             .signed_by(&key, &issuer(ca)?)?
             .pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+/// A CA and a serving certificate it issued, for a server behind a cluster Service: the CA is
+/// what the APIService's `caBundle` trusts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServingPki {
+    pub ca: CertPair,
+    pub serving: CertPair,
+}
+
+/// A new CA and a serving certificate from it for `dns_names` (the first is also the subject's
+/// CN), kept in memory only.
+pub fn create_serving_pki(dns_names: &[String]) -> Result<ServingPki> {
+    let ca = new_ca()?;
+    let serving = issue_serving(&ca, dns_names)?;
+    Ok(ServingPki { ca, serving })
+}
+
+/// Like [`create_serving_pki`], but kept in `dir` under the file names of a kubernetes.io/tls
+/// Secret: `ca.crt`, `ca.key`, `tls.crt`, `tls.key`. What is there is reused; a missing CA is
+/// created, and the serving certificate is issued again unless it verifies against `ca.crt` for
+/// every one of `dns_names` today (so a new CA, a new `--name` or an expired certificate get a
+/// fresh one, while a second run changes nothing).
+pub fn load_or_create_serving_pki(dir: &Path, dns_names: &[String]) -> Result<ServingPki> {
+    let ca = match CertPair::load(dir, "ca")? {
+        Some(ca) => ca,
+        None => {
+            let ca = new_ca()?;
+            ca.store(dir, "ca")?;
+            ca
+        }
+    };
+    if let Some(serving) = CertPair::load(dir, "tls")?
+        && verify_serving(&ca.cert_pem, &serving.cert_pem, dns_names).is_ok()
+    {
+        return Ok(ServingPki { ca, serving });
+    }
+    let serving = issue_serving(&ca, dns_names)
+        .with_context(|| format!("issuing a serving certificate from {}", dir.display()))?;
+    // Issuing assumes a CA made by `new_ca` (its subject is rebuilt from `ca_params`); another
+    // CA, or a key of another certificate, would yield a certificate nobody can verify.
+    verify_serving(&ca.cert_pem, &serving.cert_pem, dns_names).with_context(|| {
+        format!(
+            "{0}/ca.crt and ca.key cannot issue a certificate that verifies: only a CA that \
+             foo-apiserver created can issue one; with a CA of your own, put a serving \
+             certificate for {1} in {0}/tls.crt and tls.key",
+            dir.display(),
+            dns_names.join(", ")
+        )
+    })?;
+    serving.store(dir, "tls")?;
+    Ok(ServingPki { ca, serving })
+}
+
+/// Checks that `cert_pem` (a certificate, then any intermediates) is valid now, chains to
+/// `ca_pem` and serves each of `dns_names`, as a TLS client of the server would.
+pub fn verify_serving(ca_pem: &str, cert_pem: &str, dns_names: &[String]) -> Result<()> {
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime, pem::PemObject};
+
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
+        roots.add(ca.context("parsing the CA certificate")?)?;
+    }
+    let mut chain = CertificateDer::pem_slice_iter(cert_pem.as_bytes());
+    let leaf = chain
+        .next()
+        .context("no certificate in the serving certificate file")?
+        .context("parsing the serving certificate")?;
+    let intermediates = chain
+        .collect::<Result<Vec<_>, _>>()
+        .context("parsing the serving certificate chain")?;
+    let verifier = WebPkiServerVerifier::builder_with_provider(
+        std::sync::Arc::new(roots),
+        std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+    )
+    .build()?;
+    for name in dns_names {
+        let server_name = ServerName::try_from(name.as_str())
+            .with_context(|| format!("{name} is not a DNS name"))?;
+        verifier
+            .verify_server_cert(&leaf, &intermediates, &server_name, &[], UnixTime::now())
+            .with_context(|| format!("the serving certificate for {name}"))?;
+    }
+    Ok(())
+}
+
+fn new_ca() -> Result<CertPair> {
+    let key = KeyPair::generate()?;
+    Ok(CertPair {
+        cert_pem: ca_params().self_signed(&key)?.pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+fn issue_serving(ca: &CertPair, dns_names: &[String]) -> Result<CertPair> {
+    let common_name = dns_names
+        .first()
+        .context("a serving certificate needs a DNS name")?;
+    let params = leaf_params(
+        common_name,
+        dns_names.to_vec(),
+        ExtendedKeyUsagePurpose::ServerAuth,
+    )?;
+    let key = KeyPair::generate()?;
+    Ok(CertPair {
+        cert_pem: params.signed_by(&key, &issuer(ca)?)?.pem(),
         key_pem: key.serialize_pem(),
     })
 }
@@ -372,5 +478,49 @@ mod tests {
                 )
                 .unwrap();
         }
+    }
+
+    #[test]
+    fn serving_pki_is_reused_while_it_serves_the_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = ["foo.ns.svc".to_owned(), "foo".to_owned()];
+        let pki = load_or_create_serving_pki(dir.path(), &names).unwrap();
+        verify_serving(&pki.ca.cert_pem, &pki.serving.cert_pem, &names).unwrap();
+        assert_eq!(load_or_create_serving_pki(dir.path(), &names).unwrap(), pki);
+        #[cfg(unix)]
+        assert_eq!(mode(&dir.path().join("tls.key")), 0o600);
+
+        // Another name: the same CA issues a new certificate.
+        let other = ["bar.ns.svc".to_owned()];
+        let renamed = load_or_create_serving_pki(dir.path(), &other).unwrap();
+        assert_eq!(renamed.ca, pki.ca);
+        assert_ne!(renamed.serving, pki.serving);
+        verify_serving(&renamed.ca.cert_pem, &renamed.serving.cert_pem, &other).unwrap();
+        assert!(verify_serving(&pki.ca.cert_pem, &renamed.serving.cert_pem, &names).is_err());
+
+        // A new CA: the old certificate does not verify against it, so it is replaced.
+        fs::remove_file(dir.path().join("ca.key")).unwrap();
+        let recreated = load_or_create_serving_pki(dir.path(), &other).unwrap();
+        assert_ne!(recreated.ca, pki.ca);
+        assert_ne!(recreated.serving, renamed.serving);
+        verify_serving(&recreated.ca.cert_pem, &recreated.serving.cert_pem, &other).unwrap();
+        assert!(verify_serving(&pki.ca.cert_pem, &recreated.serving.cert_pem, &other).is_err());
+    }
+
+    #[test]
+    fn serving_pki_refuses_a_ca_it_cannot_issue_from() {
+        let dir = tempfile::tempdir().unwrap();
+        // A CA whose key belongs to another certificate: whatever it issues fails to verify.
+        let ca = new_ca().unwrap();
+        let stranger = new_ca().unwrap();
+        CertPair {
+            cert_pem: ca.cert_pem,
+            key_pem: stranger.key_pem,
+        }
+        .store(dir.path(), "ca")
+        .unwrap();
+        let err = load_or_create_serving_pki(dir.path(), &["foo".to_owned()]).unwrap_err();
+        assert!(format!("{err:#}").contains("cannot issue"), "{err:#}");
+        assert!(!dir.path().join("tls.crt").exists());
     }
 }

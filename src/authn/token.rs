@@ -19,11 +19,14 @@ const REVIEW_TIMEOUT: Duration = Duration::from_secs(10);
 /// Answers kept at most; expired ones are dropped first.
 const CACHE_CAPACITY: usize = 4096;
 
+/// A review's answer: the user, or why the token was refused.
+type Answer = Result<UserInfo, String>;
+
 /// Authenticates `Authorization: Bearer` tokens with TokenReviews.
 pub struct TokenReview {
     reviews: Api<Review>,
     salt: [u8; 16],
-    cache: Mutex<HashMap<[u8; 32], (Instant, Result<UserInfo, String>)>>,
+    cache: Mutex<HashMap<[u8; 32], (Instant, Answer)>>,
 }
 
 impl TokenReview {
@@ -42,7 +45,7 @@ impl TokenReview {
         hash.finalize().into()
     }
 
-    fn cached(&self, key: &[u8; 32]) -> Option<Result<UserInfo, String>> {
+    fn cached(&self, key: &[u8; 32]) -> Option<Answer> {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache
             .get(key)
@@ -50,7 +53,7 @@ impl TokenReview {
             .map(|(_, answer)| answer.clone())
     }
 
-    fn remember(&self, key: [u8; 32], answer: Result<UserInfo, String>) {
+    fn remember(&self, key: [u8; 32], answer: Answer) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if cache.len() >= CACHE_CAPACITY {
