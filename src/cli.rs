@@ -167,7 +167,13 @@ pub enum AuthorizationMode {
 /// Delegated authorization, with k8s.io/apiserver's flags and defaults.
 #[derive(Debug, Args)]
 pub struct AuthorizationArgs {
-    #[arg(long, value_enum, value_name = "MODE", default_value = "Delegated", ignore_case = true)]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "Delegated",
+        ignore_case = true
+    )]
     pub authorization_mode: AuthorizationMode,
     /// A kubeconfig for the cluster that answers SubjectAccessReviews [default: in-cluster
     /// when running in a pod].

@@ -8,32 +8,10 @@ mod common;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Kubectl, Server, fails, kubectls, ok};
+use common::{Kubectl, Server, fails, kubectls, ok, plugin_dir};
 use serde_json::Value;
-
-/// `target/debug`, with `kubectl-foo` and `kubectl_complete-foo` built.
-fn plugin_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "kubectl-foo", "--bins"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build -p kubectl-foo");
-        assert!(status.success(), "building kubectl-foo failed");
-        let exe = std::env::current_exe().expect("test executable");
-        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
-        assert!(
-            dir.join("kubectl-foo").is_file(),
-            "no kubectl-foo in {}",
-            dir.display()
-        );
-        dir.to_path_buf()
-    })
-}
 
 /// A directory for PATH holding `kubectl` (the given version), `kubectl-foo` and
 /// `kubectl_complete-foo`.

@@ -2,6 +2,7 @@
 //! and the real kubectl binaries found on this machine.
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod cluster;
 pub mod etcd;
 pub mod http;
 pub mod run;
@@ -12,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 use std::time::Duration;
 
 use tempfile::TempDir;
@@ -216,7 +217,7 @@ fn spawn(data_dir: &Path, flags: &[String]) -> (Child, String, Log) {
     }
 }
 
-async fn client_from(kubeconfig: &Path) -> kube::Client {
+pub async fn client_from(kubeconfig: &Path) -> kube::Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
         .await
@@ -353,4 +354,25 @@ pub fn each_kubectl(mut check: impl FnMut(&Kubectl)) {
 /// `127` for kubectl 1.27: the per-version part of object names and labels.
 pub fn tag(kubectl: &Kubectl) -> String {
     format!("1{}", kubectl.minor())
+}
+
+/// `target/debug`, with `kubectl-foo` and `kubectl_complete-foo` built.
+pub fn plugin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "kubectl-foo", "--bins"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo build -p kubectl-foo");
+        assert!(status.success(), "building kubectl-foo failed");
+        let exe = std::env::current_exe().expect("test executable");
+        let dir = exe.parent().and_then(Path::parent).expect("target/debug");
+        assert!(
+            dir.join("kubectl-foo").is_file(),
+            "no kubectl-foo in {}",
+            dir.display()
+        );
+        dir.to_path_buf()
+    })
 }

@@ -1,9 +1,25 @@
-//! `cargo xtask generate [--check]`: writes (or checks) the generated files kept in the
-//! repository: `completions/` (bash, zsh, fish, powershell and the `kubectl_complete-foo`
-//! shim) and `man/` (a page per command).
+//! The project's tasks, run as `cargo xtask <task>`:
+//!
+//! - `generate [--check]`: writes (or checks) the generated files kept in the repository:
+//!   `completions/` (bash, zsh, fish, powershell and the `kubectl_complete-foo` shim) and
+//!   `man/` (a page per command).
+//! - `peers`: installs the Debian packages the tests use and builds the Go test peers
+//!   (kube-apiserver, kube-controller-manager) unless they are cached; prints their paths.
+//! - `test [-- <cargo test arguments>]`: `peers`, then `cargo test --workspace` with
+//!   `KUBE_APISERVER` and `KUBE_CONTROLLER_MANAGER` naming the peers.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
+mod generate;
+mod packages;
+mod peers;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+const USAGE: &str = "usage: cargo xtask generate [--check]
+       cargo xtask peers
+       cargo xtask test [-- <cargo test arguments>]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -11,43 +27,59 @@ fn main() -> ExitCode {
         .parent()
         .expect("workspace root")
         .to_path_buf();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["generate"] => match kubectl_foo::generate::write(&root) {
-            Ok(written) => {
-                for path in &written {
-                    println!("wrote {}", path.display());
-                }
-                if written.is_empty() {
-                    println!("generated files are up to date");
-                }
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("error: cannot write generated files: {err}");
-                ExitCode::FAILURE
-            }
-        },
-        ["generate", "--check"] => {
-            let stale = kubectl_foo::generate::check(&root);
-            if stale.is_empty() {
-                println!("generated files are up to date");
-                ExitCode::SUCCESS
-            } else {
-                for path in &stale {
-                    eprintln!("stale: {}", path.display());
-                }
-                eprintln!("error: generated files are out of date: run `cargo xtask generate`");
-                ExitCode::FAILURE
-            }
-        }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["generate"] => generate::write(&root),
+        ["generate", "--check"] => generate::check(&root),
+        ["peers"] => peers(&root),
+        ["test", rest @ ..] => test(&root, rest.strip_prefix(&["--"]).unwrap_or(rest)),
         _ => {
-            eprintln!("usage: cargo xtask generate [--check]");
-            ExitCode::from(2)
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
         }
     }
+}
+
+/// What the tests need besides the workspace: Debian packages and the Go peers.
+fn prepare(root: &Path) -> Result<peers::Peers> {
+    packages::ensure(packages::TEST_PACKAGES)?;
+    peers::ensure(root)
+}
+
+fn peers(root: &Path) -> Result<ExitCode> {
+    let peers = prepare(root)?;
+    for (binary, path) in peers.iter() {
+        println!("{binary}: {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test(root: &Path, cargo_args: &[&str]) -> Result<ExitCode> {
+    if packages::which("kubectl").is_none() {
+        bail!("kubectl is needed by the end-to-end tests: put it on the PATH");
+    }
+    let peers = prepare(root)?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(root)
+        .args(["test", "--workspace"])
+        .args(cargo_args);
+    for (binary, path) in peers.iter() {
+        command.env(peers::env_var(binary), path);
+    }
+    eprintln!("running cargo test --workspace {}", cargo_args.join(" "));
+    let status = command.status().context("running cargo test")?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
 }
