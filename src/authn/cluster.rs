@@ -103,3 +103,67 @@ pub async fn follow_cluster_authentication(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::load_or_create_local_pki;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn the_config_map_sets_what_the_flags_left_and_reports_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let clients = load_or_create_local_pki(&dir.path().join("clients")).unwrap();
+        let front = load_or_create_local_pki(&dir.path().join("front")).unwrap();
+        let changes = Arc::new(AtomicUsize::new(0));
+        let counted = changes.clone();
+        let targets = ClusterAuthentication {
+            client_ca: Some(Arc::new(ClientCa::default())),
+            request_header: Some(Arc::new(RequestHeader::new(
+                Arc::new(ClientCa::default()),
+                RequestHeaderConfig::default(),
+            ))),
+            on_change: Box::new(move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+            }),
+        };
+        let mut data = BTreeMap::from([
+            ("client-ca-file".to_owned(), clients.ca.cert_pem.clone()),
+            (
+                "requestheader-client-ca-file".to_owned(),
+                front.ca.cert_pem.clone(),
+            ),
+            (
+                "requestheader-allowed-names".to_owned(),
+                r#"["front-proxy-client"]"#.to_owned(),
+            ),
+            (
+                "requestheader-username-headers".to_owned(),
+                r#"["X-Remote-User"]"#.to_owned(),
+            ),
+        ]);
+        targets.apply(&data).unwrap();
+        assert_eq!(changes.load(Ordering::SeqCst), 1);
+        let client_ca = targets.client_ca.as_ref().unwrap();
+        assert_eq!(
+            client_ca.pem().as_deref(),
+            Some(clients.ca.cert_pem.as_str())
+        );
+        let request_header = targets.request_header.as_ref().unwrap();
+        assert_eq!(
+            request_header.ca().pem().as_deref(),
+            Some(front.ca.cert_pem.as_str())
+        );
+
+        // The same data again changes nothing; a rotated CA is a change.
+        targets.apply(&data).unwrap();
+        assert_eq!(changes.load(Ordering::SeqCst), 1);
+        data.insert("client-ca-file".into(), front.ca.cert_pem.clone());
+        targets.apply(&data).unwrap();
+        assert_eq!(changes.load(Ordering::SeqCst), 2);
+
+        data.insert("requestheader-allowed-names".into(), "not json".into());
+        let error = targets.apply(&data).unwrap_err();
+        assert_eq!(error.to_string(), "requestheader-allowed-names");
+    }
+}
