@@ -53,6 +53,33 @@ impl UserInfo {
     }
 }
 
+/// Every value of header `name`, in order.
+pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A user's extra attributes from the headers named `<prefix><key>`: the key unescaped (`%2F`
+/// is `/`) and lowercased, each header one value, as kube reads `X-Remote-Extra-*` and
+/// `Impersonate-Extra-*`.
+pub fn header_extras(headers: &HeaderMap, prefix: &str, extra: &mut BTreeMap<String, Vec<String>>) {
+    let prefix = prefix.to_ascii_lowercase();
+    for (name, value) in headers {
+        if let Some(key) = name.as_str().strip_prefix(&prefix)
+            && let Ok(value) = value.to_str()
+        {
+            let key = percent_encoding::percent_decode_str(key)
+                .decode_utf8_lossy()
+                .to_lowercase();
+            extra.entry(key).or_default().push(value.to_owned());
+        }
+    }
+}
+
 /// The verified TLS peer's certificate chain (leaf first), as the handshake presented it;
 /// each certificate authenticator verifies it against its own CA.
 #[derive(Clone, Debug, Default)]

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 
 use super::x509::{ClientCa, subject};
-use super::{Authenticator, Credentials, Outcome, UserInfo};
+use super::{Authenticator, Credentials, Outcome, UserInfo, header_extras, header_values};
 
 /// Which proxies are trusted and the headers they name the user in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,22 +115,11 @@ impl Authenticator for RequestHeader {
         let groups = config
             .group_headers
             .iter()
-            .flat_map(|h| all_values(headers, h))
+            .flat_map(|h| header_values(headers, h))
             .collect();
-        let mut extra = std::collections::BTreeMap::<String, Vec<String>>::new();
+        let mut extra = std::collections::BTreeMap::new();
         for prefix in &config.extra_headers_prefixes {
-            let prefix = prefix.to_ascii_lowercase();
-            for (header, value) in headers {
-                let Some(key) = header.as_str().strip_prefix(&prefix) else {
-                    continue;
-                };
-                let key = percent_encoding::percent_decode_str(key)
-                    .decode_utf8_lossy()
-                    .to_lowercase();
-                if let Ok(value) = value.to_str() {
-                    extra.entry(key).or_default().push(value.to_owned());
-                }
-            }
+            header_extras(headers, prefix, &mut extra);
         }
         Outcome::Authenticated(UserInfo {
             name,
@@ -150,27 +139,11 @@ fn first_value(headers: &HeaderMap, names: &[String]) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn all_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::authn::x509::tests::chain;
     use crate::pki::{issue_client_certificate, load_or_create_local_pki};
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-
-    fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
-        CertificateDer::pem_slice_iter(pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
 
     #[tokio::test]
     async fn trusts_headers_only_from_an_allowed_proxy() {

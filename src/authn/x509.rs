@@ -144,11 +144,12 @@ impl Authenticator for ClientCertificate {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::pki::{issue_client_certificate, load_or_create_local_pki};
 
-    fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
+    /// The certificates of a PEM bundle, as a TLS handshake hands them over.
+    pub(in crate::authn) fn chain(pem: &str) -> Vec<CertificateDer<'static>> {
         CertificateDer::pem_slice_iter(pem.as_bytes())
             .collect::<Result<_, _>>()
             .unwrap()

@@ -11,7 +11,9 @@ use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
 use super::Access;
-use crate::authn::{ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, UserInfo};
+use crate::authn::{
+    ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, UserInfo, header_extras, header_values,
+};
 use crate::authz::{self, Attributes, Judgement, RequestInfo, ResourceInfo};
 use crate::status::ApiError;
 
@@ -56,27 +58,11 @@ pub async fn impersonate(
     requester: UserInfo,
     headers: &HeaderMap,
 ) -> Result<UserInfo, ApiError> {
-    let values = |name: &str| -> Vec<String> {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .collect()
-    };
+    let values = |name: &str| header_values(headers, name);
     let groups = values(GROUP);
     let uid = values(UID).into_iter().next();
-    let mut extra = BTreeMap::<String, Vec<String>>::new();
-    for (name, value) in headers {
-        if let Some(key) = name.as_str().strip_prefix(EXTRA_PREFIX)
-            && let Ok(value) = value.to_str()
-        {
-            let key = percent_encoding::percent_decode_str(key)
-                .decode_utf8_lossy()
-                .to_lowercase();
-            extra.entry(key).or_default().push(value.to_owned());
-        }
-    }
+    let mut extra = BTreeMap::new();
+    header_extras(headers, EXTRA_PREFIX, &mut extra);
     let Some(name) = values(USER).into_iter().next() else {
         if groups.is_empty() && uid.is_none() && extra.is_empty() {
             return Ok(requester);
