@@ -60,10 +60,12 @@ pub async fn impersonate(
 ) -> Result<UserInfo, ApiError> {
     let values = |name: &str| header_values(headers, name);
     let groups = values(GROUP);
-    let uid = values(UID).into_iter().next();
+    // An empty user or uid header asks for nothing, as kube reads them.
+    let first = |name: &str| values(name).into_iter().next().filter(|v| !v.is_empty());
+    let uid = first(UID);
     let mut extra = BTreeMap::new();
     header_extras(headers, EXTRA_PREFIX, &mut extra);
-    let Some(name) = values(USER).into_iter().next() else {
+    let Some(name) = first(USER) else {
         if groups.is_empty() && uid.is_none() && extra.is_empty() {
             return Ok(requester);
         }
@@ -235,6 +237,10 @@ mod tests {
             "{}",
             error.message
         );
+        let unchanged = impersonate(&chain, bob.clone(), &headers(&[(USER, ""), (UID, "")]))
+            .await
+            .unwrap();
+        assert_eq!(unchanged, bob);
         let error = impersonate(&chain, bob.clone(), &headers(&[(UID, "42")]))
             .await
             .unwrap_err();
