@@ -71,6 +71,12 @@ impl Options {
                 self.namespace
             );
         }
+        if self.image.is_empty() || self.image.contains(char::is_whitespace) {
+            bail!(
+                "--image {:?}: must be an image reference such as registry/name:tag",
+                self.image
+            );
+        }
         if self.replicas < 1 {
             bail!("--replicas must be at least 1");
         }
@@ -453,6 +459,10 @@ mod tests {
             },
             Options {
                 namespace: "Foo".to_owned(),
+                ..Options::default()
+            },
+            Options {
+                image: String::new(),
                 ..Options::default()
             },
             Options {
