@@ -323,6 +323,23 @@ impl ApiError {
         e
     }
 
+    /// 504 for a resourceVersion not written yet, as kube-apiserver's watch cache answers it
+    /// once it has waited for it: clients retry after the second it names.
+    pub fn too_large_resource_version(requested: u64, current: u64) -> Self {
+        let mut e = Self::timeout(
+            format!("Timeout: Too large resource version: {requested}, current: {current}"),
+            1,
+        );
+        if let Some(details) = e.details.as_mut() {
+            details.causes = vec![Cause {
+                reason: "ResourceVersionTooLarge".into(),
+                message: "Too large resource version".into(),
+                field: String::new(),
+            }];
+        }
+        e
+    }
+
     pub fn forbidden(message: String, details: Details) -> Self {
         let mut e = Self::new(403, "Forbidden", message);
         e.details = Some(Box::new(details));

@@ -1,14 +1,15 @@
-//! The filters every request passes before its handler, in k8s.io/apiserver's order:
-//! authentication, then impersonation, then authorization.
+//! The filters every request passes before its handler, in k8s.io/apiserver's order: panic
+//! recovery, authentication, impersonation, authorization.
 
 mod authentication;
 mod authorization;
 mod impersonation;
+mod panic_recovery;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 
 use crate::authn::{self, RequestHeader};
 use crate::authz;
@@ -32,4 +33,5 @@ pub fn install<S: Clone + Send + Sync + 'static>(
         .layer(from_fn_with_state(access.clone(), authorization::authorize))
         .layer(from_fn_with_state(access.clone(), impersonation::filter))
         .layer(from_fn_with_state(access, authentication::authenticate))
+        .layer(from_fn(panic_recovery::recover))
 }

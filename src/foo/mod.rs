@@ -184,7 +184,8 @@ fn bar(foo: &Foo, arg1: Option<&str>) -> Result<Connected<Foo>, ApiError> {
     let message = format!("{}, {arg1}", foo.spec.greeting);
     let mut object = foo.clone();
     let status = object.status.get_or_insert_default();
-    status.bar_count = Some(status.bar_count.unwrap_or(0) + 1);
+    // The count is client-settable through /status: it stops at the maximum, never wraps.
+    status.bar_count = Some(status.bar_count.unwrap_or(0).saturating_add(1));
     status.last_bar_time = Some(crate::registry::now());
     status.last_message = Some(message.clone());
     let answer = FooBar {

@@ -59,10 +59,7 @@ impl<S: Strategy> Store<S> {
         if self.cache.wait_for(wanted, FUTURE_REVISION_WAIT).await {
             return Ok(Source::Cache);
         }
-        Err(ApiError::timeout(
-            format!("Too large resource version: {wanted}, current: {current}"),
-            1,
-        ))
+        Err(ApiError::too_large_resource_version(wanted, current))
     }
 
     async fn current_revision(&self) -> Result<Revision, ApiError> {
@@ -213,7 +210,11 @@ impl<S: Strategy> Store<S> {
                     Source::Storage(revision) => (Start::After(revision), None),
                 }
             }
-            (false, ReadAt::NotOlderThan(rv) | ReadAt::Exact(rv)) => (Start::After(rv), None),
+            // A revision not written yet is waited for briefly, then answered 504.
+            (false, ReadAt::NotOlderThan(rv) | ReadAt::Exact(rv)) => {
+                self.source(ReadAt::NotOlderThan(rv)).await?;
+                (Start::After(rv), None)
+            }
         };
         // A revision older than the cache's history still answers 200, then one ERROR (410).
         let subscription = self

@@ -92,10 +92,9 @@ impl<S: Strategy> Store<S> {
             StorageError::Compacted { .. } => {
                 ApiError::expired("The resourceVersion for the provided list is too old.")
             }
-            StorageError::FutureRevision { requested, current } => ApiError::timeout(
-                format!("Too large resource version: {requested}, current: {current}"),
-                1,
-            ),
+            StorageError::FutureRevision { requested, current } => {
+                ApiError::too_large_resource_version(requested, current)
+            }
             StorageError::Internal(e) => ApiError::internal(e),
         }
     }
@@ -270,13 +269,23 @@ impl<S: Strategy> Store<S> {
                 serde_json::to_value(&current.object).map_err(ApiError::internal)?,
             )?;
             let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
+            // A patch that changed the resourceVersion made it a precondition, which a retry
+            // would fail again.
+            let precondition = decoded
+                .object
+                .meta()
+                .resource_version
+                .as_ref()
+                .is_some_and(|rv| {
+                    !rv.is_empty() && Some(rv) != current.object.meta().resource_version.as_ref()
+                });
             match self
                 .replace(name, part, decoded.object, &current, dry_run, &manage)
                 .await
             {
                 // As kube-apiserver's GuaranteedUpdate: try again on the newer object for as
-                // long as writers race (a patch naming a resourceVersion is a precondition).
-                Err(e) if e.code == 409 && !patch.names_resource_version() => {}
+                // long as writers race.
+                Err(e) if e.code == 409 && !precondition => {}
                 result => return Ok(Rendered::ok(result?).with_warnings(decoded.warnings)),
             }
         }

@@ -1,0 +1,210 @@
+//! Requests that once took the server down or hung it, each sent as it was found: every one is
+//! answered with a Status, changes nothing it should not, and leaves the server serving.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::http::{FOOS, JSON, Reply, foo, send};
+use http::Method;
+use serde_json::{Value, json};
+
+const JSON_PATCH: &str = "application/json-patch+json";
+const MERGE_PATCH: &str = "application/merge-patch+json";
+/// Longer than any answer may take: a hang fails the test instead of stalling it.
+const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+
+struct Env {
+    server: common::Server,
+    client: kube::Client,
+}
+
+impl Env {
+    async fn start() -> Env {
+        let server = common::Server::start_with(&["--controller=false"]);
+        let client = server.client().await;
+        Env { server, client }
+    }
+
+    async fn send(&self, method: Method, uri: &str, content_type: &str, body: Value) -> Reply {
+        let headers = [("content-type", content_type)];
+        let body = Some(body.to_string().into_bytes());
+        let request = send(&self.client, method, uri, &headers, body);
+        tokio::time::timeout(ANSWER_WITHIN, request)
+            .await
+            .unwrap_or_else(|_| panic!("no answer within {ANSWER_WITHIN:?}"))
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        tokio::time::timeout(
+            ANSWER_WITHIN,
+            send(&self.client, Method::GET, uri, &[], None),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer to GET {uri} within {ANSWER_WITHIN:?}"))
+    }
+
+    async fn create(&self, name: &str) -> Value {
+        self.send(Method::POST, FOOS, JSON, foo(name, "Hello"))
+            .await
+            .expect(201)
+    }
+
+    /// curl with the admin certificate (kube's client retries a 504, curl shows it once):
+    /// the body and `<HTTP version> <code>`.
+    fn curl(&self, args: &[&str], path: &str) -> (Value, String) {
+        let pki = self.server.dir.path().join("pki");
+        let output = Command::new("curl")
+            .args(["-sS", "--max-time", "20"])
+            .arg("--cacert")
+            .arg(pki.join("ca.crt"))
+            .arg("--cert")
+            .arg(pki.join("admin.crt"))
+            .arg("--key")
+            .arg(pki.join("admin.key"))
+            .args(args)
+            .args(["-w", "\n%{http_version} %{http_code}"])
+            .arg(format!("{}{path}", self.server.url))
+            .output()
+            .expect("curl");
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "curl {args:?} {path} failed: {}\n{out}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (body, code) = out.rsplit_once('\n').unwrap();
+        let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        (body, code.to_owned())
+    }
+
+    async fn alive(&self) {
+        assert_eq!(
+            self.get("/livez").await.text(),
+            "ok",
+            "{}",
+            self.server.log()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_json_patch_whose_undo_would_panic_is_a_status() {
+    let env = Env::start().await;
+    let created = env.create("undo").await;
+    let patch = json!([
+        {"op": "add", "path": "/z", "value": {"b": 1}},
+        {"op": "move", "from": "/z/b", "path": "/z"},
+        {"op": "test", "path": "/z", "value": 2},
+    ]);
+    let reply = env
+        .send(Method::PATCH, &format!("{FOOS}/undo"), JSON_PATCH, patch)
+        .await;
+    assert_eq!(reply.expect(422)["reason"], "Invalid");
+    assert_eq!(env.get(&format!("{FOOS}/undo")).await.expect(200), created);
+    env.alive().await;
+}
+
+#[tokio::test]
+async fn a_dry_run_patch_that_sets_an_old_resource_version_is_a_conflict() {
+    let env = Env::start().await;
+    let created = env.create("stale").await;
+    let patch = json!([{
+        "op": "replace",
+        "path": "/metadata",
+        "value": {"name": "stale", "resourceVersion": "1"},
+    }]);
+    for uri in [format!("{FOOS}/stale?dryRun=All"), format!("{FOOS}/stale")] {
+        let reply = env
+            .send(Method::PATCH, &uri, JSON_PATCH, patch.clone())
+            .await;
+        assert_eq!(
+            reply.expect(409)["message"],
+            "Operation cannot be fulfilled on foos.demo.jeremyxu2010.me \"stale\": the object has been modified; please apply your changes to the latest version and try again"
+        );
+    }
+    assert_eq!(env.get(&format!("{FOOS}/stale")).await.expect(200), created);
+}
+
+#[tokio::test]
+async fn a_bar_count_at_the_maximum_stays_there() {
+    let env = Env::start().await;
+    env.create("counted").await;
+    let status = json!({"status": {"barCount": i64::MAX}});
+    env.send(
+        Method::PATCH,
+        &format!("{FOOS}/counted/status"),
+        MERGE_PATCH,
+        status,
+    )
+    .await
+    .expect(200);
+    env.send(
+        Method::POST,
+        &format!("{FOOS}/counted/bar"),
+        JSON,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let counted = env.get(&format!("{FOOS}/counted")).await.expect(200);
+    assert_eq!(counted["status"]["barCount"], i64::MAX);
+    // The object is still writable.
+    let spec = json!({"spec": {"greeting": "Hi"}});
+    env.send(Method::PATCH, &format!("{FOOS}/counted"), MERGE_PATCH, spec)
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_watch_from_a_revision_not_written_yet_is_a_504() {
+    let env = Env::start().await;
+    let current = env.get(FOOS).await.expect(200)["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let far = 1u64 << 50;
+    let (status, code) = env.curl(&[], &format!("{FOOS}?watch=1&resourceVersion={far}"));
+    assert_eq!(code, "2 504");
+    assert_eq!(
+        status,
+        json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": format!("Timeout: Too large resource version: {far}, current: {current}"),
+            "reason": "Timeout",
+            "details": {
+                "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+                "retryAfterSeconds": 1,
+            },
+            "code": 504,
+        })
+    );
+    env.alive().await;
+}
+
+/// The 413 reaches an HTTP/2 client every time, before its stream is reset.
+#[tokio::test]
+async fn an_oversized_body_over_http2_gets_its_413() {
+    let env = Env::start().await;
+    let body = env.server.dir.path().join("4MiB.json");
+    let big = foo("big", &"x".repeat(4 << 20));
+    std::fs::write(&body, big.to_string()).unwrap();
+    let data = format!("@{}", body.display());
+    for attempt in 0..10 {
+        let args = [
+            "--http2",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+        ];
+        let (status, code) = env.curl(&[&args[..], &["--data-binary", &data]].concat(), FOOS);
+        assert_eq!(code, "2 413", "attempt {attempt}: {status}");
+        assert_eq!(status["reason"], "RequestEntityTooLarge", "{status}");
+    }
+    env.alive().await;
+}
