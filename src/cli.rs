@@ -85,11 +85,32 @@ pub struct ServeArgs {
     )]
     pub cert_dir: PathBuf,
     #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
     pub authentication: AuthenticationArgs,
     #[command(flatten)]
     pub authorization: AuthorizationArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
+}
+
+/// What one server takes on at once and for how long, with kube-apiserver's flags and
+/// defaults.
+#[derive(Clone, Debug, Args)]
+pub struct LimitArgs {
+    /// Read-only requests served at once (watches excluded); more get 429 (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 400)]
+    pub max_requests_inflight: usize,
+    /// Writes served at once; more get 429 (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_mutating_requests_inflight: usize,
+    /// How long a request other than a watch may take before it is answered 504.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// The shortest a watch without timeoutSeconds lasts, in seconds; each lasts a random time
+    /// between this and twice this, so that clients do not all reconnect at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub min_request_timeout: u64,
 }
 
 /// Delegated authentication, with k8s.io/apiserver's flags and defaults.
@@ -200,6 +221,8 @@ pub struct LocalArgs {
     /// Where to write the kubeconfig [default: <data-dir>/kubeconfig].
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Run the controller in this process, as `apiserver-boot run local` did; false serves
     /// the API alone (Ready stays unset until some controller reconciles).
     #[arg(

@@ -2,6 +2,7 @@ pub mod access;
 pub mod age;
 pub mod authn;
 pub mod authz;
+pub mod body;
 pub mod cli;
 pub mod controller;
 pub mod discovery;

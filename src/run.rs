@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
-use crate::filters::Access;
+use crate::cli::{ControllerArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
+use crate::filters::{Access, InFlight, Limits};
 use crate::pki::{self, CertPair};
 use crate::server::{Api, Backend, router};
 use crate::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage};
@@ -30,7 +30,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     configured.look_up_cluster(tls.clone()).await?;
     let backend = open_backend(&args.storage).await?;
     let listener = bind(SocketAddr::new(args.bind_address, args.secure_port)).await?;
-    run(listener, tls, backend, configured.access, &args.storage).await
+    run(
+        listener,
+        tls,
+        backend,
+        configured.access,
+        &args.limits,
+        &args.storage,
+    )
+    .await
 }
 
 /// `foo-apiserver local`: everything on this machine, with a kubeconfig to use it.
@@ -71,7 +79,15 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let served = run(listener, tls, backend, configured.access, &args.storage).await;
+    let served = run(
+        listener,
+        tls,
+        backend,
+        configured.access,
+        &args.limits,
+        &args.storage,
+    )
+    .await;
     if let Some(controller) = controller {
         controller.stop().await;
     }
@@ -127,10 +143,22 @@ async fn run(
     tls: Arc<TlsConfig>,
     backend: Backend,
     access: Arc<Access>,
+    limits: &LimitArgs,
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
     let storage = backend.storage.clone();
-    let api = Arc::new(Api::new(backend, settings.default_watch_cache_size));
+    let api = Arc::new(Api::new(
+        backend,
+        settings.default_watch_cache_size,
+        limits.min_request_timeout,
+    ));
+    let limits = Limits {
+        in_flight: Arc::new(InFlight::new(
+            limits.max_requests_inflight,
+            limits.max_mutating_requests_inflight,
+        )),
+        request_timeout: limits.request_timeout,
+    };
     if !settings.compaction_interval.is_zero() {
         tokio::spawn(compact_periodically(storage, settings.compaction_interval));
     }
@@ -142,7 +170,7 @@ async fn run(
         shutdown_api.start_shutdown();
     };
     tracing::info!("foo-apiserver is ready to serve on https://{address}");
-    tls::serve(listener, tls, router(api, access), shutdown).await
+    tls::serve(listener, tls, router(api, access, limits), shutdown).await
 }
 
 /// Keeps one interval of history, as kube-apiserver compacts etcd: each tick compacts to the

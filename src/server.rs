@@ -6,21 +6,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use axum::body::Body;
+use axum::body::{Body, to_bytes};
 use axum::extract::{Path, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use http_body::Frame;
-use http_body_util::BodyExt;
 use serde_json::Value;
 
 use crate::discovery;
-use crate::filters::{self, Access};
+use crate::filters::{self, Access, Limits};
 use crate::negotiate::{self, Output};
 use crate::openapi;
 use crate::registry::{Endpoint, ResourceRequest, Store};
@@ -46,7 +41,7 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(backend: Backend, watch_cache_size: usize) -> Self {
+    pub fn new(backend: Backend, watch_cache_size: usize, min_watch_seconds: u64) -> Self {
         let Backend { storage, key_root } = backend;
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
@@ -54,6 +49,7 @@ impl Api {
             storage.clone(),
             &key_root,
             watch_cache_size,
+            min_watch_seconds,
         ))];
 
         let schemas: Vec<_> = served
@@ -79,7 +75,7 @@ impl Api {
 }
 
 /// Every path the server answers, behind the authentication and authorization filters.
-pub fn router(api: Arc<Api>, access: Arc<Access>) -> Router {
+pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
     let routes = Router::new()
         .route("/version", get(version))
         .route("/healthz", get(health))
@@ -101,7 +97,7 @@ pub fn router(api: Arc<Api>, access: Arc<Access>) -> Router {
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
         .fallback(|| async { ApiError::path_not_found() });
-    filters::install(routes, access).with_state(api)
+    filters::install(routes, access, limits).with_state(api)
 }
 
 async fn version() -> Response {
@@ -371,10 +367,7 @@ async fn serve_resource(
         })
         .ok_or_else(ApiError::path_not_found)?;
     let (parts, body) = request.into_parts();
-    let body = match read_body(body).await {
-        Ok(body) => body,
-        Err(answer) => return Ok(answer),
-    };
+    let body = read_body(body).await?;
     endpoint
         .handle(ResourceRequest {
             method: parts.method,
@@ -387,77 +380,16 @@ async fn serve_resource(
         .await
 }
 
-/// The request body, at most `MAX_BODY_BYTES`, or the answer to one that is not readable.
-async fn read_body(mut body: Body) -> Result<Bytes, Response> {
+/// The request body, at most `MAX_BODY_BYTES`. One that is too long is dropped unread, and
+/// drained (see `body.rs`) while the 413 goes out.
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     let limit = crate::registry::MAX_BODY_BYTES;
-    let mut read = BytesMut::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| {
-            ApiError::bad_request(format!("unable to read the request body: {e}")).into_response()
-        })?;
-        if let Ok(data) = frame.into_data() {
-            if read.len() + data.len() > limit {
-                let (parts, status) = ApiError::too_large(limit).into_response().into_parts();
-                let held = Body::new(HeldUntilSent {
-                    response: status,
-                    request: Some(body),
-                });
-                return Err(Response::from_parts(parts, held));
-            }
-            read.extend_from_slice(&data);
+    to_bytes(body, limit).await.map_err(|e| {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+        {
+            ApiError::too_large(limit)
+        } else {
+            ApiError::bad_request(format!("unable to read the request body: {e}"))
         }
-    }
-    Ok(read.freeze())
-}
-
-/// How much of an oversized body is read and discarded after the 413, and for how long, so
-/// that an HTTP/2 stream ends cleanly instead of being reset.
-const DRAIN_BYTES: usize = 64 << 20;
-const DRAIN_TIME: Duration = Duration::from_secs(10);
-
-/// A response body that keeps the request's unread body until the response is sent, and then
-/// drains it (within bounds). An HTTP/2 stream reset while the response is queued loses the
-/// response (h2 drops a reset stream's queued frames), so the client must be let finish.
-struct HeldUntilSent {
-    response: Body,
-    request: Option<Body>,
-}
-
-impl Drop for HeldUntilSent {
-    fn drop(&mut self) {
-        if let Some(mut request) = self.request.take() {
-            tokio::spawn(async move {
-                let mut drained = 0;
-                let drain = async {
-                    while let Some(Ok(frame)) = request.frame().await {
-                        drained += frame.data_ref().map_or(0, Bytes::len);
-                        if drained > DRAIN_BYTES {
-                            break;
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
-            });
-        }
-    }
-}
-
-impl http_body::Body for HeldUntilSent {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.get_mut().response).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.response.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.response.size_hint()
-    }
+    })
 }

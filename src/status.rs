@@ -323,6 +323,17 @@ impl ApiError {
         e
     }
 
+    /// 504 for a request not answered within `--request-timeout`, in kube-apiserver's words.
+    pub fn request_timeout() -> Self {
+        let mut e = Self::new(
+            504,
+            "Timeout",
+            "Timeout: request did not complete within requested timeout - context deadline exceeded",
+        );
+        e.details = Some(Box::default());
+        e
+    }
+
     /// 504 for a resourceVersion not written yet, as kube-apiserver's watch cache answers it
     /// once it has waited for it: clients retry after the second it names.
     pub fn too_large_resource_version(requested: u64, current: u64) -> Self {

@@ -24,6 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::authn::{ClientCa, PeerCertificates};
+use crate::body::DrainOnDrop;
 use crate::pki::CertPair;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -208,7 +209,8 @@ pub async fn serve(
                     .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
                     .unwrap_or_default(),
             ));
-            let service = app.map_request(move |mut request: http::Request<Incoming>| {
+            let service = app.map_request(move |request: http::Request<Incoming>| {
+                let mut request = request.map(DrainOnDrop::new);
                 request.extensions_mut().insert(client.clone());
                 request
             });

@@ -208,3 +208,157 @@ async fn an_oversized_body_over_http2_gets_its_413() {
     }
     env.alive().await;
 }
+
+/// `foo-apiserver` serving everyone anonymously (as `system:anonymous`, who is not exempt from
+/// the limits) with `flags`; killed when dropped.
+struct Anonymous {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl Anonymous {
+    fn start(flags: &[&str]) -> Anonymous {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foo-apiserver"))
+            .args(["--secure-port=0", "--bind-address=127.0.0.1"])
+            .args(["--authorization-mode=AlwaysAllow", "--data-dir"])
+            .arg(dir.path().join("data"))
+            .arg("--cert-dir")
+            .arg(dir.path().join("certs"))
+            .args(flags)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut lines = stderr.lines().map_while(Result::ok);
+        let url = lines
+            .find_map(|l| {
+                l.split_once("ready to serve on ")
+                    .map(|(_, u)| u.to_owned())
+            })
+            .expect("ready")
+            .replace("0.0.0.0", "127.0.0.1");
+        std::thread::spawn(move || lines.for_each(drop));
+        Anonymous { child, dir, url }
+    }
+
+    fn curl(&self, args: &[&str], path: &str) -> Command {
+        let mut command = Command::new("curl");
+        command
+            .args(["-sSk", "--max-time", "30"])
+            .args(args)
+            .args(["-w", "\n%{http_code}"])
+            .arg(format!("{}{path}", self.url))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    }
+
+    /// The body and the status code.
+    fn answer(&self, args: &[&str], path: &str) -> (String, String) {
+        let output = self.curl(args, path).output().unwrap();
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, code) = out.rsplit_once('\n').unwrap();
+        (body.to_owned(), code.to_owned())
+    }
+}
+
+impl Drop for Anonymous {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A POST of a Foo whose body trickles in at 20 kB/s for about ten seconds.
+fn trickling_post(server: &Anonymous) -> Vec<String> {
+    let body = server.dir.path().join("slow.json");
+    std::fs::write(&body, foo("slow", &"x".repeat(200_000)).to_string()).unwrap();
+    let data = format!("@{}", body.display());
+    [
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--limit-rate",
+        "20k",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain(["--data-binary".into(), data])
+    .collect()
+}
+
+#[test]
+fn requests_not_answered_within_the_request_timeout_are_504_but_watches_go_on() {
+    let server = Anonymous::start(&["--request-timeout=1s"]);
+    // The body is read within the request's time too.
+    let slow = trickling_post(&server);
+    let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
+    let (body, code) = server.answer(&slow, FOOS);
+    assert_eq!(code, "504", "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap(),
+        json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": "Timeout: request did not complete within requested timeout - context deadline exceeded",
+            "reason": "Timeout", "details": {}, "code": 504,
+        })
+    );
+    // A watch lasts as long as it asks.
+    let started = std::time::Instant::now();
+    let (body, code) = server.answer(&[], &format!("{FOOS}?watch=1&timeoutSeconds=2"));
+    assert_eq!(code, "200", "{body}");
+    assert!(started.elapsed() >= Duration::from_secs(2));
+
+    let (body, code) = server.answer(&[], &format!("{FOOS}?timeout=soon"));
+    assert_eq!(code, "400", "{body}");
+    let (body, code) = server.answer(&[], &format!("{FOOS}?timeout=30s"));
+    assert_eq!(code, "200", "{body}");
+}
+
+#[test]
+fn writes_beyond_the_in_flight_limit_are_429() {
+    let server = Anonymous::start(&["--max-mutating-requests-inflight=1"]);
+    // A write whose body trickles in holds the one slot for writes.
+    let slow = trickling_post(&server);
+    let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
+    let mut slow = server.curl(&slow, FOOS).spawn().unwrap();
+    let post = ["-X", "POST", "-H", "Content-Type: application/json"];
+    let deadline = std::time::Instant::now() + ANSWER_WITHIN;
+    let refused = loop {
+        let output = server
+            .curl(
+                &[&post[..], &["-i", "-d", &foo("fast", "Hi").to_string()]].concat(),
+                FOOS,
+            )
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
+        if out.ends_with("\n429") {
+            break out;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = slow.kill();
+            let slow = slow.wait_with_output().unwrap();
+            panic!(
+                "never refused: {out}\nthe slow write: {} {}",
+                String::from_utf8_lossy(&slow.stdout),
+                String::from_utf8_lossy(&slow.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let lower = refused.to_ascii_lowercase();
+    assert!(lower.contains("retry-after: 1\r\n"), "{refused}");
+    assert!(
+        refused.contains("\r\n\r\nToo many requests, please try again later.\n"),
+        "{refused}"
+    );
+    // Reads have their own limit.
+    assert_eq!(server.answer(&[], FOOS).1, "200");
+    let _ = slow.kill();
+    let _ = slow.wait();
+}

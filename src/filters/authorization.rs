@@ -11,7 +11,7 @@ use http::StatusCode;
 use super::Access;
 use crate::authn::UserInfo;
 use crate::authz::{self, Attributes, Judgement, RequestInfo};
-use crate::request::Query;
+use crate::status::ApiError;
 
 pub async fn authorize(
     State(access): State<Arc<Access>>,
@@ -23,10 +23,12 @@ pub async fn authorize(
         .get::<UserInfo>()
         .cloned()
         .unwrap_or_else(UserInfo::anonymous);
-    let query = Query::parse(request.uri().query());
+    let Some(info) = request.extensions().get::<RequestInfo>().cloned() else {
+        return ApiError::internal("no request info").into_response();
+    };
     let attributes = Attributes {
         user,
-        request: RequestInfo::parse(request.method(), request.uri().path(), &query),
+        request: info,
     };
     match access.authorizer.judge(&attributes).await {
         Judgement::Allowed => next.run(request).await,

@@ -1,12 +1,17 @@
 //! The filters every request passes before its handler, in k8s.io/apiserver's order: panic
-//! recovery, authentication, impersonation, authorization.
+//! recovery, request info, timeout, authentication, impersonation, in-flight limit,
+//! authorization.
 
 mod authentication;
 mod authorization;
 mod impersonation;
+mod max_in_flight;
 mod panic_recovery;
+mod request_info;
+mod timeout;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -15,6 +20,7 @@ use crate::authn::{self, RequestHeader};
 use crate::authz;
 
 pub use impersonation::impersonate;
+pub use max_in_flight::InFlight;
 
 /// Who may call the server, and what they may do.
 pub struct Access {
@@ -24,14 +30,27 @@ pub struct Access {
     pub authorizer: authz::Chain,
 }
 
+/// What one request may take: a slot among those in flight, and time.
+pub struct Limits {
+    pub in_flight: Arc<InFlight>,
+    pub request_timeout: Duration,
+}
+
 /// Wraps `router` in the filters.
 pub fn install<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     access: Arc<Access>,
+    limits: Limits,
 ) -> Router<S> {
     router
         .layer(from_fn_with_state(access.clone(), authorization::authorize))
+        .layer(from_fn_with_state(limits.in_flight, max_in_flight::limit))
         .layer(from_fn_with_state(access.clone(), impersonation::filter))
         .layer(from_fn_with_state(access, authentication::authenticate))
+        .layer(from_fn_with_state(
+            Arc::new(limits.request_timeout),
+            timeout::limit,
+        ))
+        .layer(from_fn(request_info::parse))
         .layer(from_fn(panic_recovery::recover))
 }

@@ -17,9 +17,6 @@ use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
 use crate::storage::{Revision, StorageError};
 
-/// How long a watch lasts when the client names no timeout (kube-apiserver's
-/// `--min-request-timeout`).
-const DEFAULT_WATCH_SECONDS: u64 = 1800;
 /// How long a read waits for the cache to show a revision storage already has before it
 /// reads storage instead.
 const CACHE_GRACE: Duration = Duration::from_millis(100);
@@ -233,16 +230,19 @@ impl<S: Strategy> Store<S> {
                 };
                 ApiError::expired(format!("too old resource version: {requested} ({oldest})"))
             });
-        let timeout = watch_options
-            .timeout_seconds
-            .unwrap_or(DEFAULT_WATCH_SECONDS);
+        // Without timeoutSeconds (or with 0), a random time in [min, 2×min) as kube, so that
+        // watchers do not all come back at once.
+        let timeout = match watch_options.timeout_seconds {
+            Some(seconds) if seconds > 0 => Duration::from_secs(seconds),
+            _ => Duration::from_secs(self.min_watch_seconds).mul_f64(1.0 + fastrand::f64()),
+        };
         let bookmarks = watch_options.bookmarks;
         let end_of_initial_events = bookmarks && watch_options.send_initial_events == Some(true);
         Ok(watch::respond(watch::Watch {
             renderer,
             options,
             subscription,
-            timeout: Duration::from_secs(timeout),
+            timeout,
             bookmarks,
             end_of_initial_events,
         }))

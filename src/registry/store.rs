@@ -38,6 +38,8 @@ pub struct Store<S: Strategy> {
     pub(super) cache: Arc<Cache<S::Object>>,
     /// Where the kind's objects are kept: `<key root>/<group>/<plural>/`.
     pub(super) prefix: String,
+    /// The shortest a watch without timeoutSeconds lasts (`--min-request-timeout`).
+    pub(super) min_watch_seconds: u64,
 }
 
 /// Which part of an object a write may change.
@@ -51,11 +53,19 @@ pub(super) enum Part {
 
 impl<S: Strategy> Store<S> {
     /// A store for the kind, keeping objects under `<key_root>/<group>/<plural>/`, whose
-    /// watch cache keeps `history` changes.
-    pub fn new(strategy: S, storage: Arc<dyn Storage>, key_root: &str, history: usize) -> Self {
+    /// watch cache keeps `history` changes, and whose watches without timeoutSeconds last
+    /// between `min_watch_seconds` and twice that.
+    pub fn new(
+        strategy: S,
+        storage: Arc<dyn Storage>,
+        key_root: &str,
+        history: usize,
+        min_watch_seconds: u64,
+    ) -> Self {
         let info = strategy.info();
         let prefix = format!("{key_root}/{}/{}/", info.group, info.plural);
         Store {
+            min_watch_seconds,
             cache: Cache::start(storage.clone(), prefix.clone(), history),
             strategy: Arc::new(strategy),
             storage,
