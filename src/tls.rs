@@ -30,6 +30,10 @@ use crate::pki::CertPair;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
+/// Request headers take at most this (Go's `http.DefaultMaxHeaderBytes`); larger ones get 431.
+const MAX_HEADER_BYTES: usize = 1 << 20;
+/// Concurrent HTTP/2 streams per connection (Go's default, which aggregated servers keep).
+const MAX_STREAMS_PER_CONNECTION: u32 = 250;
 
 /// The server's TLS configuration: HTTP/2 and HTTP/1.1 with the serving certificate, asking
 /// clients for a certificate from any of the client CAs. Rebuilt when a CA changes (the
@@ -166,8 +170,15 @@ pub async fn serve(
 ) -> Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // Timers enable hyper's HTTP/1 header read timeout against slow clients.
-    builder.http1().timer(TokioTimer::new());
-    builder.http2().timer(TokioTimer::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .max_buf_size(MAX_HEADER_BYTES);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
+        .max_header_list_size(MAX_HEADER_BYTES as u32);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

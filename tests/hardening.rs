@@ -362,3 +362,57 @@ fn writes_beyond_the_in_flight_limit_are_429() {
     let _ = slow.kill();
     let _ = slow.wait();
 }
+
+#[tokio::test]
+async fn an_object_larger_than_storage_takes_is_413_and_not_stored() {
+    let env = Env::start().await;
+    let mut big = foo("big", "Hello");
+    let labels: serde_json::Map<String, Value> = (0..14_000)
+        .map(|i| (format!("label-{i:0>50}"), json!("v".repeat(63))))
+        .collect();
+    big["metadata"]["labels"] = Value::Object(labels);
+    let reply = env.send(Method::POST, FOOS, JSON, big).await;
+    assert_eq!(
+        reply.expect(413)["message"],
+        "Request entity too large: limit is 1572864"
+    );
+    env.get(&format!("{FOOS}/big")).await.expect(404);
+}
+
+#[tokio::test]
+async fn headers_over_a_megabyte_are_431() {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let env = Env::start().await;
+    let ca = std::fs::read(env.server.dir.path().join("pki/ca.crt")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(&ca).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let address = env.server.url.trim_start_matches("https://");
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap();
+    let big = "h".repeat(1 << 20);
+    let request = format!("GET /livez HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\n\r\n");
+    // The server may answer and close before it has read all of it.
+    let _ = tls.write_all(request.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(ANSWER_WITHIN, tls.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large"),
+        "{answer}"
+    );
+    env.alive().await;
+}

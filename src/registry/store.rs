@@ -22,6 +22,9 @@ use crate::storage::{KeyValue, Revision, Storage, StorageError};
 
 /// Bodies larger than this are refused, as kube-apiserver refuses them.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+/// Objects larger than this as stored are refused: etcd's default request limit, which
+/// the embedded store keeps too so that data can move between the two.
+pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
 /// The field a fieldSelector may name on every cluster-scoped kind.
 pub(super) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
@@ -91,7 +94,11 @@ impl<S: Strategy> Store<S> {
     fn encode(&self, object: &S::Object) -> Result<Vec<u8>, ApiError> {
         let mut object = object.clone();
         object.meta_mut().resource_version = None;
-        serde_json::to_vec(&object).map_err(ApiError::internal)
+        let bytes = serde_json::to_vec(&object).map_err(ApiError::internal)?;
+        if bytes.len() > MAX_OBJECT_BYTES {
+            return Err(ApiError::too_large(MAX_OBJECT_BYTES));
+        }
+        Ok(bytes)
     }
 
     pub(super) fn storage_error(&self, name: &str, error: StorageError) -> ApiError {
