@@ -326,6 +326,8 @@ fn writes_beyond_the_in_flight_limit_are_429() {
     let slow = trickling_post(&server);
     let slow: Vec<&str> = slow.iter().map(String::as_str).collect();
     let mut slow = server.curl(&slow, FOOS).spawn().unwrap();
+    // Let it take the slot before the others come (it holds it for about ten seconds).
+    std::thread::sleep(Duration::from_secs(1));
     let post = ["-X", "POST", "-H", "Content-Type: application/json"];
     let deadline = std::time::Instant::now() + ANSWER_WITHIN;
     let refused = loop {
@@ -413,6 +415,31 @@ async fn headers_over_a_megabyte_are_431() {
     assert!(
         answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large"),
         "{answer}"
+    );
+    env.alive().await;
+}
+
+#[tokio::test]
+async fn a_json_patch_that_copies_a_value_into_itself_is_bounded() {
+    let env = Env::start().await;
+    let created = env.create("copies").await;
+    let mut patch = vec![json!({"op": "add", "path": "/spec/x", "value": {"a": "x".repeat(1000)}})];
+    // Each copy of x into a new child of x doubles it.
+    patch.extend(
+        (0..40).map(|i| json!({"op": "copy", "from": "/spec/x", "path": format!("/spec/x/k{i}")})),
+    );
+    let reply = env
+        .send(
+            Method::PATCH,
+            &format!("{FOOS}/copies"),
+            JSON_PATCH,
+            Value::Array(patch),
+        )
+        .await;
+    assert_eq!(reply.expect(422)["reason"], "Invalid");
+    assert_eq!(
+        env.get(&format!("{FOOS}/copies")).await.expect(200),
+        created
     );
     env.alive().await;
 }

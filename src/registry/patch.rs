@@ -12,6 +12,9 @@ use crate::status::{ApiError, FieldError};
 
 /// kube-apiserver refuses JSON patches with more operations than this.
 const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
+/// How much a JSON patch's copies may add in all (kube's `JSONPatchMaxCopyBytes`): copying a
+/// value into itself doubles it, so thirty copies would otherwise take gigabytes.
+const MAX_JSON_PATCH_COPY_BYTES: usize = 3 * 1024 * 1024;
 
 /// The media type of a server-side apply.
 pub const APPLY: &str = "application/apply-patch+yaml";
@@ -97,13 +100,32 @@ impl Patch {
     /// The patched document.
     pub fn apply(&self, info: &ResourceInfo, mut document: Value) -> Result<Value, ApiError> {
         match self {
-            // The document is a copy thrown away on failure, so nothing needs undoing (the
-            // crate's undo panics on some valid patch sequences).
-            Patch::Json(patch) => json_patch::patch_unsafe(&mut document, patch)
-                .map_err(|_| ApiError::patch_rejected())?,
+            Patch::Json(patch) => apply_json_patch(&mut document, patch)?,
             Patch::Merge(patch) => json_patch::merge(&mut document, patch),
             Patch::Strategic(patch) => document = strategic::merge(info, &document, patch)?,
         }
         Ok(document)
     }
+}
+
+/// Applies `patch` operation by operation, counting what copies add. The document is a copy
+/// thrown away on failure, so nothing needs undoing (the crate's undo panics on some valid
+/// patch sequences).
+fn apply_json_patch(document: &mut Value, patch: &json_patch::Patch) -> Result<(), ApiError> {
+    let mut copied = 0;
+    for operation in &patch.0 {
+        if let json_patch::PatchOperation::Copy(copy) = operation {
+            let size = document.pointer(copy.from.as_str()).map_or(0, |value| {
+                serde_json::to_vec(value).map_or(0, |bytes| bytes.len())
+            });
+            copied += size;
+            // kube answers the library's error with its generic 422, as any failed patch.
+            if copied > MAX_JSON_PATCH_COPY_BYTES {
+                return Err(ApiError::patch_rejected());
+            }
+        }
+        json_patch::patch_unsafe(document, std::slice::from_ref(operation))
+            .map_err(|_| ApiError::patch_rejected())?;
+    }
+    Ok(())
 }
