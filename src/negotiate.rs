@@ -142,19 +142,23 @@ pub enum BodyFormat {
 }
 
 pub fn body_format(headers: &HeaderMap) -> Result<BodyFormat, ApiError> {
-    let Some(value) = headers.get(http::header::CONTENT_TYPE) else {
+    // An absent or empty Content-Type is JSON, as kube-apiserver takes it; one that does not
+    // parse as a media type (`;;;`) is refused.
+    let value = headers
+        .get(http::header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("?").trim())
+        .unwrap_or_default();
+    if value.is_empty() {
         return Ok(BodyFormat::Json);
-    };
+    }
     let essence = value
-        .to_str()
-        .unwrap_or_default()
         .split(';')
         .next()
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
     match essence.as_str() {
-        JSON | "" => Ok(BodyFormat::Json),
+        JSON => Ok(BodyFormat::Json),
         YAML => Ok(BodyFormat::Yaml),
         _ => Err(ApiError::unsupported_media_type(ACCEPTED)),
     }

@@ -40,7 +40,7 @@ impl Query {
         }
     }
 
-    fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
+    pub fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
         self.get(key)
             .filter(|v| !v.is_empty())
             .map(|v| {

@@ -96,7 +96,8 @@ pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
-        .fallback(|| async { ApiError::path_not_found() });
+        .fallback(|| async { ApiError::path_not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     filters::install(routes, access, limits).with_state(api)
 }
 

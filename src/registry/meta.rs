@@ -163,6 +163,28 @@ fn validate_common(meta: &ObjectMeta) -> Vec<FieldError> {
             TOTAL_ANNOTATION_SIZE_LIMIT,
         ));
     }
+    for owner in meta.owner_references.iter().flatten() {
+        // The version of `group/version` or of a legacy `version`.
+        let version = match owner.api_version.split('/').collect::<Vec<_>>().as_slice() {
+            [version] | [_, version] => *version,
+            _ => "",
+        };
+        let required = [
+            ("apiVersion", version, owner.api_version.as_str(), "version"),
+            ("kind", owner.kind.as_str(), owner.kind.as_str(), "kind"),
+            ("name", owner.name.as_str(), owner.name.as_str(), "name"),
+            ("uid", owner.uid.as_str(), owner.uid.as_str(), "uid"),
+        ];
+        for (field, part, value, what) in required {
+            if part.is_empty() {
+                errors.push(FieldError::invalid(
+                    &format!("metadata.ownerReferences.{field}"),
+                    value,
+                    &format!("{what} must not be empty"),
+                ));
+            }
+        }
+    }
     for (i, finalizer) in meta.finalizers.iter().flatten().enumerate() {
         let field = format!("metadata.finalizers[{i}]");
         errors.extend(

@@ -585,6 +585,12 @@ struct DeleteOptionsBody {
     dry_run: Option<Vec<String>>,
     #[serde(default)]
     propagation_policy: Option<String>,
+    /// Typed so that a malformed one is refused; otherwise unused, as Foos are deleted at
+    /// once like every kind without graceful deletion.
+    #[serde(default, rename = "gracePeriodSeconds")]
+    _grace_period_seconds: Option<i64>,
+    #[serde(default, rename = "orphanDependents")]
+    _orphan_dependents: Option<bool>,
 }
 
 #[derive(Default, Deserialize)]
@@ -608,6 +614,8 @@ impl DeleteOptions {
             let value = decode::parse_body(&request.body, format).map_err(ApiError::bad_request)?;
             serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))?
         };
+        request.query.integer("gracePeriodSeconds")?;
+        request.query.flag("orphanDependents")?;
         let policy = body
             .propagation_policy
             .as_deref()
