@@ -249,6 +249,29 @@ fn bad_envelopes() -> Vec<Bad> {
             body: body.as_bytes().to_vec(),
         });
     }
+    // YAML whose aliases would expand to billions of nodes.
+    let mut bomb = String::from("apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\n");
+    bomb.push_str("metadata:\n  name: target\n  annotations:\n    a0: &a0 [\"lol\",\"lol\"]\n");
+    for i in 1..40 {
+        let p = i - 1;
+        bomb.push_str(&format!("    a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p}]\n"));
+    }
+    let apply = format!("{FOOS}/{TARGET}?fieldManager=corpus");
+    for (method, uri, content_type) in [
+        (
+            Method::PATCH,
+            apply.as_str(),
+            "application/apply-patch+yaml",
+        ),
+        (Method::POST, FOOS, "application/yaml"),
+    ] {
+        bad.push(Bad {
+            method,
+            uri: uri.to_owned(),
+            content_type: Some(content_type),
+            body: bomb.clone().into_bytes(),
+        });
+    }
     for uri in [
         format!("{FOOS}/{TARGET}/bar?arg1={}", "x".repeat(300)),
         format!("{FOOS}/{TARGET}/bar?arg1=%07"),
