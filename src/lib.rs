@@ -10,6 +10,7 @@ pub mod filters;
 pub mod foo;
 pub mod kubeconfig;
 pub mod manifests;
+pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
 pub mod pki;

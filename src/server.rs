@@ -15,14 +15,15 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
 use crate::discovery;
-use crate::filters::{self, Access, Limits};
+use crate::filters::{self, Access, Limits, Observed};
+use crate::metrics::Metrics;
 use crate::negotiate::{self, Output};
 use crate::openapi;
 use crate::registry::{Endpoint, ResourceRequest, Store};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
-use crate::storage::Storage;
+use crate::storage::{Storage, Timed};
 
 /// Where objects are kept: the storage, and the root of their keys
 /// (`<root>/<group>/<plural>/<name>`).
@@ -37,12 +38,15 @@ pub struct Api {
     endpoints: Vec<Arc<dyn Endpoint>>,
     resources: Vec<&'static ResourceInfo>,
     openapi: openapi::Documents,
+    metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
 }
 
 impl Api {
     pub fn new(backend: Backend, watch_cache_size: usize, min_watch_seconds: u64) -> Self {
         let Backend { storage, key_root } = backend;
+        let metrics = Arc::new(Metrics::default());
+        let storage: Arc<dyn Storage> = Arc::new(Timed::new(storage, metrics.clone()));
         // Every served kind: one line each.
         let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
             crate::foo::FooStrategy,
@@ -64,6 +68,7 @@ impl Api {
             resources: served.iter().map(|e| e.info()).collect(),
             endpoints: served,
             openapi,
+            metrics,
             shutting_down: AtomicBool::new(false),
         }
     }
@@ -76,8 +81,13 @@ impl Api {
 
 /// Every path the server answers, behind the authentication and authorization filters.
 pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
+    let observed = Arc::new(Observed {
+        metrics: api.metrics.clone(),
+        resources: api.resources.clone(),
+    });
     let routes = Router::new()
         .route("/version", get(version))
+        .route("/metrics", get(metrics))
         .route("/healthz", get(health))
         .route("/livez", get(health))
         .route("/readyz", get(health))
@@ -98,7 +108,24 @@ pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
         .fallback(|| async { ApiError::path_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
-    filters::install(routes, access, limits).with_state(api)
+    filters::install(routes, access, limits, observed).with_state(api)
+}
+
+/// `/metrics` in the Prometheus text format, with the stored objects counted now.
+async fn metrics(State(api): State<Arc<Api>>) -> Response {
+    for endpoint in &api.endpoints {
+        let info = endpoint.info();
+        let resource = format!("{}.{}", info.plural, info.group);
+        api.metrics.set_objects(&resource, endpoint.object_count());
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        api.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn version() -> Response {

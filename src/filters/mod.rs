@@ -1,11 +1,12 @@
 //! The filters every request passes before its handler, in k8s.io/apiserver's order: panic
-//! recovery, request info, timeout, authentication, impersonation, in-flight limit,
+//! recovery, request info, metrics, timeout, authentication, impersonation, in-flight limit,
 //! authorization.
 
 mod authentication;
 mod authorization;
 mod impersonation;
 mod max_in_flight;
+mod metrics;
 mod panic_recovery;
 mod request_info;
 mod timeout;
@@ -21,6 +22,7 @@ use crate::authz;
 
 pub use impersonation::impersonate;
 pub use max_in_flight::InFlight;
+pub use metrics::Observed;
 
 /// Who may call the server, and what they may do.
 pub struct Access {
@@ -41,6 +43,7 @@ pub fn install<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
     access: Arc<Access>,
     limits: Limits,
+    observed: Arc<Observed>,
 ) -> Router<S> {
     router
         .layer(from_fn_with_state(access.clone(), authorization::authorize))
@@ -51,6 +54,7 @@ pub fn install<S: Clone + Send + Sync + 'static>(
             Arc::new(limits.request_timeout),
             timeout::limit,
         ))
+        .layer(from_fn_with_state(observed, metrics::observe))
         .layer(from_fn(request_info::parse))
         .layer(from_fn(panic_recovery::recover))
 }

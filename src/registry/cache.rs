@@ -122,6 +122,11 @@ where
         cache
     }
 
+    /// How many objects the cache holds.
+    pub fn object_count(&self) -> usize {
+        self.read().objects.len()
+    }
+
     /// Waits up to `within` until the cache has seen `revision`; whether it has.
     pub async fn wait_for(&self, revision: Revision, within: Duration) -> bool {
         let mut progress = self.progress.subscribe();

@@ -93,5 +93,7 @@ pub struct ResourceRequest {
 pub trait Endpoint: Send + Sync {
     fn info(&self) -> &'static ResourceInfo;
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// How many objects are stored, as the watch cache knows them.
+    fn object_count(&self) -> usize;
     async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError>;
 }

@@ -570,6 +570,10 @@ impl<S: Strategy> Endpoint for Store<S> {
         self.strategy.openapi_schemas()
     }
 
+    fn object_count(&self) -> usize {
+        self.cache.object_count()
+    }
+
     async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError> {
         self.serve(request).await
     }

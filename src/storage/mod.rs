@@ -7,9 +7,11 @@
 mod conformance;
 mod embedded;
 mod etcd;
+mod timed;
 
 pub use embedded::EmbeddedStorage;
 pub use etcd::{EtcdConfig, EtcdStorage};
+pub use timed::Timed;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
