@@ -70,3 +70,45 @@ impl<B: Body<Data = Bytes> + Send + Unpin + 'static> Body for DrainOnDrop<B> {
         self.0.as_ref().map(Body::size_hint).unwrap_or_default()
     }
 }
+
+/// `body`, with `done` called once the body is dropped: when a streamed response (a watch)
+/// has ended or its client has gone.
+pub fn on_drop(body: axum::body::Body, done: impl FnOnce() + Send + 'static) -> axum::body::Body {
+    axum::body::Body::new(OnDrop {
+        body,
+        done: Some(Box::new(done)),
+    })
+}
+
+struct OnDrop {
+    body: axum::body::Body,
+    done: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            done();
+        }
+    }
+}
+
+impl Body for OnDrop {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}

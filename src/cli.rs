@@ -24,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Run on this machine with one command: embedded storage, a local CA and client
     /// certificate, and a kubeconfig for kubectl and the plugin.
-    Local(LocalArgs),
+    Local(Box<LocalArgs>),
     /// Run the Foo controller alone against a cluster that serves the API (a deployment
     /// beside the server), with leader election on a coordination.k8s.io Lease.
     Controller(ControllerArgs),
@@ -87,6 +87,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     #[command(flatten)]
+    pub audit: AuditArgs,
+    #[command(flatten)]
     pub authentication: AuthenticationArgs,
     #[command(flatten)]
     pub authorization: AuthorizationArgs,
@@ -111,6 +113,17 @@ pub struct LimitArgs {
     /// between this and twice this, so that clients do not all reconnect at once.
     #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
     pub min_request_timeout: u64,
+}
+
+/// Audit logging, with kube-apiserver's flags.
+#[derive(Clone, Debug, Args)]
+pub struct AuditArgs {
+    /// Write audit events, one JSON line each, to this file (`-` for standard output).
+    #[arg(long, value_name = "PATH", requires = "audit_policy_file")]
+    pub audit_log_path: Option<PathBuf>,
+    /// The audit.k8s.io/v1 Policy that decides what is logged and at which level.
+    #[arg(long, value_name = "FILE", requires = "audit_log_path")]
+    pub audit_policy_file: Option<PathBuf>,
 }
 
 /// Delegated authentication, with k8s.io/apiserver's flags and defaults.
@@ -223,6 +236,8 @@ pub struct LocalArgs {
     pub kubeconfig: Option<PathBuf>,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub audit: AuditArgs,
     /// Run the controller in this process, as `apiserver-boot run local` did; false serves
     /// the API alone (Ready stays unset until some controller reconciles).
     #[arg(

@@ -1,5 +1,6 @@
 pub mod access;
 pub mod age;
+pub mod audit;
 pub mod authn;
 pub mod authz;
 pub mod body;

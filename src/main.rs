@@ -14,7 +14,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Some(Command::Local(args)) => foo_apiserver::run::local(args).await,
+        Some(Command::Local(args)) => foo_apiserver::run::local(*args).await,
         Some(Command::Controller(args)) => foo_apiserver::run::controller(args).await,
         Some(Command::Manifests(args)) => foo_apiserver::manifests::run(&args),
         None => foo_apiserver::run::serve(cli.serve).await,

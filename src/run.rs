@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::cli::{ControllerArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
+use crate::cli::{AuditArgs, ControllerArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
 use crate::filters::{Access, InFlight, Limits};
 use crate::pki::{self, CertPair};
 use crate::server::{Api, Backend, router};
@@ -36,6 +36,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         backend,
         configured.access,
         &args.limits,
+        &args.audit,
         &args.storage,
     )
     .await
@@ -85,6 +86,7 @@ pub async fn local(args: LocalArgs) -> anyhow::Result<()> {
         backend,
         configured.access,
         &args.limits,
+        &args.audit,
         &args.storage,
     )
     .await;
@@ -144,8 +146,16 @@ async fn run(
     backend: Backend,
     access: Arc<Access>,
     limits: &LimitArgs,
+    audit: &AuditArgs,
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
+    let audit = match (&audit.audit_log_path, &audit.audit_policy_file) {
+        (Some(path), Some(policy)) => Some(Arc::new(crate::audit::Log::open(
+            path,
+            crate::audit::Policy::read(policy)?,
+        )?)),
+        _ => None,
+    };
     let storage = backend.storage.clone();
     let api = Arc::new(Api::new(
         backend,
@@ -170,7 +180,7 @@ async fn run(
         shutdown_api.start_shutdown();
     };
     tracing::info!("foo-apiserver is ready to serve on https://{address}");
-    tls::serve(listener, tls, router(api, access, limits), shutdown).await
+    tls::serve(listener, tls, router(api, access, limits, audit), shutdown).await
 }
 
 /// Keeps one interval of history, as kube-apiserver compacts etcd: each tick compacts to the

@@ -80,7 +80,12 @@ impl Api {
 }
 
 /// Every path the server answers, behind the authentication and authorization filters.
-pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
+pub fn router(
+    api: Arc<Api>,
+    access: Arc<Access>,
+    limits: Limits,
+    audit: Option<Arc<crate::audit::Log>>,
+) -> Router {
     let observed = Arc::new(Observed {
         metrics: api.metrics.clone(),
         resources: api.resources.clone(),
@@ -108,7 +113,7 @@ pub fn router(api: Arc<Api>, access: Arc<Access>, limits: Limits) -> Router {
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
         .fallback(|| async { ApiError::path_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
-    filters::install(routes, access, limits, observed).with_state(api)
+    filters::install(routes, access, limits, observed, audit).with_state(api)
 }
 
 /// `/metrics` in the Prometheus text format, with the stored objects counted now.

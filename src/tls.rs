@@ -224,6 +224,9 @@ pub async fn serve(
                 let mut request = request.map(DrainOnDrop::new);
                 request.extensions_mut().insert(client.clone());
                 request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
             });
             let connection = builder.serve_connection_with_upgrades(
                 TokioIo::new(tls),

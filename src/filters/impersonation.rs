@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 
-use super::Access;
+use super::{Access, Impersonated};
 use crate::authn::{
     ANONYMOUS, AUTHENTICATED, UNAUTHENTICATED, UserInfo, header_extras, header_values,
 };
@@ -33,7 +33,7 @@ pub async fn filter(
         .get::<UserInfo>()
         .cloned()
         .unwrap_or_else(UserInfo::anonymous);
-    match impersonate(&access.authorizer, requester, request.headers()).await {
+    match impersonate(&access.authorizer, requester.clone(), request.headers()).await {
         Ok(user) => {
             let headers = request.headers_mut();
             let extras: Vec<_> = headers
@@ -43,6 +43,11 @@ pub async fn filter(
                 .collect();
             for name in extras.iter().map(|n| n.as_str()).chain([USER, GROUP, UID]) {
                 headers.remove(name);
+            }
+            if let Some(slot) = request.extensions().get::<Impersonated>()
+                && user != requester
+            {
+                *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(user.clone());
             }
             request.extensions_mut().insert(user);
             next.run(request).await

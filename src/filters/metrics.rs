@@ -1,21 +1,16 @@
 //! Every request counted and timed as kube-apiserver labels it, requests in flight gauged by
 //! kind, and each watch counted as a registered watcher for as long as its stream lasts.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use bytes::Bytes;
 use http::Method;
-use http_body::Frame;
-use prometheus_client::metrics::gauge::Gauge;
 
 use crate::authz::RequestInfo;
+use crate::body::on_drop;
 use crate::metrics::{Metrics, RequestLabels};
 use crate::resource::ResourceInfo;
 
@@ -66,7 +61,11 @@ pub async fn observe(
         .metrics
         .watchers(&resource.group, &resource.version, kind);
     watchers.inc();
-    response.map(|body| Body::new(Watching { body, watchers }))
+    response.map(|body| {
+        on_drop(body, move || {
+            watchers.dec();
+        })
+    })
 }
 
 /// kube's labels: its upper-case verbs (APPLY for a server-side apply, DELETECOLLECTION),
@@ -107,37 +106,5 @@ fn labels(info: &RequestInfo, request: &Request) -> RequestLabels {
         subresource: resource.subresource,
         scope: scope.into(),
         component: "apiserver".into(),
-    }
-}
-
-/// A watch's response body: one registered watcher while it streams.
-struct Watching {
-    body: Body,
-    watchers: Gauge,
-}
-
-impl Drop for Watching {
-    fn drop(&mut self) {
-        self.watchers.dec();
-    }
-}
-
-impl http_body::Body for Watching {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
     }
 }

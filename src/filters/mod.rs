@@ -1,7 +1,8 @@
 //! The filters every request passes before its handler, in k8s.io/apiserver's order: panic
-//! recovery, request info, metrics, timeout, authentication, impersonation, in-flight limit,
-//! authorization.
+//! recovery, request info, metrics, timeout, authentication, audit, impersonation, in-flight
+//! limit, authorization.
 
+mod audit;
 mod authentication;
 mod authorization;
 mod impersonation;
@@ -20,6 +21,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use crate::authn::{self, RequestHeader};
 use crate::authz;
 
+pub use audit::{Impersonated, Peer};
 pub use impersonation::impersonate;
 pub use max_in_flight::InFlight;
 pub use metrics::Observed;
@@ -44,11 +46,17 @@ pub fn install<S: Clone + Send + Sync + 'static>(
     access: Arc<Access>,
     limits: Limits,
     observed: Arc<Observed>,
+    audit: Option<Arc<crate::audit::Log>>,
 ) -> Router<S> {
-    router
+    let router = router
         .layer(from_fn_with_state(access.clone(), authorization::authorize))
         .layer(from_fn_with_state(limits.in_flight, max_in_flight::limit))
-        .layer(from_fn_with_state(access.clone(), impersonation::filter))
+        .layer(from_fn_with_state(access.clone(), impersonation::filter));
+    let router = match audit {
+        Some(log) => router.layer(from_fn_with_state(log, audit::audit)),
+        None => router,
+    };
+    router
         .layer(from_fn_with_state(access, authentication::authenticate))
         .layer(from_fn_with_state(
             Arc::new(limits.request_timeout),

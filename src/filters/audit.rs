@@ -1,0 +1,154 @@
+//! Each request the audit policy selects is logged at its stages, as kube-apiserver's audit
+//! filter logs it: who (and whom they impersonate), what, and how it ended, with the request
+//! and response bodies when the level asks for them.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use k8s_openapi::jiff::Timestamp;
+use serde_json::Value;
+
+use crate::audit::{Event, Level, Log, Stage};
+use crate::authn::UserInfo;
+use crate::authz::RequestInfo;
+use crate::body::on_drop;
+use crate::registry::MAX_BODY_BYTES;
+use crate::status::ApiError;
+
+/// Responses larger than this are logged without their body.
+const MAX_LOGGED_RESPONSE_BYTES: usize = 16 << 20;
+
+/// Where the impersonation filter, which runs after this one, leaves whom the requester acts as.
+#[derive(Clone, Default)]
+pub struct Impersonated(pub Arc<Mutex<Option<UserInfo>>>);
+
+/// The peer's address, as the TLS server accepted it.
+pub type Peer = ConnectInfo<std::net::SocketAddr>;
+
+fn now() -> String {
+    Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next) -> Response {
+    let user = request
+        .extensions()
+        .get::<UserInfo>()
+        .cloned()
+        .unwrap_or_else(UserInfo::anonymous);
+    let Some(info) = request.extensions().get::<RequestInfo>().cloned() else {
+        return next.run(request).await;
+    };
+    let (level, omitted) = log.policy.decide(&user, &info);
+    if level == Level::None {
+        return next.run(request).await;
+    }
+    let watch = info.verb == "watch";
+    let mut request_object = None;
+    if level >= Level::Request && !watch {
+        let (parts, body) = request.into_parts();
+        let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => return ApiError::too_large(MAX_BODY_BYTES).into_response(),
+        };
+        request_object = serde_json::from_slice::<Value>(&bytes).ok();
+        request = Request::from_parts(parts, Body::from(bytes));
+    }
+    let impersonated = Impersonated::default();
+    request.extensions_mut().insert(impersonated.clone());
+    let user_agent = request
+        .headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let event = Event {
+        level,
+        audit_id: uuid::Uuid::new_v4().to_string(),
+        request_uri: request.uri().to_string(),
+        verb: info.verb.clone(),
+        user,
+        impersonated: None,
+        source_ip: request
+            .extensions()
+            .get::<Peer>()
+            .map(|p| p.0.ip().to_string()),
+        user_agent,
+        request: info,
+        received: now(),
+    };
+    let emit = move |log: &Log, event: &Event, stage, response, object: Option<&Value>| {
+        if !omitted.contains(&stage) {
+            log.write(&event.at(stage, response, object, now()));
+        }
+    };
+    emit(
+        &log,
+        &event,
+        Stage::RequestReceived,
+        None,
+        request_object.as_ref(),
+    );
+
+    let response = next.run(request).await;
+    let mut event = event;
+    event.impersonated = impersonated
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let code = response.status().as_u16();
+    if watch && response.status().is_success() {
+        emit(
+            &log,
+            &event,
+            Stage::ResponseStarted,
+            Some((code, None)),
+            None,
+        );
+        let complete = move || {
+            emit(
+                &log,
+                &event,
+                Stage::ResponseComplete,
+                Some((code, None)),
+                None,
+            )
+        };
+        return response.map(|body| on_drop(body, complete));
+    }
+    // The body is read only when the event shows it: a failure's Status, or RequestResponse.
+    if level < Level::RequestResponse && code < 400 {
+        emit(
+            &log,
+            &event,
+            Stage::ResponseComplete,
+            Some((code, None)),
+            request_object.as_ref(),
+        );
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_LOGGED_RESPONSE_BYTES).await else {
+        emit(
+            &log,
+            &event,
+            Stage::ResponseComplete,
+            Some((code, None)),
+            request_object.as_ref(),
+        );
+        return ApiError::internal("the response was too large to audit").into_response();
+    };
+    let response_object = serde_json::from_slice::<Value>(&bytes).ok();
+    emit(
+        &log,
+        &event,
+        Stage::ResponseComplete,
+        Some((code, response_object.as_ref())),
+        request_object.as_ref(),
+    );
+    Response::from_parts(parts, Body::from(bytes))
+}
