@@ -8,6 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body::Body as _;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ use crate::body::on_drop;
 use crate::registry::MAX_BODY_BYTES;
 use crate::status::ApiError;
 
-/// Responses larger than this are logged without their body.
+/// Responses larger than this, or of unknown length, are logged without their body.
 const MAX_LOGGED_RESPONSE_BYTES: usize = 16 << 20;
 
 /// Where the impersonation filter, which runs after this one, leaves whom the requester acts as.
@@ -35,11 +36,7 @@ fn now() -> String {
 }
 
 pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next) -> Response {
-    let user = request
-        .extensions()
-        .get::<UserInfo>()
-        .cloned()
-        .unwrap_or_else(UserInfo::anonymous);
+    let user = super::user(&request);
     let Some(info) = request.extensions().get::<RequestInfo>().cloned() else {
         return next.run(request).await;
     };
@@ -120,8 +117,14 @@ pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next
         };
         return response.map(|body| on_drop(body, complete));
     }
-    // The body is read only when the event shows it: a failure's Status, or RequestResponse.
-    if level < Level::RequestResponse && code < 400 {
+    // The body is read only when the event shows it (a failure's Status, or RequestResponse),
+    // and only when its whole length is known and small: auditing never changes an answer.
+    let readable = response
+        .body()
+        .size_hint()
+        .exact()
+        .is_some_and(|length| length <= MAX_LOGGED_RESPONSE_BYTES as u64);
+    if (level < Level::RequestResponse && code < 400) || !readable {
         emit(
             &log,
             &event,
@@ -132,16 +135,9 @@ pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next
         return response;
     }
     let (parts, body) = response.into_parts();
-    let Ok(bytes) = to_bytes(body, MAX_LOGGED_RESPONSE_BYTES).await else {
-        emit(
-            &log,
-            &event,
-            Stage::ResponseComplete,
-            Some((code, None)),
-            request_object.as_ref(),
-        );
-        return ApiError::internal("the response was too large to audit").into_response();
-    };
+    let bytes = to_bytes(body, MAX_LOGGED_RESPONSE_BYTES)
+        .await
+        .unwrap_or_default();
     let response_object = serde_json::from_slice::<Value>(&bytes).ok();
     emit(
         &log,

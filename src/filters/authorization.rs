@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 
 use super::Access;
-use crate::authn::UserInfo;
 use crate::authz::{self, Attributes, Judgement, RequestInfo};
 use crate::status::ApiError;
 
@@ -18,11 +17,7 @@ pub async fn authorize(
     request: Request,
     next: Next,
 ) -> Response {
-    let user = request
-        .extensions()
-        .get::<UserInfo>()
-        .cloned()
-        .unwrap_or_else(UserInfo::anonymous);
+    let user = super::user(&request);
     let Some(info) = request.extensions().get::<RequestInfo>().cloned() else {
         return ApiError::internal("no request info").into_response();
     };

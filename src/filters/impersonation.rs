@@ -28,11 +28,7 @@ pub async fn filter(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let requester = request
-        .extensions()
-        .get::<UserInfo>()
-        .cloned()
-        .unwrap_or_else(UserInfo::anonymous);
+    let requester = super::user(&request);
     match impersonate(&access.authorizer, requester.clone(), request.headers()).await {
         Ok(user) => {
             let headers = request.headers_mut();

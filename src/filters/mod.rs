@@ -34,6 +34,15 @@ pub struct Access {
     pub authorizer: authz::Chain,
 }
 
+/// The user authentication found (anonymous before it has run).
+fn user(request: &axum::extract::Request) -> crate::authn::UserInfo {
+    request
+        .extensions()
+        .get::<crate::authn::UserInfo>()
+        .cloned()
+        .unwrap_or_else(crate::authn::UserInfo::anonymous)
+}
+
 /// What one request may take: a slot among those in flight, and time.
 pub struct Limits {
     pub in_flight: Arc<InFlight>,
