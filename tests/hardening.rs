@@ -443,3 +443,40 @@ async fn a_json_patch_that_copies_a_value_into_itself_is_bounded() {
     );
     env.alive().await;
 }
+
+/// Merging and tracking the fields of long lists takes seconds (quadratic, as apimachinery's
+/// algorithms are); it runs off the async workers, so the server answers meanwhile.
+#[tokio::test(flavor = "multi_thread")]
+async fn long_merges_do_not_stall_the_server() {
+    let env = Env::start().await;
+    env.create("long").await;
+    let owners: Vec<Value> = (0..10_000)
+        .map(|i| json!({"apiVersion": "v1", "kind": "K", "name": "n", "uid": format!("u{i}")}))
+        .collect();
+    let patch = json!({"metadata": {"ownerReferences": owners}});
+    let merges: Vec<_> = (0..2)
+        .map(|_| {
+            let client = env.client.clone();
+            let body = patch.to_string().into_bytes();
+            tokio::spawn(async move {
+                let uri = format!("{FOOS}/long?dryRun=All");
+                let headers = [("content-type", "application/strategic-merge-patch+json")];
+                send(&client, Method::PATCH, &uri, &headers, Some(body)).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        env.alive().await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "/livez took {:?} during the merges",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for merge in merges {
+        merge.await.unwrap().expect(200);
+    }
+}

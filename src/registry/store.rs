@@ -222,7 +222,10 @@ impl<S: Strategy> Store<S> {
         };
         let live = live.map(to_json).transpose()?;
         let mut new = to_json(&object)?;
-        fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)?;
+        // Field sets of long lists take a while: off the async workers, like a patch's merge.
+        tokio::task::block_in_place(|| {
+            fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)
+        })?;
         let mut object: S::Object = serde_json::from_value(new).map_err(ApiError::internal)?;
         meta::drop_empty(object.meta_mut());
         Ok(object)
@@ -278,13 +281,20 @@ impl<S: Strategy> Store<S> {
         let dry_run = request.query.dry_run("PatchOptions")?;
         let manage = Manage::Update(update_manager(&request)?);
         let validation = FieldValidation::from_query(&request.query)?;
-        let patch = patch::Patch::parse(&request.headers, &request.query, &request.body)?;
+        let patch = Arc::new(patch::Patch::parse(
+            &request.headers,
+            &request.query,
+            &request.body,
+        )?);
         loop {
             let current = self.load(name).await?;
-            let patched = patch.apply(
-                self.info(),
-                serde_json::to_value(&current.object).map_err(ApiError::internal)?,
-            )?;
+            let document = serde_json::to_value(&current.object).map_err(ApiError::internal)?;
+            // Merging can take seconds on hostile lists (strategic merge by key is quadratic,
+            // as apimachinery's): off the async workers, so that the server keeps answering.
+            let (patch, info) = (patch.clone(), self.info());
+            let patched = tokio::task::spawn_blocking(move || patch.apply(info, document))
+                .await
+                .map_err(ApiError::internal)??;
             let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
             // A patch that changed the resourceVersion made it a precondition, which a retry
             // would fail again.
