@@ -273,7 +273,9 @@ impl Event {
                 }
             }
             event["responseStatus"] = status;
+            // A panic's Status is not a response the client saw.
             if self.level >= Level::RequestResponse
+                && stage != Stage::Panic
                 && let Some(body) = body
             {
                 event["responseObject"] = body.clone();

@@ -61,6 +61,10 @@ pub struct StorageArgs {
     /// a past resourceVersion (older ones get 410 Gone and relist).
     #[arg(long, value_name = "EVENTS", default_value_t = 10_000)]
     pub default_watch_cache_size: usize,
+    /// The most the watch cache keeps of each resource's changes, in bytes of the objects as
+    /// stored: big objects shorten the history instead of growing memory.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub watch_cache_size_bytes: usize,
 }
 
 #[derive(Debug, Args)]

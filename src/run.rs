@@ -159,7 +159,10 @@ async fn run(
     let storage = backend.storage.clone();
     let api = Arc::new(Api::new(
         backend,
-        settings.default_watch_cache_size,
+        crate::registry::HistoryLimit {
+            events: settings.default_watch_cache_size,
+            bytes: settings.watch_cache_size_bytes,
+        },
         limits.min_request_timeout,
     ));
     let limits = Limits {

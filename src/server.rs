@@ -19,7 +19,7 @@ use crate::filters::{self, Access, Limits, Observed};
 use crate::metrics::Metrics;
 use crate::negotiate::{self, Output};
 use crate::openapi;
-use crate::registry::{Endpoint, ResourceRequest, Store};
+use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
@@ -43,7 +43,7 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(backend: Backend, watch_cache_size: usize, min_watch_seconds: u64) -> Self {
+    pub fn new(backend: Backend, watch_history: HistoryLimit, min_watch_seconds: u64) -> Self {
         let Backend { storage, key_root } = backend;
         let metrics = Arc::new(Metrics::default());
         let storage: Arc<dyn Storage> = Arc::new(Timed::new(storage, metrics.clone()));
@@ -52,7 +52,7 @@ impl Api {
             crate::foo::FooStrategy,
             storage.clone(),
             &key_root,
-            watch_cache_size,
+            watch_history,
             min_watch_seconds,
         ))];
 

@@ -1036,6 +1036,83 @@ async fn read_until_added(mut watch: RawWatch, last: &str) -> Vec<Value> {
     panic!("{}: no ADDED {last} within 1000 events", watch.what);
 }
 
+/// Sets annotation `big` to `bytes` bytes, different at each `i`: every update is a large event.
+async fn write_big(w: &Writer, i: usize, bytes: usize) -> Foo {
+    let value = format!("{i}-{}", "x".repeat(bytes));
+    w.patch("big", json!({"metadata": {"annotations": {"big": value}}}))
+        .await
+}
+
+/// The history is bounded in bytes as well as in events: large objects shorten it (older
+/// resourceVersions get 410 Expired) instead of growing the server's memory.
+#[tokio::test]
+async fn history_is_bounded_in_bytes() {
+    let server = start(&["--watch-cache-size-bytes", "1000000"]);
+    let client = server.client().await;
+    let w = Writer::new(client.clone());
+    let first = rv(&w.create("big", "large").await);
+    let mut updates = Vec::new();
+    for i in 0..10 {
+        updates.push(rv(&write_big(&w, i, 200_000).await));
+    }
+
+    let uri = format!("{FOOS}?watch=1&resourceVersion={first}");
+    let mut watch = RawWatch::ok(&client, &uri).await;
+    let event = watch.event().await;
+    assert_eq!(event["object"]["code"], 410, "{uri}: {}", brief(&event));
+    watch.assert_ends().await;
+
+    // Each update (the object and the one before it) is about 400 kB: the last two fit.
+    let uri = format!("{FOOS}?watch=1&resourceVersion={}", updates[7]);
+    let mut watch = RawWatch::ok(&client, &uri).await;
+    let events = watch.events(2).await;
+    assert_eq!(
+        events.iter().map(event_rv).collect::<Vec<_>>(),
+        updates[8..],
+        "{uri}"
+    );
+    watch.assert_quiet().await;
+}
+
+/// A watcher whose client stops reading holds no more than its small buffer: the others get
+/// every event meanwhile, and once the history has moved past it, it is cut off (its client
+/// resumes, or relists after 410, as from kube-apiserver).
+#[tokio::test]
+async fn a_watcher_that_stops_reading_is_cut_off_and_the_others_go_on() {
+    let server = start(&["--watch-cache-size-bytes", "2000000"]);
+    let client = server.client().await;
+    let w = Writer::new(client.clone());
+    let start = rv(&w.create("big", "large").await);
+    let uri = format!("{FOOS}?watch=1&resourceVersion={start}");
+    let mut stalled = RawWatch::ok(&client, &uri).await;
+    let mut reading = RawWatch::ok(&client, &uri).await;
+
+    let (mut seen, mut written) = (Vec::new(), Vec::new());
+    for i in 0..40 {
+        written.push(rv(&write_big(&w, i, 200_000).await));
+        seen.push(event_rv(&reading.event().await));
+    }
+    assert_eq!(
+        seen, written,
+        "{uri}: the reading watcher sees every update"
+    );
+
+    let got = stalled.rest().await;
+    assert!(
+        got.len() < written.len(),
+        "{uri}: a watcher that did not read for 16 MB of events still got all of them"
+    );
+    assert_eq!(
+        got.iter().map(event_rv).collect::<Vec<_>>(),
+        written[..got.len()],
+        "{uri}: what it got is the start of the history, in order"
+    );
+    let last = got.last().map_or(start, event_rv);
+    let uri = format!("{FOOS}?watch=1&resourceVersion={last}");
+    let event = RawWatch::ok(&client, &uri).await.event().await;
+    assert_eq!(event["object"]["code"], 410, "{uri}: {}", brief(&event));
+}
+
 /// As Kubernetes' watch conformance tests ("concurrent watches observe the same order"): 110
 /// writes, then 100 watches, one from each of the first 100 revisions, opened while 10 more
 /// writes are made. Each watch must deliver exactly the suffix of the history after its

@@ -2,15 +2,17 @@
 //! filter logs it: who (and whom they impersonate), what, and how it ended, with the request
 //! and response bodies when the level asks for them.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
 use http_body::Body as _;
 use k8s_openapi::jiff::Timestamp;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::audit::{Event, Level, Log, Stage};
 use crate::authn::UserInfo;
@@ -90,7 +92,21 @@ pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next
         request_object.as_ref(),
     );
 
-    let response = next.run(request).await;
+    // A panic is logged at its own stage on its way to the panic recovery filter.
+    let response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = super::panic_recovery::panic_message(panic.as_ref());
+            let status = json!({
+                "kind": "Status",
+                "status": "Failure",
+                "reason": "InternalError",
+                "message": format!("APIServer panic'd: {message}"),
+            });
+            emit(&log, &event, Stage::Panic, Some((500, Some(&status))), None);
+            std::panic::resume_unwind(panic)
+        }
+    };
     let mut event = event;
     event.impersonated = impersonated
         .0
@@ -147,4 +163,56 @@ pub async fn audit(State(log): State<Arc<Log>>, mut request: Request, next: Next
         request_object.as_ref(),
     );
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("boom")
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_logged_at_its_stage() {
+        let dir = tempfile::tempdir().unwrap();
+        let (policy, path) = (dir.path().join("policy.yaml"), dir.path().join("audit.log"));
+        std::fs::write(
+            &policy,
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n",
+        )
+        .unwrap();
+        let log = Arc::new(Log::open(&path, crate::audit::Policy::read(&policy).unwrap()).unwrap());
+        let app = Router::new()
+            .route("/apis/demo.jeremyxu2010.me/v1beta1/foos", get(boom))
+            .layer(from_fn_with_state(log, audit))
+            .layer(from_fn(super::super::request_info::parse))
+            .layer(from_fn(super::super::panic_recovery::recover));
+        let request = http::Request::get("/apis/demo.jeremyxu2010.me/v1beta1/foos")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        let events: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let stages: Vec<&str> = events
+            .iter()
+            .map(|e| e["stage"].as_str().unwrap())
+            .collect();
+        assert_eq!(stages, ["RequestReceived", "Panic"]);
+        assert_eq!(
+            events[1]["responseStatus"],
+            json!({"metadata": {}, "code": 500, "status": "Failure", "reason": "InternalError",
+                   "message": "APIServer panic'd: boom"})
+        );
+        assert!(events[1].get("responseObject").is_none(), "{}", events[1]);
+    }
 }

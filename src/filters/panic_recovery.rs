@@ -1,6 +1,7 @@
 //! A panic while handling a request is logged and answered 500, as kube-apiserver's
 //! `WithPanicRecovery` answers it, instead of dropping the connection.
 
+use std::any::Any;
 use std::panic::AssertUnwindSafe;
 
 use axum::extract::Request;
@@ -14,11 +15,7 @@ pub async fn recover(request: Request, next: Next) -> Response {
     match AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)");
+            let message = panic_message(panic.as_ref());
             tracing::error!(%method, %uri, "a request caused a panic: {message}");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -31,6 +28,15 @@ pub async fn recover(request: Request, next: Next) -> Response {
                 .into_response()
         }
     }
+}
+
+/// What a panic said, when it said it with a string.
+pub(super) fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)")
 }
 
 #[cfg(test)]

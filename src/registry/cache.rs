@@ -1,6 +1,9 @@
 //! The watch cache: one storage watch per kind feeds an in-memory copy of every object and a
 //! bounded history of events, from which gets, lists and watches are served at a consistent
 //! revision. N watchers cost one storage watch, and each object is serialized once.
+//!
+//! Watchers read the history itself, each at its own pace: a slow watcher holds nothing the
+//! history does not, and is cut off once the history has dropped what it has not sent yet.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -9,26 +12,31 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::StreamExt;
 use serde::Serialize;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::watch;
 
 use super::store::object_at;
 use crate::storage::{EventKind, Notification, Revision, Storage};
 
-/// Events a watcher may fall behind the others before it is closed (and resumes).
-const WATCHER_BACKLOG: usize = 1_000;
+/// Events a watcher takes from the history at a time, and their stored size (past which it
+/// takes no more): what a watcher whose client stopped reading keeps alive.
+const BATCH_EVENTS: usize = 64;
+const BATCH_BYTES: usize = 1 << 20;
 
 /// An object at a revision, serialized at most once however many watchers send it.
 pub struct Cached<T> {
     pub object: T,
     pub revision: Revision,
+    /// The size of the object as stored, which the history's byte bound counts.
+    stored_bytes: usize,
     json: OnceLock<Bytes>,
 }
 
 impl<T: Serialize> Cached<T> {
-    pub(super) fn new(object: T, revision: Revision) -> Arc<Self> {
+    pub(super) fn new(object: T, revision: Revision, stored_bytes: usize) -> Arc<Self> {
         Arc::new(Cached {
             object,
             revision,
+            stored_bytes,
             json: OnceLock::new(),
         })
     }
@@ -61,6 +69,20 @@ impl<T> CachedEvent<T> {
     pub fn revision(&self) -> Revision {
         self.object.revision
     }
+
+    /// What keeping this event in the history costs, at most (the previous object may be
+    /// shared with an older event).
+    fn stored_bytes(&self) -> usize {
+        self.object.stored_bytes + self.prev.as_ref().map_or(0, |prev| prev.stored_bytes)
+    }
+}
+
+/// How much history the cache keeps for watches, whichever bound is reached first.
+#[derive(Clone, Copy, Debug)]
+pub struct HistoryLimit {
+    pub events: usize,
+    /// The stored size of the events' objects.
+    pub bytes: usize,
 }
 
 struct State<T> {
@@ -68,10 +90,12 @@ struct State<T> {
     revision: Revision,
     objects: BTreeMap<String, Arc<Cached<T>>>,
     history: VecDeque<Arc<CachedEvent<T>>>,
+    /// The `stored_bytes` of the events in `history`.
+    history_bytes: usize,
     /// Watches may start from this revision or later.
     oldest: Revision,
-    /// Live events for the watchers subscribed since the last (re)load.
-    events: broadcast::Sender<Arc<CachedEvent<T>>>,
+    /// Counts (re)loads: a watcher subscribed before the last one may have missed changes.
+    generation: u64,
 }
 
 /// Where a watch starts.
@@ -89,16 +113,72 @@ pub enum Start {
 pub struct Subscription<T> {
     pub revision: Revision,
     pub initial: Vec<Arc<Cached<T>>>,
-    pub replay: Vec<Arc<CachedEvent<T>>>,
-    pub live: broadcast::Receiver<Arc<CachedEvent<T>>>,
+    pub changes: Changes<T>,
+}
+
+/// One watcher's place in the history.
+pub struct Changes<T> {
+    cache: Arc<Cache<T>>,
+    generation: u64,
+    /// The revision of the last change taken.
+    after: Revision,
+    progress: watch::Receiver<Option<Revision>>,
+}
+
+impl<T> Changes<T> {
+    /// The next changes, waiting for some; `None` once this watcher must stop: the history
+    /// has dropped changes it had not taken yet, or the cache relisted (it resumes, or gets
+    /// 410 Gone and relists, as with kube-apiserver's watch cache).
+    pub async fn next(&mut self) -> Option<Vec<Arc<CachedEvent<T>>>> {
+        loop {
+            self.progress.borrow_and_update();
+            {
+                let state = self.cache.read();
+                if state.generation != self.generation || self.after < state.oldest {
+                    return None;
+                }
+                let start = state
+                    .history
+                    .partition_point(|e| e.revision() <= self.after);
+                let mut bytes = 0;
+                let batch: Vec<_> = (state.history.range(start..))
+                    .take_while(|event| {
+                        let room = bytes < BATCH_BYTES;
+                        bytes += event.stored_bytes();
+                        room
+                    })
+                    .take(BATCH_EVENTS)
+                    .cloned()
+                    .collect();
+                if let Some(last) = batch.last() {
+                    self.after = last.revision();
+                    return Some(batch);
+                }
+            }
+            self.progress.changed().await.ok()?;
+        }
+    }
 }
 
 pub struct Cache<T> {
     state: RwLock<State<T>>,
-    /// How many events are kept for watches that resume from a past resourceVersion.
-    history: usize,
+    limit: HistoryLimit,
     /// The revision the cache has reached, once it has loaded (`None` before).
     progress: watch::Sender<Option<Revision>>,
+}
+
+impl<T> Cache<T> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State<T>> {
+        self.state
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State<T>> {
+        self.state
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl<T> Cache<T>
@@ -106,15 +186,16 @@ where
     T: kube::Resource + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
 {
     /// A cache of the keys under `prefix`, fed by a task that lives as long as the cache.
-    pub fn start(storage: Arc<dyn Storage>, prefix: String, history: usize) -> Arc<Self> {
+    pub fn start(storage: Arc<dyn Storage>, prefix: String, limit: HistoryLimit) -> Arc<Self> {
         let cache = Arc::new(Cache {
-            history,
+            limit,
             state: RwLock::new(State {
                 revision: 0,
                 objects: BTreeMap::new(),
                 history: VecDeque::new(),
+                history_bytes: 0,
                 oldest: 0,
-                events: broadcast::channel(WATCHER_BACKLOG).0,
+                generation: 0,
             }),
             progress: watch::channel(None).0,
         });
@@ -146,47 +227,25 @@ where
     }
 
     /// Where a watch starts; `Err` with the oldest revision kept when `After` is older.
-    pub fn subscribe(&self, start: Start) -> Result<Subscription<T>, Revision> {
+    pub fn subscribe(self: &Arc<Self>, start: Start) -> Result<Subscription<T>, Revision> {
         let state = self.read();
-        // Subscribing under the lock: no event is both replayed and received live.
-        let live = state.events.subscribe();
-        let (revision, initial, replay) = match start {
-            Start::Snapshot => (
-                state.revision,
-                state.objects.values().cloned().collect(),
-                Vec::new(),
-            ),
-            Start::Now => (state.revision, Vec::new(), Vec::new()),
+        let (revision, initial) = match start {
+            Start::Snapshot => (state.revision, state.objects.values().cloned().collect()),
+            Start::Now => (state.revision, Vec::new()),
             Start::After(after) if after < state.oldest => return Err(state.oldest),
-            Start::After(after) => (
-                after,
-                Vec::new(),
-                state
-                    .history
-                    .iter()
-                    .filter(|e| e.revision() > after)
-                    .cloned()
-                    .collect(),
-            ),
+            Start::After(after) => (after, Vec::new()),
+        };
+        let changes = Changes {
+            cache: self.clone(),
+            generation: state.generation,
+            after: revision,
+            progress: self.progress.subscribe(),
         };
         Ok(Subscription {
             revision,
             initial,
-            replay,
-            live,
+            changes,
         })
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, State<T>> {
-        self.state
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State<T>> {
-        self.state
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Replaces the contents with a fresh list (at start, and after losing the storage watch).
@@ -195,11 +254,11 @@ where
         state.objects = objects;
         state.revision = revision;
         // History before a relist cannot be trusted to be complete, and watchers may have
-        // missed changes: they are closed (a new sender drops the old one), and resume or
-        // get 410 Gone and relist, as kube-apiserver's watch cache does.
+        // missed changes: they stop (see `Changes::next`).
         state.history.clear();
+        state.history_bytes = 0;
         state.oldest = revision;
-        state.events = broadcast::channel(WATCHER_BACKLOG).0;
+        state.generation += 1;
         self.progress.send_replace(Some(revision));
     }
 
@@ -231,14 +290,17 @@ where
             prev,
         });
         state.revision = event.revision();
-        state.history.push_back(event.clone());
-        if state.history.len() > self.history
-            && let Some(dropped) = state.history.pop_front()
+        state.history_bytes += event.stored_bytes();
+        state.history.push_back(event);
+        while state.history.len() > self.limit.events
+            || (state.history_bytes > self.limit.bytes && state.history.len() > 1)
         {
+            let Some(dropped) = state.history.pop_front() else {
+                break;
+            };
+            state.history_bytes -= dropped.stored_bytes();
             state.oldest = dropped.revision();
         }
-        // Sent under the lock, so that live events follow a subscription's snapshot in order.
-        let _ = state.events.send(event);
         self.progress.send_replace(Some(state.revision));
     }
 }
@@ -278,7 +340,7 @@ where
     for kv in &page.items {
         let object: T = object_at(kv).map_err(|e| e.message)?;
         let name = object.meta().name.clone().unwrap_or_default();
-        objects.insert(name, Cached::new(object, kv.mod_revision));
+        objects.insert(name, Cached::new(object, kv.mod_revision, kv.value.len()));
     }
     let mut events = storage
         .watch(prefix, page.revision)
@@ -296,7 +358,8 @@ where
         match notification {
             Notification::Event(event) => {
                 let object: T = object_at(&event.kv).map_err(|e| e.message)?;
-                cache.apply(&event.kind, Cached::new(object, event.kv.mod_revision));
+                let cached = Cached::new(object, event.kv.mod_revision, event.kv.value.len());
+                cache.apply(&event.kind, cached);
             }
             Notification::Progress(revision) => cache.advance(revision),
         }

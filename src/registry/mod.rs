@@ -1,21 +1,22 @@
 //! The generic registry: REST semantics of kube-apiserver's generic store for any kind that
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
 
-mod apply;
+pub(crate) mod apply;
 mod cache;
 mod connect;
-mod decode;
+pub(crate) mod decode;
 pub mod fieldmanager;
-mod meta;
-mod patch;
+pub(crate) mod meta;
+pub(crate) mod patch;
 mod read;
 mod render;
-mod store;
+pub(crate) mod store;
 mod strategic;
 mod watch;
 
 pub use meta::now;
 pub use render::respond;
+pub use cache::HistoryLimit;
 pub use store::{MAX_BODY_BYTES, Store};
 
 use async_trait::async_trait;

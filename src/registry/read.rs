@@ -260,7 +260,10 @@ impl<S: Strategy> Store<S> {
             .map_err(|e| self.storage_error("", e))?;
         page.items
             .iter()
-            .map(|kv| Ok(Cached::new(self.decode_stored(kv)?.object, kv.mod_revision)))
+            .map(|kv| {
+                let object = self.decode_stored(kv)?.object;
+                Ok(Cached::new(object, kv.mod_revision, kv.value.len()))
+            })
             .collect()
     }
 }

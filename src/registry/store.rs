@@ -9,7 +9,7 @@ use kube::Resource;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::cache::Cache;
+use super::cache::{Cache, HistoryLimit};
 use super::decode::{self, FieldValidation};
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
@@ -27,7 +27,7 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
 /// The field a fieldSelector may name on every cluster-scoped kind.
-pub(super) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
+pub(crate) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
 
 /// An object as stored, with its resourceVersion set from the storage revision.
 pub(super) struct Stored<T> {
@@ -56,13 +56,13 @@ pub(super) enum Part {
 
 impl<S: Strategy> Store<S> {
     /// A store for the kind, keeping objects under `<key_root>/<group>/<plural>/`, whose
-    /// watch cache keeps `history` changes, and whose watches without timeoutSeconds last
+    /// watch cache keeps `history`, and whose watches without timeoutSeconds last
     /// between `min_watch_seconds` and twice that.
     pub fn new(
         strategy: S,
         storage: Arc<dyn Storage>,
         key_root: &str,
-        history: usize,
+        history: HistoryLimit,
         min_watch_seconds: u64,
     ) -> Self {
         let info = strategy.info();

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::header;
 use serde_json::{Value, json};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use kube::Resource;
 
@@ -22,8 +22,9 @@ use crate::request::ListOptions;
 use crate::status::ApiError;
 use crate::storage::Revision;
 
-/// Lines buffered per watcher before its writer waits for the client.
-const BUFFERED_EVENTS: usize = 64;
+/// Bytes of events a watcher may have waiting for its client before its writer waits (a
+/// larger event waits for the buffer to be empty).
+const BUFFERED_BYTES: usize = 1 << 20;
 /// How often a watcher that asked for bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -40,10 +41,20 @@ pub struct Watch<S: Strategy> {
 
 /// Answers 200 at once and streams events until the timeout or the client leaving.
 pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
-    let (tx, rx) = mpsc::channel::<Bytes>(BUFFERED_EVENTS);
-    tokio::spawn(watch.run(tx));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let buffer = Buffer {
+        tx,
+        room: Arc::new(Semaphore::new(BUFFERED_BYTES)),
+    };
+    tokio::spawn(async move {
+        let timeout = watch.timeout;
+        // The timeout ends the watch wherever it is, waiting for a slow client included.
+        let _ = tokio::time::timeout(timeout, watch.run(&buffer)).await;
+    });
+    // A line leaves the buffer (and frees its room) as the connection takes it.
     let stream = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|line| (Ok::<_, Infallible>(line), rx))
+        let (line, _room): (Bytes, OwnedSemaphorePermit) = rx.recv().await?;
+        Some((Ok::<_, Infallible>(line), rx))
     });
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -53,17 +64,16 @@ pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
 }
 
 impl<S: Strategy> Watch<S> {
-    async fn run(self, tx: mpsc::Sender<Bytes>) {
+    async fn run(self, buffer: &Buffer) {
         let mut out = Out {
-            tx: &tx,
+            buffer,
             renderer: &self.renderer,
             first: true,
         };
         let Subscription {
             revision,
             initial,
-            replay,
-            mut live,
+            mut changes,
         } = match self.subscription {
             Ok(subscription) => subscription,
             Err(error) => return out.error(&error).await,
@@ -80,33 +90,23 @@ impl<S: Strategy> Watch<S> {
         if self.end_of_initial_events && !out.bookmark(last, true).await {
             return;
         }
-        for event in &replay {
-            last = event.revision();
-            if !out.change(event, &self.options).await {
-                return;
-            }
-        }
-        let deadline = tokio::time::sleep(self.timeout);
-        tokio::pin!(deadline);
         let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
         bookmarks.tick().await;
         loop {
             let sent = tokio::select! {
-                _ = &mut deadline => return,
-                _ = tx.closed() => return,
+                _ = buffer.tx.closed() => return,
                 _ = bookmarks.tick(), if self.bookmarks => out.bookmark(last, false).await,
-                event = live.recv() => match event {
-                    // Skip what the subscription's start already covers.
-                    Ok(event) if event.revision() <= last => true,
-                    Ok(event) => {
+                batch = changes.next() => {
+                    // None: too slow to keep up with the history, or the cache relisted;
+                    // closed so that the client resumes from its last revision.
+                    let Some(batch) = batch else { return };
+                    let mut sent = true;
+                    for event in &batch {
                         last = event.revision();
-                        out.change(&event, &self.options).await
+                        sent = sent && out.change(event, &self.options).await;
                     }
-                    // Too slow to keep up: closed, so that it resumes from its last revision
-                    // instead of holding the others back.
-                    Err(broadcast::error::RecvError::Lagged(_)) => return,
-                    Err(broadcast::error::RecvError::Closed) => return,
-                },
+                    sent
+                }
             };
             if !sent {
                 return;
@@ -115,9 +115,27 @@ impl<S: Strategy> Watch<S> {
     }
 }
 
+/// A watcher's lines on their way to the client, bounded in bytes.
+struct Buffer {
+    tx: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
+    room: Arc<Semaphore>,
+}
+
+impl Buffer {
+    /// Waits for room, then queues the line; false once the client is gone.
+    async fn send(&self, line: Bytes) -> bool {
+        let needed = line.len().clamp(1, BUFFERED_BYTES) as u32;
+        // Room is freed as the client reads, or all at once when it leaves.
+        let Ok(room) = self.room.clone().acquire_many_owned(needed).await else {
+            return false;
+        };
+        self.tx.send((line, room)).is_ok()
+    }
+}
+
 /// Writes one watcher's events.
 struct Out<'a, S: Strategy> {
-    tx: &'a mpsc::Sender<Bytes>,
+    buffer: &'a Buffer,
     renderer: &'a Renderer<S>,
     first: bool,
 }
@@ -202,6 +220,6 @@ impl<S: Strategy> Out<'_, S> {
         line.put_slice(b"\",\"object\":");
         line.put_slice(object);
         line.put_slice(b"}\n");
-        self.tx.send(line.freeze()).await.is_ok()
+        self.buffer.send(line.freeze()).await
     }
 }
