@@ -14,9 +14,9 @@ pub(crate) mod store;
 mod strategic;
 mod watch;
 
+pub use cache::HistoryLimit;
 pub use meta::now;
 pub use render::respond;
-pub use cache::HistoryLimit;
 pub use store::{MAX_BODY_BYTES, Store};
 
 use async_trait::async_trait;
