@@ -13,6 +13,7 @@ pub mod kubeconfig;
 pub mod manifests;
 pub mod metrics;
 pub mod negotiate;
+pub mod offload;
 pub mod openapi;
 pub mod pki;
 pub mod registry;

@@ -26,6 +26,9 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// the embedded store keeps too so that data can move between the two.
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
+/// Lists longer than this are rendered off the async workers (big ones take seconds).
+const LONG_LIST: usize = 500;
+
 /// The field a fieldSelector may name on every cluster-scoped kind.
 pub(crate) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
 
@@ -223,7 +226,7 @@ impl<S: Strategy> Store<S> {
         let live = live.map(to_json).transpose()?;
         let mut new = to_json(&object)?;
         // Field sets of long lists take a while: off the async workers, like a patch's merge.
-        tokio::task::block_in_place(|| {
+        crate::offload::cpu_bound(|| {
             fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)
         })?;
         let mut object: S::Object = serde_json::from_value(new).map_err(ApiError::internal)?;
@@ -501,7 +504,12 @@ impl<S: Strategy> Store<S> {
                 if options.watch.is_some() {
                     return self.watch(options, rendering).await;
                 }
-                rendering.list(self.list(&options).await?)
+                let listed = self.list(&options).await?;
+                if listed.items.len() > LONG_LIST {
+                    crate::offload::cpu_bound(|| rendering.list(listed))
+                } else {
+                    rendering.list(listed)
+                }
             }
             (None, None, &Method::POST) => rendering.one(self.create(request).await?),
             (None, None, &Method::DELETE) => {
