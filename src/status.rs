@@ -1,5 +1,7 @@
 //! API errors, answered as `metav1.Status` bodies with kube-apiserver's reasons, codes and wording.
 
+use std::collections::HashSet;
+
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use serde::Serialize;
@@ -125,10 +127,39 @@ pub struct Details {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cause {
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
+}
+
+impl Cause {
+    /// The last cause of a list cut by [`listed`], saying how many were left out.
+    pub fn summary(message: String) -> Self {
+        Cause {
+            reason: String::new(),
+            message,
+            field: String::new(),
+        }
+    }
+}
+
+/// At most this many errors are listed in one answer, the rest only counted: kube-apiserver
+/// lists them all, which for a body with 100,000 invalid labels is a message of megabytes.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+/// The first [`MAX_LISTED_ERRORS`] of `items`, and the words for the rest, if any:
+/// `and 5 more errors` for `what` = "error".
+pub fn listed<'a, T>(items: &'a [T], what: &str) -> (&'a [T], Option<String>) {
+    let (shown, rest) = items.split_at(items.len().min(MAX_LISTED_ERRORS));
+    let more = match rest.len() {
+        0 => None,
+        1 => Some(format!("and 1 more {what}")),
+        n => Some(format!("and {n} more {what}s")),
+    };
+    (shown, more)
 }
 
 /// `<plural>.<group>`, how kube-apiserver names a resource in messages.
@@ -208,33 +239,36 @@ impl ApiError {
         name: &str,
         errors: &[FieldError],
     ) -> Self {
-        let list = match errors {
-            [one] => one.to_string(),
+        let (shown, more) = listed(errors, "error");
+        // The message names each distinct error once, as apimachinery's aggregate does.
+        let mut seen = HashSet::new();
+        let mut parts: Vec<String> = shown
+            .iter()
+            .map(ToString::to_string)
+            .filter(|message| seen.insert(message.clone()))
+            .collect();
+        parts.extend(more.clone());
+        let message = match parts.as_slice() {
+            [] => format!("{qualified_kind} \"{name}\" is invalid"),
+            [one] => format!("{qualified_kind} \"{name}\" is invalid: {one}"),
             _ => format!(
-                "[{}]",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "{qualified_kind} \"{name}\" is invalid: [{}]",
+                parts.join(", ")
             ),
         };
-        let mut e = Self::new(
-            422,
-            "Invalid",
-            format!("{qualified_kind} \"{name}\" is invalid: {list}"),
-        );
+        let mut e = Self::new(422, "Invalid", message);
         e.details = Some(Box::new(Details {
             name: name.into(),
             group: group.into(),
             kind: kind.into(),
-            causes: errors
+            causes: shown
                 .iter()
                 .map(|f| Cause {
                     reason: f.reason().into(),
                     message: f.body(),
                     field: f.field.clone(),
                 })
+                .chain(more.map(Cause::summary))
                 .collect(),
             ..Details::default()
         }));
@@ -442,5 +476,31 @@ mod tests {
         assert_eq!(status["details"]["kind"], "Foo");
         assert_eq!(status["details"]["causes"][0]["field"], "spec.greeting");
         assert_eq!(status["code"], 422);
+    }
+
+    #[test]
+    fn long_error_lists_are_cut() {
+        let label = |i: usize| FieldError::invalid("metadata.labels", &format!("-{i}"), "bad");
+        let errors: Vec<FieldError> = (0..100_000).map(label).collect();
+        let invalid = ApiError::invalid(&FOO, "x", &errors);
+        let causes = &invalid.details.as_ref().unwrap().causes;
+        assert_eq!(causes.len(), MAX_LISTED_ERRORS + 1);
+        assert_eq!(
+            causes[MAX_LISTED_ERRORS],
+            Cause::summary("and 99900 more errors".into())
+        );
+        assert!(
+            invalid
+                .message
+                .ends_with(r#"metadata.labels: Invalid value: "-99": bad, and 99900 more errors]"#)
+        );
+        assert!(invalid.message.len() < 10_000);
+        // The message names an error once however often it occurs; the causes keep each.
+        let twice = ApiError::invalid(&FOO, "x", &[label(1), label(1)]);
+        assert_eq!(
+            twice.message,
+            r#"Foo.demo.jeremyxu2010.me "x" is invalid: metadata.labels: Invalid value: "-1": bad"#
+        );
+        assert_eq!(twice.details.unwrap().causes.len(), 2);
     }
 }

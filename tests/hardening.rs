@@ -12,8 +12,13 @@ use serde_json::{Value, json};
 
 const JSON_PATCH: &str = "application/json-patch+json";
 const MERGE_PATCH: &str = "application/merge-patch+json";
+const STRATEGIC: &str = "application/strategic-merge-patch+json";
+const APPLY: &str = "application/apply-patch+yaml";
 /// Longer than any answer may take: a hang fails the test instead of stalling it.
 const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+/// For requests of megabytes or on lists of 50,000 items, which take seconds in a debug build:
+/// longer than the server's request timeout (60 s), so that work gone quadratic shows as 504.
+const LONG_ANSWER_WITHIN: Duration = Duration::from_secs(90);
 
 struct Env {
     server: common::Server,
@@ -28,12 +33,24 @@ impl Env {
     }
 
     async fn send(&self, method: Method, uri: &str, content_type: &str, body: Value) -> Reply {
-        let headers = [("content-type", content_type)];
-        let body = Some(body.to_string().into_bytes());
-        let request = send(&self.client, method, uri, &headers, body);
-        tokio::time::timeout(ANSWER_WITHIN, request)
+        self.send_text(method, uri, content_type, body.to_string(), ANSWER_WITHIN)
             .await
-            .unwrap_or_else(|_| panic!("no answer within {ANSWER_WITHIN:?}"))
+    }
+
+    /// Sends `body` as it is; the answer must come `within`.
+    async fn send_text(
+        &self,
+        method: Method,
+        uri: &str,
+        content_type: &str,
+        body: String,
+        within: Duration,
+    ) -> Reply {
+        let headers = [("content-type", content_type)];
+        let request = send(&self.client, method, uri, &headers, Some(body.into_bytes()));
+        tokio::time::timeout(within, request)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to {uri} within {within:?}"))
     }
 
     async fn get(&self, uri: &str) -> Reply {
@@ -444,8 +461,8 @@ async fn a_json_patch_that_copies_a_value_into_itself_is_bounded() {
     env.alive().await;
 }
 
-/// Merging and tracking the fields of long lists takes seconds (quadratic, as apimachinery's
-/// algorithms are); it runs off the async workers, so the server answers meanwhile.
+/// Merging and tracking the fields of long lists takes a while (seconds in a debug build); it
+/// runs off the async workers, so the server answers meanwhile.
 #[tokio::test(flavor = "multi_thread")]
 async fn long_merges_do_not_stall_the_server() {
     let env = Env::start().await;
@@ -479,4 +496,287 @@ async fn long_merges_do_not_stall_the_server() {
     for merge in merges {
         merge.await.unwrap().expect(200);
     }
+}
+
+/// kube-apiserver's warning recorder bounds the warnings of a response; its strict decoding
+/// error lists every unknown field, which is listed up to 100 here.
+#[tokio::test]
+async fn a_body_with_100000_unknown_fields_is_answered_within_bounds() {
+    let env = Env::start().await;
+    let mut body = foo("fields", "Hello");
+    let unknown = (0..100_000).map(|i| (format!("u{i:06}"), json!(1)));
+    body["spec"].as_object_mut().unwrap().extend(unknown);
+
+    let uri = format!("{FOOS}?fieldValidation=Strict");
+    let strict = env.send(Method::POST, &uri, JSON, body.clone()).await;
+    let message = strict.expect(400)["message"].as_str().unwrap().to_owned();
+    let listed = (0..100).map(|i| format!(r#"unknown field "spec.u{i:06}""#));
+    let expected = format!(
+        r#"Foo in version "v1beta1" cannot be handled as a Foo: strict decoding error: {}, and 99900 more errors"#,
+        listed.collect::<Vec<_>>().join(", ")
+    );
+    assert_eq!(message, expected);
+    env.get(&format!("{FOOS}/fields")).await.expect(404);
+
+    // Over HTTP/2 (kube's client reads at most 100 headers over HTTP/1.1, curl any number).
+    let dir = env.server.dir.path();
+    std::fs::write(dir.join("fields.json"), body.to_string()).unwrap();
+    let (headers, data) = (
+        dir.join("headers"),
+        format!("@{}", dir.join("fields.json").display()),
+    );
+    let post = [
+        "--http2",
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+    ];
+    let dump = ["-D", headers.to_str().unwrap(), "--data-binary", &data];
+    let (created, code) = env.curl(&[&post[..], &dump].concat(), FOOS);
+    assert_eq!(code, "2 201", "{created}");
+    assert!(created["spec"].get("u000000").is_none(), "{created}");
+    // 146 warnings of 28 characters fit in 4096; the 147th starts the cutting to 256
+    // characters (they are shorter) and takes the total over 4096, so none follows.
+    let headers = std::fs::read_to_string(headers).unwrap();
+    let warnings: Vec<&str> = headers
+        .lines()
+        .filter_map(|line| line.strip_prefix("warning: "))
+        .collect();
+    let expected: Vec<String> = (0..147)
+        .map(|i| format!(r#"299 - "unknown field \"spec.u{i:06}\"""#))
+        .collect();
+    assert_eq!(warnings, expected);
+    env.alive().await;
+}
+
+#[tokio::test]
+async fn an_object_with_100000_invalid_finalizers_lists_100_of_them() {
+    let env = Env::start().await;
+    let mut body = foo("invalid", "Hello");
+    body["metadata"]["finalizers"] = (0..100_000).map(|i| json!(format!("-{i}"))).collect();
+    let status = env.send(Method::POST, FOOS, JSON, body).await.expect(422);
+    let causes = status["details"]["causes"].as_array().unwrap();
+    assert_eq!(causes.len(), 101);
+    assert_eq!(causes[99]["field"], "metadata.finalizers[99]");
+    assert_eq!(causes[100], json!({"message": "and 99900 more errors"}));
+    let message = status["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(r#"Foo.demo.jeremyxu2010.me "invalid" is invalid: [metadata.finalizers[0]: Invalid value: "-0": "#),
+        "{message}"
+    );
+    assert!(message.ends_with(", and 99900 more errors]"), "{message}");
+    assert!(message.len() < 40_000, "{} bytes", message.len());
+    env.get(&format!("{FOOS}/invalid")).await.expect(404);
+    env.alive().await;
+}
+
+/// JSON patches that nest a value in itself over and over: copies of `spec` into `spec.x`;
+/// moves of `spec.x` into a new map (three operations a level); and moves of `spec.x` to the
+/// bottom of 119 nested maps, 2,600 times, 310,000 levels deep: too deep to serialize or drop
+/// without overflowing the stack, which killed the server. A patched object may nest 128
+/// levels, as deep as a body may; deeper is kube's 422 for a patch that cannot be applied. So
+/// is a patch whose depth checks would take too long: one moving 600,000 items a level down
+/// and back up 5,000 times.
+#[tokio::test]
+async fn json_patches_nesting_values_without_end_are_refused() {
+    let env = Env::start().await;
+    let created = env.create("deep").await;
+    let uri = format!("{FOOS}/deep");
+    let copies = vec![json!({"op": "copy", "from": "/spec", "path": "/spec/x"}); 5_000];
+    // `spec.x` holds `levels` maps, 2 + levels deep in the object.
+    let nested = |levels: usize| {
+        let mut operations = vec![json!({"op": "add", "path": "/spec/x", "value": {}})];
+        for _ in 1..levels {
+            operations.extend([
+                json!({"op": "add", "path": "/spec/t", "value": {}}),
+                json!({"op": "move", "from": "/spec/x", "path": "/spec/t/x"}),
+                json!({"op": "move", "from": "/spec/t", "path": "/spec/x"}),
+            ]);
+        }
+        operations
+    };
+    let maps = (0..119).fold(json!({}), |inner, _| json!({ "x": inner }));
+    let bottom = format!("/spec/t{}", "/x".repeat(120));
+    let mut chunks = vec![json!({"op": "add", "path": "/spec/x", "value": {}})];
+    for _ in 0..2_600 {
+        chunks.extend([
+            json!({"op": "add", "path": "/spec/t", "value": maps}),
+            json!({"op": "move", "from": "/spec/x", "path": bottom}),
+            json!({"op": "move", "from": "/spec/t", "path": "/spec/x"}),
+        ]);
+    }
+    let mut moves = vec![
+        json!({"op": "add", "path": "/spec/x", "value": vec![0; 600_000]}),
+        json!({"op": "add", "path": "/spec/t", "value": {}}),
+    ];
+    for _ in 0..4_999 {
+        moves.extend([
+            json!({"op": "move", "from": "/spec/x", "path": "/spec/t/x"}),
+            json!({"op": "move", "from": "/spec/t/x", "path": "/spec/x"}),
+        ]);
+    }
+    let patches = [copies, nested(127), chunks, moves];
+    for patch in patches.map(Value::Array) {
+        // Megabytes of operations take seconds to parse in a debug build.
+        let body = patch.to_string();
+        let reply = env
+            .send_text(Method::PATCH, &uri, JSON_PATCH, body, LONG_ANSWER_WITHIN)
+            .await;
+        assert_eq!(
+            reply.expect(422)["message"],
+            "the server rejected our request due to an error in our request"
+        );
+    }
+    assert_eq!(env.get(&uri).await.expect(200), created);
+    // 128 levels are fine; spec.x is an unknown field, dropped.
+    let deepest = Value::Array(nested(126));
+    let reply = env.send(Method::PATCH, &uri, JSON_PATCH, deepest).await;
+    assert_eq!(reply.expect(200)["spec"], created["spec"]);
+    env.alive().await;
+}
+
+/// Server-side apply bodies are YAML, whose aliases can expand exponentially ("billion
+/// laughs"): the parser's budget refuses them, and deep nesting, with a 400 at once.
+#[tokio::test]
+async fn yaml_bombs_in_apply_bodies_are_refused() {
+    let env = Env::start().await;
+    let created = env.create("bombed").await;
+    let head = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: bombed\nspec:\n  greeting: Hello\n";
+    let mut laughs = format!("{head}  a0: &a0 [{}]\n", ["lol"; 10].join(", "));
+    for i in 1..10 {
+        let aliases = vec![format!("*a{}", i - 1); 10].join(", ");
+        laughs += &format!("  a{i}: &a{i} [{aliases}]\n");
+    }
+    let aliases = format!(
+        "{head}  a: &a x\n  b: [{}]\n",
+        vec!["*a"; 100_000].join(", ")
+    );
+    let deep = format!("{head}  x: {}{}\n", "[".repeat(65), "]".repeat(65));
+    let uri = format!("{FOOS}/bombed?fieldManager=bomber");
+    for body in [laughs, aliases, deep] {
+        let reply = env
+            .send_text(Method::PATCH, &uri, APPLY, body, ANSWER_WITHIN)
+            .await;
+        let status = reply.expect(400);
+        let message = status["message"].as_str().unwrap();
+        assert!(message.starts_with("error decoding YAML: "), "{message}");
+        assert!(message.contains("budget breached"), "{message}");
+    }
+    assert_eq!(
+        env.get(&format!("{FOOS}/bombed")).await.expect(200),
+        created
+    );
+    env.alive().await;
+}
+
+/// Strategic merge directives by the hundred thousand against lists of 50,000 items, and the
+/// managed fields of those lists, in near-linear time: seconds in a debug build, where the
+/// quadratic algorithms of apimachinery took minutes.
+#[tokio::test(flavor = "multi_thread")]
+async fn long_directive_lists_merge_in_near_linear_time() {
+    let env = Env::start().await;
+    let strings = |prefix: &str, n: usize| -> Vec<Value> {
+        (0..n).map(|i| json!(format!("{prefix}{i}"))).collect()
+    };
+    let owners: Vec<Value> = (0..10_000)
+        .map(|i| json!({"apiVersion": "v1", "kind": "K", "name": "n", "uid": format!("u{i}")}))
+        .collect();
+    let labels: serde_json::Map<String, Value> =
+        (0..50_000).map(|i| (format!("k{i}"), json!("v"))).collect();
+    let objects = [
+        ("finalized", json!({"finalizers": strings("a/", 50_000)})),
+        ("labelled", json!({"labels": labels})),
+        ("owned", json!({"ownerReferences": owners})),
+    ];
+    for (name, metadata) in objects {
+        let mut object = foo(name, "Hello");
+        object["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .extend(metadata.as_object().unwrap().clone());
+        let body = object.to_string();
+        let reply = env
+            .send_text(Method::POST, FOOS, JSON, body, LONG_ANSWER_WITHIN)
+            .await;
+        reply.expect(201);
+    }
+    let mut order = strings("a/", 50_000);
+    order.reverse();
+    order.extend(strings("b/", 50_000));
+    let deletions: Vec<Value> = (0..85_000)
+        .map(|i| json!({"uid": format!("v{i}"), "$patch": "delete"}))
+        .collect();
+    let patches = [
+        (
+            "finalized",
+            json!({"$deleteFromPrimitiveList/finalizers": strings("b/", 100_000)}),
+        ),
+        (
+            "finalized",
+            json!({"$setElementOrder/finalizers": order, "finalizers": strings("b/", 50_000)}),
+        ),
+        (
+            "labelled",
+            json!({"labels": {"$retainKeys": strings("k", 100_000)}}),
+        ),
+        ("owned", json!({"ownerReferences": deletions})),
+    ];
+    for (name, metadata) in patches {
+        let uri = format!("{FOOS}/{name}?dryRun=All");
+        let body = json!({"metadata": metadata}).to_string();
+        let reply = env
+            .send_text(Method::PATCH, &uri, STRATEGIC, body, LONG_ANSWER_WITHIN)
+            .await;
+        reply.expect(200);
+    }
+    env.alive().await;
+}
+
+/// Numbers at the ends of their types in queries and bodies: answered as kube-apiserver
+/// answers them, never with a panic's 500.
+#[tokio::test]
+async fn numbers_at_the_ends_of_their_types_are_answered() {
+    let env = Env::start().await;
+    env.create("numbers").await;
+    let (max, huge) = (i64::MAX, u64::MAX);
+    let queries = [
+        (format!("?limit={max}"), 200),
+        (format!("?limit=-{max}"), 200),
+        ("?limit=99999999999999999999".to_owned(), 400),
+        (
+            format!("?resourceVersion={huge}&resourceVersionMatch=Exact"),
+            504,
+        ),
+        (format!("?resourceVersion={max}"), 504),
+        (
+            format!("?watch=1&timeoutSeconds={max}&resourceVersion={huge}"),
+            504,
+        ),
+        (
+            format!("?watch=1&timeoutSeconds=-{max}&resourceVersion={huge}"),
+            504,
+        ),
+        ("?timeout=99999999999999999999h".to_owned(), 400),
+        (format!("?timeout={max}s"), 200),
+    ];
+    for (query, code) in queries {
+        let (status, answer) = env.curl(&[], &format!("{FOOS}{query}"));
+        assert_eq!(answer, format!("2 {code}"), "{query}: {status}");
+    }
+    let uri = format!("{FOOS}/numbers");
+    let status = json!({"status": {"barCount": max, "observedGeneration": max}});
+    let reply = env
+        .send(Method::PATCH, &format!("{uri}/status"), MERGE_PATCH, status)
+        .await;
+    assert_eq!(reply.expect(200)["status"]["observedGeneration"], max);
+    // The generation is the server's to count.
+    let spec = json!({"metadata": {"generation": max}, "spec": {"greeting": "Hi"}});
+    let reply = env.send(Method::PATCH, &uri, MERGE_PATCH, spec).await;
+    assert_eq!(reply.expect(200)["metadata"]["generation"], 2);
+    let query = format!("{uri}?gracePeriodSeconds=-{max}");
+    let (deleted, answer) = env.curl(&["-X", "DELETE"], &query);
+    assert_eq!(answer, "2 200", "{deleted}");
+    env.get(&uri).await.expect(404);
+    env.alive().await;
 }

@@ -1,6 +1,7 @@
 //! Server-side apply (`PATCH` with `application/apply-patch+yaml`): the applied configuration
 //! is checked, merged by the field manager, and written like any update, or created.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::fieldmanager::{self, Writer};
@@ -8,6 +9,7 @@ use super::render::Rendered;
 use super::store::{Manage, Part, Store, checked_manager};
 use super::{ResourceRequest, Strategy, decode};
 use crate::request::options_invalid;
+use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 
 impl<S: Strategy> Store<S> {
@@ -31,7 +33,7 @@ impl<S: Strategy> Store<S> {
             }
         };
         let force = request.query.flag("force")?;
-        let config = self.applied_configuration(name, &request.body)?;
+        let config = applied_configuration::<S::Object>(self.strategy.info(), name, &request.body)?;
         // A configuration naming a resourceVersion is a precondition: no retry on conflict.
         let retry = config.pointer("/metadata/resourceVersion").is_none();
         let time = super::now().0.to_string();
@@ -89,46 +91,49 @@ impl<S: Strategy> Store<S> {
             }
         }
     }
+}
 
-    /// The applied configuration: YAML or JSON, of this kind, named as the URL, without
-    /// managedFields and without fields the kind does not have.
-    fn applied_configuration(&self, name: &str, body: &[u8]) -> Result<Value, ApiError> {
-        let info = self.strategy.info();
-        let config = decode::parse_body(body, decode_format(body))
-            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
-        let text = |pointer: &str| {
-            config
-                .pointer(pointer)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        let (api_version, kind) = (text("/apiVersion"), text("/kind"));
-        if api_version != info.group_version() || kind != info.kind {
-            let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-            return Err(ApiError::bad_request(format!(
-                "invalid object type: {group}/{version}, Kind={kind}"
-            )));
-        }
-        if config
-            .pointer("/metadata/managedFields")
-            .is_some_and(|v| !v.is_null())
-        {
-            return Err(ApiError::bad_request("metadata.managedFields must be nil"));
-        }
-        let body_name = text("/metadata/name");
-        if body_name != name {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({body_name}) does not match the name on the URL ({name})"
-            )));
-        }
-        let (_, unknown) = decode::with_unknown_fields::<S::Object>(config.clone())
-            .map_err(|e| ApiError::bad_request(typed_patch_error(&config, &e)))?;
-        if let Some(field) = unknown.first() {
-            let why = format!(".{field}: field not declared in schema");
-            return Err(ApiError::bad_request(typed_patch_error(&config, &why)));
-        }
-        Ok(config)
+/// The applied configuration: YAML or JSON, of `info`'s kind, named as the URL, without
+/// managedFields and without fields the kind (`T`) does not have.
+pub fn applied_configuration<T: DeserializeOwned>(
+    info: &ResourceInfo,
+    name: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    let config = decode::parse_body(body, decode_format(body))
+        .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+    let text = |pointer: &str| {
+        config
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    let (api_version, kind) = (text("/apiVersion"), text("/kind"));
+    if api_version != info.group_version() || kind != info.kind {
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        return Err(ApiError::bad_request(format!(
+            "invalid object type: {group}/{version}, Kind={kind}"
+        )));
     }
+    if config
+        .pointer("/metadata/managedFields")
+        .is_some_and(|v| !v.is_null())
+    {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    let body_name = text("/metadata/name");
+    if body_name != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    let (_, unknown) = decode::with_unknown_fields::<T>(config.clone())
+        .map_err(|e| ApiError::bad_request(typed_patch_error(&config, &e)))?;
+    if let Some(field) = unknown.first() {
+        let why = format!(".{field}: field not declared in schema");
+        return Err(ApiError::bad_request(typed_patch_error(&config, &why)));
+    }
+    Ok(config)
 }
 
 /// kubectl sends JSON with the apply media type; anything else is YAML.

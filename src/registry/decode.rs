@@ -4,10 +4,11 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::store::MAX_BODY_BYTES;
 use crate::negotiate::BodyFormat;
 use crate::request::Query;
 use crate::resource::ResourceInfo;
-use crate::status::ApiError;
+use crate::status::{ApiError, listed};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldValidation {
@@ -41,8 +42,24 @@ pub fn parse_body(body: &[u8], format: BodyFormat) -> Result<Value, String> {
         BodyFormat::Json => serde_json::from_slice(body).map_err(|e| e.to_string()),
         BodyFormat::Yaml => {
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-            serde_saphyr::from_str(text).map_err(|e| e.to_string())
+            // Aliases can make even a budgeted parse take a while: off the async workers.
+            crate::offload::cpu_bound(|| serde_saphyr::from_str_with_options(text, yaml_options()))
+                .map_err(|e| e.to_string())
         }
+    }
+}
+
+/// What one YAML body may make the parser build: nesting 64 deep (far more than any kind
+/// needs, and within a worker thread's stack for the recursive parser), 250,000 nodes and
+/// 50,000 aliases, with expansions counted, and no more text than a body may hold.
+fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 64,
+            max_nodes: 250_000,
+            max_aliases: 50_000,
+            max_total_scalar_bytes: MAX_BODY_BYTES,
+        },
     }
 }
 
@@ -88,15 +105,20 @@ pub fn decode_value<T: DeserializeOwned>(
         )));
     }
     let (object, unknown) = with_unknown_fields::<T>(value).map_err(cannot_handle)?;
-    let messages = unknown.iter().map(|p| format!("unknown field \"{p}\""));
+    let message = |path: &String| format!("unknown field \"{path}\"");
     match validation {
-        FieldValidation::Strict if !unknown.is_empty() => Err(cannot_handle(format!(
-            "strict decoding error: {}",
-            messages.collect::<Vec<_>>().join(", ")
-        ))),
+        FieldValidation::Strict if !unknown.is_empty() => {
+            let (shown, more) = listed(&unknown, "error");
+            let errors: Vec<String> = shown.iter().map(message).chain(more).collect();
+            Err(cannot_handle(format!(
+                "strict decoding error: {}",
+                errors.join(", ")
+            )))
+        }
+        // All of them: the response's warnings are cut where they are written.
         FieldValidation::Warn => Ok(Decoded {
             object,
-            warnings: messages.collect(),
+            warnings: unknown.iter().map(message).collect(),
         }),
         _ => Ok(Decoded {
             object,

@@ -1,6 +1,8 @@
 //! ObjectMeta rules shared by every kind: the system fields the server owns, and the
 //! validation of names, labels, annotations and finalizers (apimachinery's ValidateObjectMeta).
 
+use std::collections::HashSet;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 
@@ -105,10 +107,8 @@ pub fn validate_update(meta: &ObjectMeta, old: &ObjectMeta) -> Vec<FieldError> {
             "field is immutable",
         ));
     }
-    if let Some(added) = meta
-        .deletion_timestamp
-        .as_ref()
-        .and(new_finalizers(meta, old))
+    if meta.deletion_timestamp.is_some()
+        && let Some(added) = new_finalizers(meta, old)
     {
         errors.push(FieldError::forbidden(
             "metadata.finalizers",
@@ -123,7 +123,7 @@ pub fn validate_update(meta: &ObjectMeta, old: &ObjectMeta) -> Vec<FieldError> {
 
 /// The finalizers `meta` has that `old` had not, rendered as Go's `%q` list, if any.
 fn new_finalizers(meta: &ObjectMeta, old: &ObjectMeta) -> Option<String> {
-    let old = old.finalizers.as_deref().unwrap_or_default();
+    let old: HashSet<&String> = old.finalizers.iter().flatten().collect();
     let added: Vec<String> = meta
         .finalizers
         .iter()

@@ -16,6 +16,15 @@ const MAX_JSON_PATCH_OPERATIONS: usize = 10_000;
 /// value into itself doubles it, so thirty copies would otherwise take gigabytes.
 const MAX_JSON_PATCH_COPY_BYTES: usize = 3 * 1024 * 1024;
 
+/// How deep a patched document may nest arrays and objects: as deep as a JSON body may (serde
+/// JSON's limit). Copies and moves could otherwise nest values without bound, deeper than the
+/// recursion that serializes, clones or drops them can go without overflowing the stack.
+const MAX_DEPTH: usize = 128;
+/// How many values the depth checks of one JSON patch may visit in all: values as large as a
+/// body many times over, but not megabytes again for each of 10,000 moves (kube moves a value
+/// without looking into it; such a patch is refused here).
+const MAX_DEPTH_CHECK_VISITS: usize = 1 << 24;
+
 /// The media type of a server-side apply.
 pub const APPLY: &str = "application/apply-patch+yaml";
 
@@ -108,18 +117,22 @@ impl Patch {
     }
 }
 
-/// Applies `patch` operation by operation, counting what copies add. The document is a copy
-/// thrown away on failure, so nothing needs undoing (the crate's undo panics on some valid
-/// patch sequences).
+/// Applies `patch` operation by operation, counting what copies add and refusing to nest
+/// values deeper than [`MAX_DEPTH`]. The document is a copy thrown away on failure, so nothing
+/// needs undoing (the crate's undo panics on some valid patch sequences).
 fn apply_json_patch(document: &mut Value, patch: &json_patch::Patch) -> Result<(), ApiError> {
     let mut copied = 0;
+    let mut visits = MAX_DEPTH_CHECK_VISITS;
     for operation in &patch.0 {
+        // kube answers the library's errors with its generic 422, as any failed patch.
+        if nests_too_deep(document, operation, &mut visits) {
+            return Err(ApiError::patch_rejected());
+        }
         if let json_patch::PatchOperation::Copy(copy) = operation {
             let size = document.pointer(copy.from.as_str()).map_or(0, |value| {
                 serde_json::to_vec(value).map_or(0, |bytes| bytes.len())
             });
             copied += size;
-            // kube answers the library's error with its generic 422, as any failed patch.
             if copied > MAX_JSON_PATCH_COPY_BYTES {
                 return Err(ApiError::patch_rejected());
             }
@@ -128,4 +141,106 @@ fn apply_json_patch(document: &mut Value, patch: &json_patch::Patch) -> Result<(
             .map_err(|_| ApiError::patch_rejected())?;
     }
     Ok(())
+}
+
+/// Whether `operation` would nest the document deeper than [`MAX_DEPTH`], or telling would
+/// take more than the `visits` left: what it puts at its path lies as many levels down as the
+/// path has tokens. The document is within the bound before each operation, so a value moved
+/// no further down keeps it.
+fn nests_too_deep(
+    document: &Value,
+    operation: &json_patch::PatchOperation,
+    visits: &mut usize,
+) -> bool {
+    use json_patch::PatchOperation::{Add, Copy, Move, Replace};
+    let (path, value) = match operation {
+        Add(add) => (&add.path, Some(&add.value)),
+        Replace(replace) => (&replace.path, Some(&replace.value)),
+        Copy(copy) => (&copy.path, document.pointer(copy.from.as_str())),
+        Move(mv) if mv.path.count() > mv.from.count() => {
+            (&mv.path, document.pointer(mv.from.as_str()))
+        }
+        _ => return false,
+    };
+    let Some(value) = value else {
+        return false;
+    };
+    MAX_DEPTH
+        .checked_sub(path.count())
+        .is_none_or(|room| deeper_than(value, room, visits))
+}
+
+/// Whether `value` nests more than `levels` arrays and objects (a scalar nests none), or
+/// would take visiting more than `visits` values to tell, which it counts down. Walked
+/// without recursion, as deep values are what it looks for.
+fn deeper_than(value: &Value, levels: usize, visits: &mut usize) -> bool {
+    let mut pending = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let Some(left) = visits.checked_sub(1) else {
+            return true;
+        };
+        *visits = left;
+        match value {
+            Value::Array(_) | Value::Object(_) if depth == levels => return true,
+            Value::Array(items) => pending.extend(items.iter().map(|item| (item, depth + 1))),
+            Value::Object(fields) => pending.extend(fields.values().map(|v| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn patched(operations: Value) -> Result<Value, ApiError> {
+        let mut document = json!({"spec": {}});
+        let patch = serde_json::from_value(operations).unwrap();
+        apply_json_patch(&mut document, &patch).map(|()| document)
+    }
+
+    /// `levels` maps nested in `spec.x`, three operations a level.
+    fn nested(levels: usize) -> Value {
+        let mut operations = vec![json!({"op": "add", "path": "/spec/x", "value": {}})];
+        for _ in 1..levels {
+            operations.extend([
+                json!({"op": "add", "path": "/spec/t", "value": {}}),
+                json!({"op": "move", "from": "/spec/x", "path": "/spec/t/x"}),
+                json!({"op": "move", "from": "/spec/t", "path": "/spec/x"}),
+            ]);
+        }
+        Value::Array(operations)
+    }
+
+    #[test]
+    fn patched_documents_nest_at_most_128_levels() {
+        let document = patched(nested(126)).unwrap();
+        let mut visits = usize::MAX;
+        assert!(!deeper_than(&document, MAX_DEPTH, &mut visits));
+        assert!(deeper_than(&document, MAX_DEPTH - 1, &mut visits));
+        assert_eq!(patched(nested(127)).unwrap_err().code, 422);
+        // A value added whole is measured too.
+        let deep = (0..127).fold(json!(1), |value, _| json!([value]));
+        let add = json!([{"op": "add", "path": "/spec/x", "value": deep}]);
+        assert_eq!(patched(add).unwrap_err().code, 422);
+    }
+
+    #[test]
+    fn depth_checks_visit_a_bounded_number_of_values() {
+        let mut operations = vec![
+            json!({"op": "add", "path": "/spec/x", "value": vec![0; 100_000]}),
+            json!({"op": "add", "path": "/spec/t", "value": {}}),
+        ];
+        for _ in 0..200 {
+            operations.extend([
+                json!({"op": "move", "from": "/spec/x", "path": "/spec/t/x"}),
+                json!({"op": "move", "from": "/spec/t/x", "path": "/spec/x"}),
+            ]);
+        }
+        assert!(patched(Value::Array(operations[..100].to_vec())).is_ok());
+        assert_eq!(patched(Value::Array(operations)).unwrap_err().code, 422);
+    }
 }

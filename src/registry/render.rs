@@ -1,6 +1,7 @@
 //! Responses about objects, in the representation the client negotiated: the object or list
 //! as JSON or YAML, a server-side printed Table, or PartialObjectMetadata.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
@@ -243,7 +244,7 @@ fn list_meta(
     Value::Object(meta)
 }
 
-/// Writes `body` in the negotiated form, with one `Warning: 299` header per warning.
+/// Writes `body` in the negotiated form, with `Warning: 299` headers for the warnings.
 pub fn respond(
     output: Output,
     code: StatusCode,
@@ -263,11 +264,115 @@ pub fn respond(
         ),
     };
     let mut response = (code, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
-    for warning in warnings {
-        let escaped = warning.replace('\\', "\\\\").replace('"', "\\\"");
-        if let Ok(value) = HeaderValue::from_str(&format!("299 - \"{escaped}\"")) {
-            response.headers_mut().append(header::WARNING, value);
-        }
+    for value in warning_headers(warnings) {
+        response.headers_mut().append(header::WARNING, value);
     }
     Ok(response)
+}
+
+/// The warnings of one response add up to this many characters, or to a little more once cut.
+const MAX_WARNING_CHARS: usize = 4096;
+/// What each warning is cut to once they go over [`MAX_WARNING_CHARS`].
+const CUT_WARNING_CHARS: usize = 256;
+
+/// The `Warning` headers for `warnings`, as k8s.io/apiserver's warning recorder writes them:
+/// each text once, whole while all of them add up to at most 4096 characters; past that,
+/// every warning (those before included) is cut to its first 256 characters, and none is added
+/// once they add up to 4096 again. A text with control characters is left out.
+fn warning_headers(warnings: &[String]) -> Vec<HeaderValue> {
+    let mut seen = HashSet::new();
+    let mut recorded = Vec::new();
+    let mut headers = Vec::new();
+    let mut total = 0;
+    let mut cutting = false;
+    for text in warnings {
+        if cutting && total >= MAX_WARNING_CHARS {
+            break;
+        }
+        if text.is_empty() || !seen.insert(text.as_str()) {
+            continue;
+        }
+        recorded.push(text.as_str());
+        let (text, chars) = if cutting {
+            cut(text)
+        } else {
+            (text.as_str(), text.chars().count())
+        };
+        let Some(header) = warning_header(text) else {
+            continue;
+        };
+        if cutting || total + chars <= MAX_WARNING_CHARS {
+            total += chars;
+            headers.push(header);
+            continue;
+        }
+        // Over the limit: every warning is cut from now on, those written before included.
+        cutting = true;
+        headers.clear();
+        total = 0;
+        for (text, chars) in recorded.iter().map(|text| cut(text)) {
+            if let Some(header) = warning_header(text) {
+                total += chars;
+                headers.push(header);
+            }
+        }
+    }
+    headers
+}
+
+/// `text` cut to its first [`CUT_WARNING_CHARS`] characters, and its length in characters.
+fn cut(text: &str) -> (&str, usize) {
+    match text.char_indices().nth(CUT_WARNING_CHARS) {
+        Some((end, _)) => (&text[..end], CUT_WARNING_CHARS),
+        None => (text, text.chars().count()),
+    }
+}
+
+/// `299 - "text"`, with `"` and `\` escaped; none for a text with control characters.
+fn warning_header(text: &str) -> Option<HeaderValue> {
+    if text.chars().any(char::is_control) {
+        return None;
+    }
+    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
+    HeaderValue::from_bytes(format!("299 - \"{escaped}\"").as_bytes()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(warnings: &[String]) -> Vec<String> {
+        warning_headers(warnings)
+            .iter()
+            .map(|h| String::from_utf8(h.as_bytes().to_vec()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn warnings_are_written_once_and_quoted() {
+        let warnings = ["a \"b\" \\ é", "a \"b\" \\ é", "", "bell \u{7}", "c"].map(String::from);
+        assert_eq!(
+            texts(&warnings),
+            [r#"299 - "a \"b\" \\ é""#, r#"299 - "c""#]
+        );
+    }
+
+    #[test]
+    fn warnings_over_4096_characters_are_cut() {
+        // Four of 1000 characters fit; the fifth cuts all five to 256, and eleven more make
+        // 4096 again.
+        let long = |i: usize| format!("{i:x<1000}");
+        let headers = texts(&(0..100).map(long).collect::<Vec<_>>());
+        assert_eq!(headers.len(), 16);
+        for (i, header) in headers.iter().enumerate() {
+            assert_eq!(*header, format!("299 - \"{}\"", &long(i)[..256]));
+        }
+        // Then each is added, cut if need be, until they add up to 4096 or more.
+        let mut warnings: Vec<String> = (0..5).map(long).collect();
+        warnings.extend((0..10_000).map(|i| format!("w{i}")));
+        let headers = texts(&warnings);
+        let chars: usize = headers.iter().map(|h| h.chars().count() - 8).sum();
+        assert_eq!(chars, 5 * 256 + 10 * 2 + 90 * 3 + 632 * 4);
+        assert_eq!(headers.last().unwrap(), r#"299 - "w731""#);
+    }
 }

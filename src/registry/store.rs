@@ -292,8 +292,8 @@ impl<S: Strategy> Store<S> {
         loop {
             let current = self.load(name).await?;
             let document = serde_json::to_value(&current.object).map_err(ApiError::internal)?;
-            // Merging can take seconds on hostile lists (strategic merge by key is quadratic,
-            // as apimachinery's): off the async workers, so that the server keeps answering.
+            // Merging a list of 100,000 items takes a second: off the async workers, so that
+            // the server keeps answering.
             let (patch, info) = (patch.clone(), self.info());
             let patched = tokio::task::spawn_blocking(move || patch.apply(info, document))
                 .await
@@ -370,7 +370,8 @@ impl<S: Strategy> Store<S> {
         errors.extend(self.strategy.validate(&object));
         self.invalid(&object, errors)?;
         if spec_of(&object)? != spec_of(old)? {
-            object.meta_mut().generation = Some(old.meta().generation.unwrap_or(0) + 1);
+            object.meta_mut().generation =
+                Some(old.meta().generation.unwrap_or(0).saturating_add(1));
         }
         Ok(object)
     }
@@ -455,7 +456,7 @@ impl<S: Strategy> Store<S> {
         let m = object.meta_mut();
         m.deletion_timestamp = Some(meta::now());
         m.deletion_grace_period_seconds = Some(0);
-        m.generation = Some(m.generation.unwrap_or(0) + 1);
+        m.generation = Some(m.generation.unwrap_or(0).saturating_add(1));
         self.write(name, object, &current, options.dry_run).await
     }
 

@@ -15,8 +15,13 @@
 //! The merged object never carries directives: what the patch adds is stripped of them (the
 //! typed decode of kube-apiserver drops them as unknown fields).
 
+mod lookup;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use serde_json::{Map, Value};
 
+use self::lookup::{Key, KeyIndex, Positions};
 use crate::resource::{ListType, ResourceInfo};
 use crate::status::ApiError;
 
@@ -161,17 +166,19 @@ impl Merger<'_> {
         let kind = element_type(&[&original, &patch])?;
         let (original, patch, merged) = if kind != GoType::Map {
             if delete_list {
+                let deleted: HashSet<Key<&Value>> = patch.iter().map(Key).collect();
                 return Ok(original
                     .into_iter()
-                    .filter(|v| !patch.contains(v))
+                    .filter(|v| !deleted.contains(&Key(v)))
                     .collect());
             }
-            let mut merged: Vec<Value> = Vec::with_capacity(original.len() + patch.len());
-            for value in original.iter().chain(&patch) {
-                if !merged.contains(value) {
-                    merged.push(value.clone());
-                }
-            }
+            let mut seen = HashSet::with_capacity(original.len() + patch.len());
+            let merged: Vec<Value> = original
+                .iter()
+                .chain(&patch)
+                .filter(|value| seen.insert(Key(*value)))
+                .cloned()
+                .collect();
             (original, patch, merged)
         } else {
             if merge_key.is_empty() {
@@ -196,6 +203,7 @@ impl Merger<'_> {
         merge_key: &str,
         path: &str,
     ) -> Result<Vec<Value>> {
+        let mut index = KeyIndex::new(&original, merge_key);
         for item in patch {
             let Value::Object(fields) = item else {
                 return Err(bad_arg_type(GoType::Map, item));
@@ -203,14 +211,21 @@ impl Merger<'_> {
             let Some(key) = fields.get(merge_key) else {
                 return Err(no_merge_key(fields, merge_key));
             };
-            match find_by_key(&original, merge_key, key)? {
+            match index.find(key)? {
                 Some(i) => {
                     let Value::Object(current) = std::mem::take(&mut original[i]) else {
-                        unreachable!("find_by_key only finds maps");
+                        unreachable!("the index finds only maps");
                     };
-                    original[i] = Value::Object(self.map(current, fields.clone(), path)?);
+                    let merged = self.map(current, fields.clone(), path)?;
+                    if merged.get(merge_key) != Some(key) {
+                        index.forget_first(key);
+                    }
+                    original[i] = Value::Object(merged);
                 }
-                None => original.push(item.clone()),
+                None => {
+                    index.push(item, original.len());
+                    original.push(item.clone());
+                }
             }
         }
         Ok(original)
@@ -302,17 +317,17 @@ fn retain_keys(original: &mut Map<String, Value>, patch: &mut Map<String, Value>
     let Value::Array(retained) = retained else {
         return Err(ApiError::bad_request(BAD_RETAIN_KEYS));
     };
-    let listed = |key: &str| retained.iter().any(|k| k.as_str() == Some(key));
+    let listed: HashSet<&str> = retained.iter().filter_map(Value::as_str).collect();
     let unlisted = patch.iter().any(|(key, value)| {
         !value.is_null()
             && !key.starts_with(DELETE_FROM_PRIMITIVE_LIST)
             && !key.starts_with(SET_ELEMENT_ORDER)
-            && !listed(key)
+            && !listed.contains(key.as_str())
     });
     if unlisted {
         return Err(ApiError::bad_request(BAD_RETAIN_KEYS));
     }
-    original.retain(|key, _| listed(key));
+    original.retain(|key, _| listed.contains(key.as_str()));
     Ok(())
 }
 
@@ -323,40 +338,58 @@ fn retain_keys(original: &mut Map<String, Value>, patch: &mut Map<String, Value>
 /// this view, as kube-apiserver does, keeps server-only items before the appended ones.
 fn server_order_as_go_sees_it(original: &[Value], patch: &[Value], merge_key: &str) -> Vec<Value> {
     let key_of = |item: &Value| item.as_object().and_then(|f| f.get(merge_key)).cloned();
-    let mut array = original.to_vec();
-    let mut len = array.len();
+    // The places of the items by key: a deletion takes them from the first on.
+    let mut places: HashMap<Key<Value>, Vec<usize>> = HashMap::new();
+    for (i, item) in original.iter().enumerate() {
+        if let Some(key) = key_of(item) {
+            places.entry(Key(key)).or_default().push(i);
+        }
+    }
+    let mut deleted = vec![false; original.len()];
+    // What the freed slots keep, from the last slot on, and where the live items end.
+    let mut freed = Vec::new();
+    let mut end = original.len();
     let mut replace = false;
     for item in patch {
         match item.get(PATCH).and_then(Value::as_str) {
             Some("delete") => {
-                let key = key_of(item);
-                while let Some(i) = array[..len]
-                    .iter()
-                    .position(|v| key.is_some() && key_of(v) == key)
-                {
-                    // append(list[:i], list[i+1:]...): the last item stays, repeated.
-                    if i + 1 < len {
-                        array[i..len].rotate_left(1);
-                        array[len - 1] = array[len - 2].clone();
+                let gone = key_of(item).and_then(|key| places.remove(&Key(key)));
+                for i in gone.unwrap_or_default() {
+                    // append(list[:i], list[i+1:]...): the slot freed at the end keeps the
+                    // last live item, the deleted one itself when it was last.
+                    while deleted[end - 1] {
+                        end -= 1;
                     }
-                    len -= 1;
+                    freed.push(&original[end - 1]);
+                    deleted[i] = true;
                 }
             }
             Some("replace") => replace = true,
             _ => {}
         }
     }
-    let mut live: Vec<Value> = array[..len].to_vec();
+    let mut live: Vec<&Value> = original
+        .iter()
+        .zip(&deleted)
+        .filter(|(_, deleted)| !**deleted)
+        .map(|(item, _)| item)
+        .collect();
     if !replace {
+        let mut keys: HashSet<Option<Key<Value>>> =
+            live.iter().map(|v| key_of(v).map(Key)).collect();
         for item in patch.iter().filter(|item| !has_directive(item)) {
-            let key = key_of(item);
-            if !live.iter().any(|v| key_of(v) == key) {
-                live.push(item.clone());
+            if keys.insert(key_of(item).map(Key)) {
+                live.push(item);
             }
         }
     }
-    (0..array.len())
-        .map(|i| live.get(i).unwrap_or(&array[i]).clone())
+    (0..original.len())
+        .map(|i| {
+            live.get(i)
+                .copied()
+                .unwrap_or_else(|| freed[original.len() - 1 - i])
+        })
+        .cloned()
         .collect()
 }
 
@@ -441,6 +474,8 @@ fn special_elements(
 ) -> Result<(Vec<Value>, Vec<Value>)> {
     let mut plain = Vec::with_capacity(patch.len());
     let mut replace = false;
+    let not_a_map = original.iter().position(|item| !item.is_object());
+    let mut deleted = HashSet::new();
     for item in patch {
         let Value::Object(fields) = &item else {
             return Err(bad_arg_type(GoType::Map, &item));
@@ -454,9 +489,15 @@ fn special_elements(
                 let Some(key) = fields.get(merge_key) else {
                     return Err(no_merge_key(fields, merge_key));
                 };
-                while let Some(i) = find_by_key(&original, merge_key, key)? {
-                    original.remove(i);
+                // apimachinery deletes the matches before the first item that is not a map,
+                // then fails on that item.
+                if let Some(i) = not_a_map {
+                    let gone = original[..i]
+                        .iter()
+                        .filter(|v| v.get(merge_key) == Some(key));
+                    return Err(lookup::not_a_map(i - gone.count()));
                 }
+                deleted.insert(Key(key.clone()));
             }
             Some("replace") => replace = true,
             Some("merge") => {
@@ -467,26 +508,17 @@ fn special_elements(
             _ => return Err(bad_patch_type(directive, fields)),
         }
     }
+    if !deleted.is_empty() {
+        original.retain(|item| {
+            let key = item.get(merge_key).cloned().map(Key);
+            !key.is_some_and(|key| deleted.contains(&key))
+        });
+    }
     if replace {
         Ok((plain, Vec::new()))
     } else {
         Ok((original, plain))
     }
-}
-
-/// The index of the first map of `list` whose `merge_key` is `key`.
-fn find_by_key(list: &[Value], merge_key: &str, key: &Value) -> Result<Option<usize>> {
-    for (i, item) in list.iter().enumerate() {
-        let Value::Object(fields) = item else {
-            return Err(ApiError::bad_request(format!(
-                "value for key {i} is not a map"
-            )));
-        };
-        if fields.get(merge_key) == Some(key) {
-            return Ok(Some(i));
-        }
-    }
-    Ok(None)
 }
 
 /// Splits `merged` into the items present in `by` and the others (server-only items).
@@ -495,21 +527,23 @@ fn partition(
     by: &[Value],
     merge_key: &str,
 ) -> Result<(Vec<Value>, Vec<Value>)> {
+    if merge_key.is_empty() {
+        let values = Positions::new(by, None);
+        return Ok(merged
+            .into_iter()
+            .partition(|item| values.of(item).is_some()));
+    }
+    let keys = KeyIndex::new(by, merge_key);
     let mut present = Vec::with_capacity(merged.len());
     let mut server_only = Vec::with_capacity(merged.len());
     for item in merged {
-        let found = if merge_key.is_empty() {
-            by.contains(&item)
-        } else {
-            let Value::Object(fields) = &item else {
-                return Err(bad_arg_type(GoType::Map, &item));
-            };
-            let Some(key) = fields.get(merge_key) else {
-                return Err(no_merge_key(fields, merge_key));
-            };
-            find_by_key(by, merge_key, key)?.is_some()
+        let Value::Object(fields) = &item else {
+            return Err(bad_arg_type(GoType::Map, &item));
         };
-        if found {
+        let Some(key) = fields.get(merge_key) else {
+            return Err(no_merge_key(fields, merge_key));
+        };
+        if keys.find(key)?.is_some() {
             present.push(item);
         } else {
             server_only.push(item);
@@ -530,21 +564,26 @@ fn normalize_element_order(
 ) -> Result<Vec<Value>> {
     let patch = sort_by_order(patch, patch_order, merge_key, kind)?;
     let server_only = sort_by_order(server_only, server_order, merge_key, kind)?;
-    let by_key = kind == GoType::Map;
+    let positions = Positions::new(server_order, (kind == GoType::Map).then_some(merge_key));
+    let placed = |items: Vec<Value>| {
+        let placed: Vec<(Option<usize>, Value)> = items
+            .into_iter()
+            .map(|item| (positions.of(&item), item))
+            .collect();
+        placed.into_iter().peekable()
+    };
     let mut merged = Vec::with_capacity(patch.len() + server_only.len());
-    let mut left = server_only.into_iter().peekable();
-    let mut right = patch.into_iter().peekable();
+    let mut left = placed(server_only);
+    let mut right = placed(patch);
     loop {
         let take_left = match (left.peek(), right.peek()) {
             (None, None) => break,
             (Some(_), None) => true,
             (None, Some(_)) => false,
-            (Some(l), Some(r)) => matches!(
-                (position(server_order, l, merge_key, by_key), position(server_order, r, merge_key, by_key)),
-                (Some(l), Some(r)) if l < r
-            ),
+            (Some((l, _)), Some((r, _))) => matches!((l, r), (Some(l), Some(r)) if l < r),
         };
-        merged.extend(if take_left { left.next() } else { right.next() });
+        let next = if take_left { left.next() } else { right.next() };
+        merged.extend(next.map(|(_, item)| item));
     }
     Ok(merged)
 }
@@ -557,7 +596,7 @@ fn sort_by_order(
     kind: GoType,
 ) -> Result<Vec<Value>> {
     let by_key = kind == GoType::Map;
-    let (mut list, deletions) = if by_key {
+    let (list, deletions) = if by_key {
         for item in list.iter().chain(order) {
             match item {
                 Value::Object(fields) if fields.contains_key(merge_key) => {}
@@ -569,40 +608,48 @@ fn sort_by_order(
     } else {
         (list, Vec::new())
     };
-    // Go's sort.SliceStable (an insertion sort for short lists) with apimachinery's order:
-    // items missing from `order` compare as smaller.
-    let less = |a: &Value, b: &Value| match (
-        position(order, a, merge_key, by_key),
-        position(order, b, merge_key, by_key),
-    ) {
-        (Some(a), Some(b)) => a < b,
-        _ => true,
-    };
-    for i in 1..list.len() {
-        let mut j = i;
-        while j > 0 && less(&list[j], &list[j - 1]) {
-            list.swap(j, j - 1);
-            j -= 1;
-        }
-    }
-    list.extend(deletions);
-    Ok(list)
+    let positions = Positions::new(order, by_key.then_some(merge_key));
+    let places: Vec<Option<usize>> = list.iter().map(|item| positions.of(item)).collect();
+    let mut list: Vec<Option<Value>> = list.into_iter().map(Some).collect();
+    let mut sorted: Vec<Value> = insertion_order(&places)
+        .into_iter()
+        .filter_map(|i| list[i].take())
+        .collect();
+    sorted.extend(deletions);
+    Ok(sorted)
 }
 
-/// Where `item` is in `list`: by merge key for maps, by value otherwise.
-fn position(list: &[Value], item: &Value, merge_key: &str, by_key: bool) -> Option<usize> {
-    if by_key {
-        // A missing key and a null one are both Go's nil.
-        fn key_of<'v>(v: &'v Value, merge_key: &str) -> Option<&'v Value> {
-            v.as_object()
-                .and_then(|f| f.get(merge_key))
-                .filter(|k| !k.is_null())
-        }
-        let key = key_of(item, merge_key);
-        list.iter().position(|v| key_of(v, merge_key) == key)
-    } else {
-        list.iter().position(|v| v == item)
+/// The order in which the insertion sort that Go's `sort.SliceStable` runs on short lists
+/// leaves items at `places`, an item without a place comparing smaller than any (as
+/// apimachinery's comparison has it), computed in O(n log n) rather than the sort's O(n²).
+///
+/// Each item inserted moves left past every item that compares greater: one without a place
+/// goes first; one with a place stops right after the nearest placed item not greater, which
+/// is the latest inserted of those with the greatest place not after its own. Items that stop
+/// after the same one (or at the front) end up latest first, each followed by those after it.
+fn insertion_order(places: &[Option<usize>]) -> Vec<usize> {
+    let front = places.len();
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); places.len() + 1];
+    let mut latest_at: BTreeMap<usize, usize> = BTreeMap::new();
+    for (i, place) in places.iter().enumerate() {
+        let anchor = match place {
+            None => front,
+            Some(place) => {
+                let anchor = latest_at.range(..=place).next_back();
+                let anchor = anchor.map_or(front, |(_, &item)| item);
+                latest_at.insert(*place, i);
+                anchor
+            }
+        };
+        after[anchor].push(i);
     }
+    let mut order = Vec::with_capacity(places.len());
+    let mut pending = std::mem::take(&mut after[front]);
+    while let Some(i) = pending.pop() {
+        order.push(i);
+        pending.append(&mut after[i]);
+    }
+    order
 }
 
 /// The Go type of a decoded JSON value (`int64` for integers, as apiserver decodes patches).
@@ -1105,6 +1152,37 @@ mod tests {
         );
         // Not objects.
         assert_eq!(merge(&FOO, &foo(), &json!([])).unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn insertion_order_is_that_of_the_insertion_sort() {
+        let mut seed = 7u64;
+        let mut random = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..2_000 {
+            let len = random(30) as usize;
+            let places: Vec<Option<usize>> = (0..len)
+                .map(|_| (random(4) > 0).then(|| random(10) as usize))
+                .collect();
+            // Go's insertion sort with apimachinery's comparison.
+            let less = |a: usize, b: usize| match (places[a], places[b]) {
+                (Some(a), Some(b)) => a < b,
+                _ => true,
+            };
+            let mut sorted: Vec<usize> = (0..len).collect();
+            for i in 1..len {
+                let mut j = i;
+                while j > 0 && less(sorted[j], sorted[j - 1]) {
+                    sorted.swap(j, j - 1);
+                    j -= 1;
+                }
+            }
+            assert_eq!(insertion_order(&places), sorted, "{places:?}");
+        }
     }
 
     #[test]

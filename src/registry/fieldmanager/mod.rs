@@ -19,7 +19,7 @@ use self::entries::{Managed, ManagerId, Operation, Owner};
 use self::fieldset::{Element, FieldSet, path_text};
 use self::object::{Comparison, Schema};
 use crate::resource::ResourceInfo;
-use crate::status::{ApiError, Cause, Details};
+use crate::status::{self, ApiError, Cause, Details};
 use crate::validation::go_quote;
 
 /// The longest field manager name, in bytes (`FieldManagerMaxLength`).
@@ -319,16 +319,18 @@ fn prune(schema: &Schema, merged: Value, managed: &Managed, last: Option<FieldSe
         .with_named_fields();
     let all = fields_of(&merged);
     // Drop everything the applier owned last time, then take back what someone owns...
-    let pruned = schema.remove(&merged, &last);
-    let pruned = schema.remove(&merged, &all.difference(&fields_of(&pruned).union(&owned)));
+    let pruned = schema.remove_keeping_fields(&merged, &last);
+    let unowned = all.difference(&fields_of(&pruned).union(&owned));
+    let pruned = schema.remove_keeping_fields(&merged, &unowned);
     // ... and what went but was never the applier's: fields nobody owns stay.
     let gone = all.difference(&fields_of(&pruned)).intersection(&last);
     schema.remove(&merged, &gone)
 }
 
-/// The 409 of an apply with conflicts (MF conflict.go, AM errors.go `NewApplyConflict`).
+/// The 409 of an apply with conflicts (MF conflict.go, AM errors.go `NewApplyConflict`), the
+/// conflicts listed up to [`status::MAX_LISTED_ERRORS`].
 fn conflict_error(conflicts: &[(ManagerId, FieldSet)]) -> ApiError {
-    let listed: Vec<(String, String)> = conflicts
+    let all: Vec<(String, String)> = conflicts
         .iter()
         .flat_map(|(id, set)| {
             let who = id.describe();
@@ -337,28 +339,35 @@ fn conflict_error(conflicts: &[(ManagerId, FieldSet)]) -> ApiError {
                 .map(move |p| (who.clone(), path_text(&p)))
         })
         .collect();
-    let message = match listed.as_slice() {
+    let (shown, more) = status::listed(&all, "conflict");
+    let message = match all.as_slice() {
         [(who, path)] => format!("Apply failed with 1 conflict: conflict with {who}: {path}"),
         _ => {
             let mut lines = Vec::new();
-            for (id, set) in conflicts {
-                lines.push(format!("conflicts with {}:", id.describe()));
-                lines.extend(set.paths().iter().map(|p| format!("- {}", path_text(p))));
+            let mut manager = None;
+            for (who, path) in shown {
+                if manager != Some(who) {
+                    lines.push(format!("conflicts with {who}:"));
+                    manager = Some(who);
+                }
+                lines.push(format!("- {path}"));
             }
+            lines.extend(more.clone());
             format!(
                 "Apply failed with {} conflicts: {}",
-                listed.len(),
+                all.len(),
                 lines.join("\n")
             )
         }
     };
-    let causes = listed
-        .into_iter()
+    let causes = shown
+        .iter()
         .map(|(who, field)| Cause {
             reason: "FieldManagerConflict".into(),
             message: format!("conflict with {who}"),
-            field,
+            field: field.clone(),
         })
+        .chain(more.map(Cause::summary))
         .collect();
     ApiError {
         code: 409,
@@ -418,11 +427,19 @@ fn describe_object(object: &Value) -> String {
     )
 }
 
-/// SMD's text for a list of validation errors.
+/// SMD's text for a list of validation errors, listed up to [`status::MAX_LISTED_ERRORS`].
 fn join_errors(errors: &[String]) -> String {
-    match errors {
-        [one] => one.clone(),
-        _ => format!("errors:\n  {}", errors.join("\n  ")),
+    let (shown, more) = status::listed(errors, "error");
+    match (shown, more) {
+        ([one], None) => one.clone(),
+        (shown, more) => {
+            let lines: Vec<&str> = shown
+                .iter()
+                .map(String::as_str)
+                .chain(more.as_deref())
+                .collect();
+            format!("errors:\n  {}", lines.join("\n  "))
+        }
     }
 }
 

@@ -377,3 +377,39 @@ fn managers_from_user_agents() {
     assert_eq!(ua(&"a".repeat(200)).len(), 128);
     assert_eq!(manager_from_user_agent(None), "");
 }
+
+/// Applying `spec: {}` again keeps what nobody owns below it: SMD's pruning leaves a field
+/// emptied on the way there (found by the server_side_apply fuzz target).
+#[test]
+fn reapplying_an_empty_object_keeps_unowned_fields() {
+    let config = foo(json!({}));
+    let mut live = applied(None, &config, &by("kubectl", T1));
+    live["spec"]["suspend"] = json!(false);
+    let again = apply(&FOO, Some(&live), &config, &by("kubectl", T2), false).unwrap();
+    assert_eq!(again["spec"], json!({"suspend": false}));
+}
+
+#[test]
+fn conflicts_are_listed_up_to_100() {
+    let config = |value: &str| {
+        let mut config = foo(json!({}));
+        let labels = (0..150).map(|i| (format!("k{i:03}"), json!(value)));
+        config["metadata"]["labels"] = labels.collect::<serde_json::Map<_, _>>().into();
+        config
+    };
+    let live = applied(None, &config("x"), &by("a", T1));
+    let error = apply(&FOO, Some(&live), &config("y"), &by("b", T2), false).unwrap_err();
+    let lines: Vec<String> = (0..100)
+        .map(|i| format!("- .metadata.labels.k{i:03}"))
+        .collect();
+    assert_eq!(
+        error.message,
+        format!(
+            "Apply failed with 150 conflicts: conflicts with \"a\":\n{}\nand 50 more conflicts",
+            lines.join("\n")
+        )
+    );
+    let causes = error.details.unwrap().causes;
+    assert_eq!(causes.len(), 101);
+    assert_eq!(causes[100], Cause::summary("and 50 more conflicts".into()));
+}
