@@ -9,6 +9,9 @@ pub mod controller;
 pub mod discovery;
 pub mod filters;
 pub mod foo;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod kubeconfig;
 pub mod manifests;
 pub mod metrics;

@@ -1,5 +1,7 @@
 //! The project's tasks, run as `cargo xtask <task>`:
 //!
+//! - `fuzz [--seconds N]`: runs every fuzz target of `fuzz/` for N seconds (default 20) on
+//!   its committed corpus with cargo-fuzz, installing it when missing; fails on a crash.
 //! - `generate [--check]`: writes (or checks) the generated files kept in the repository:
 //!   `completions/` (bash, zsh, fish, powershell and the `kubectl_complete-foo` shim) and
 //!   `man/` (a page per command).
@@ -8,6 +10,7 @@
 //! - `test [-- <cargo test arguments>]`: `peers`, then `cargo test --workspace` with
 //!   `KUBE_APISERVER` and `KUBE_CONTROLLER_MANAGER` naming the peers.
 
+mod fuzz;
 mod generate;
 mod packages;
 mod peers;
@@ -17,7 +20,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask generate [--check]
+const USAGE: &str = "usage: cargo xtask fuzz [--seconds N]
+       cargo xtask generate [--check]
        cargo xtask peers
        cargo xtask test [-- <cargo test arguments>]";
 
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
         .to_path_buf();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["fuzz", rest @ ..] => fuzz::run(&root, rest),
         ["generate"] => generate::write(&root),
         ["generate", "--check"] => generate::check(&root),
         ["peers"] => peers(&root),
