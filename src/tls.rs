@@ -34,6 +34,9 @@ const ACCEPT_ERROR_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_HEADER_BYTES: usize = 1 << 20;
 /// Concurrent HTTP/2 streams per connection (Go's default, which aggregated servers keep).
 const MAX_STREAMS_PER_CONNECTION: u32 = 250;
+/// What one HTTP/2 stream may send unread, and its largest frame, as kube-apiserver shrinks
+/// them from Go's 1 MiB: most API bodies still fit in one frame.
+const HTTP2_STREAM_BUFFER_BYTES: u32 = 256 << 10;
 
 /// The server's TLS configuration: HTTP/2 and HTTP/1.1 with the serving certificate, asking
 /// clients for a certificate from any of the client CAs. Rebuilt when a CA changes (the
@@ -178,7 +181,9 @@ pub async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(MAX_STREAMS_PER_CONNECTION)
-        .max_header_list_size(MAX_HEADER_BYTES as u32);
+        .max_header_list_size(MAX_HEADER_BYTES as u32)
+        .max_frame_size(HTTP2_STREAM_BUFFER_BYTES)
+        .initial_stream_window_size(HTTP2_STREAM_BUFFER_BYTES);
     let builder = Arc::new(builder);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
