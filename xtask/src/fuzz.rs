@@ -2,17 +2,17 @@
 //! with cargo-fuzz, installed from crates.io when missing.
 //!
 //! Targets are built without a sanitizer (`-s none`): sanitizers need a nightly toolchain,
-//! while libFuzzer's coverage instrumentation takes only stable compiler flags. Builds go
-//! to `<cache>/target`, where `<cache>` is `$XDG_CACHE_HOME/foo-apiserver-fuzz` or
-//! `~/.cache/foo-apiserver-fuzz`, so that a fresh checkout does not build the server's
-//! dependencies again. Each run reads the committed corpus `fuzz/corpus/<target>` and writes
-//! what it finds to a scratch directory instead; a crash fails the task and leaves its input
-//! in `fuzz/artifacts/<target>/`.
+//! while libFuzzer's coverage instrumentation takes only stable compiler flags. Work goes to
+//! `<cache>`, `$XDG_CACHE_HOME/foo-apiserver-fuzz` or `~/.cache/foo-apiserver-fuzz`: builds
+//! in `target/`, so that a fresh checkout does not build the server's dependencies again,
+//! and each run's log in `<target>.log`. A run reads the committed corpus
+//! `fuzz/corpus/<target>` and adds what it finds to a scratch copy instead; a crash fails
+//! the task and leaves its input in `fuzz/artifacts/<target>/`.
 
 use std::ffi::OsString;
-use std::fs;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Child, Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
@@ -32,46 +32,105 @@ pub fn run(root: &Path, args: &[&str]) -> Result<ExitCode> {
     };
     ensure_cargo_fuzz()?;
     let targets = targets(&root.join("fuzz/fuzz_targets"))?;
-    let target_dir = cache_dir()?.join("target");
-    cargo_fuzz(root, "build", &target_dir, &[])?;
-    for target in &targets {
-        let scratch = target_dir.join("corpus-run").join(target);
-        let _ = fs::remove_dir_all(&scratch);
-        fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
-        eprintln!("fuzzing {target} for {seconds} s");
-        // libFuzzer adds what it finds to the first directory only.
-        let args: Vec<OsString> = vec![
-            target.into(),
-            scratch.into(),
-            root.join("fuzz/corpus").join(target).into(),
-            "--".into(),
-            format!("-max_total_time={seconds}").into(),
-            "-timeout=30".into(),
-            "-print_final_stats=1".into(),
-        ];
-        cargo_fuzz(root, "run", &target_dir, &args)
-            .with_context(|| format!("fuzz target {target} failed"))?;
+    let cache = cache_dir()?;
+    let status = cargo_fuzz(root, "build", &cache)
+        .status()
+        .context("running cargo fuzz build")?;
+    if !status.success() {
+        bail!("`cargo fuzz build` failed ({status})");
     }
+    // libFuzzer runs on one core: as many targets at once as there are cores.
+    let at_once = std::thread::available_parallelism().map_or(1, usize::from);
     eprintln!(
-        "fuzzed {} targets, {seconds} s each: no crash",
+        "fuzzing {} targets for {seconds} s each, {at_once} at once",
         targets.len()
     );
+    let mut crashed = Vec::new();
+    for batch in targets.chunks(at_once) {
+        let runs: Vec<Run> = batch
+            .iter()
+            .map(|target| Run::start(root, &cache, target, seconds))
+            .collect::<Result<_>>()?;
+        for mut run in runs {
+            if !run.finish()? {
+                crashed.push(run.target);
+            }
+        }
+    }
+    if !crashed.is_empty() {
+        bail!("fuzz targets failed: {}", crashed.join(", "));
+    }
+    eprintln!("no crash");
     Ok(ExitCode::SUCCESS)
 }
 
-/// `cargo fuzz <subcommand> <args>` in `root`, without a sanitizer.
-fn cargo_fuzz(root: &Path, subcommand: &str, target_dir: &Path, args: &[OsString]) -> Result<()> {
-    let status = Command::new(cargo())
+/// One target being fuzzed, its output going to its log.
+struct Run {
+    target: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Run {
+    fn start(root: &Path, cache: &Path, target: &str, seconds: u64) -> Result<Run> {
+        let scratch = cache.join("corpus-run").join(target);
+        let _ = fs::remove_dir_all(&scratch);
+        fs::create_dir_all(&scratch).with_context(|| format!("creating {}", scratch.display()))?;
+        let log = cache.join(format!("{target}.log"));
+        let output = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        // libFuzzer adds what it finds to the first directory only.
+        let child = cargo_fuzz(root, "run", cache)
+            .arg(target)
+            .arg(&scratch)
+            .arg(root.join("fuzz/corpus").join(target))
+            .arg("--")
+            .arg(format!("-max_total_time={seconds}"))
+            .args(["-timeout=30", "-print_final_stats=1"])
+            .stdout(output.try_clone()?)
+            .stderr(output)
+            .spawn()
+            .context("running cargo fuzz run")?;
+        Ok(Run {
+            target: target.into(),
+            child,
+            log,
+        })
+    }
+
+    /// Waits for the run and prints its last status line, or the log from the failure on.
+    fn finish(&mut self) -> Result<bool> {
+        let status = self.child.wait().context("waiting for cargo fuzz run")?;
+        let log = String::from_utf8_lossy(&fs::read(&self.log).unwrap_or_default()).into_owned();
+        let lines: Vec<&str> = log.lines().collect();
+        if status.success() {
+            let done = lines.iter().rfind(|l| l.contains("\tDONE ")).unwrap_or(&"");
+            eprintln!("{}: {}", self.target, done.replace('\t', " "));
+            return Ok(true);
+        }
+        let from = lines
+            .iter()
+            .position(|l| l.contains("panicked at") || l.contains("ERROR: libFuzzer"))
+            .unwrap_or(lines.len().saturating_sub(40));
+        eprintln!(
+            "{}: failed ({status}), log {}:",
+            self.target,
+            self.log.display()
+        );
+        for line in lines.iter().skip(from).take(60) {
+            eprintln!("  {line}");
+        }
+        Ok(false)
+    }
+}
+
+/// `cargo fuzz <subcommand>` in `root`, without a sanitizer, building in `<cache>/target`.
+fn cargo_fuzz(root: &Path, subcommand: &str, cache: &Path) -> Command {
+    let mut command = Command::new(cargo());
+    command
         .current_dir(root)
         .args(["fuzz", subcommand, "--sanitizer", "none", "--target-dir"])
-        .arg(target_dir)
-        .args(args)
-        .status()
-        .context("running cargo fuzz")?;
-    if !status.success() {
-        bail!("`cargo fuzz {subcommand}` failed ({status})");
-    }
-    Ok(())
+        .arg(cache.join("target"));
+    command
 }
 
 fn ensure_cargo_fuzz() -> Result<()> {
