@@ -165,6 +165,11 @@ pub fn server_side_apply(data: &[u8]) {
         Err(e) => return assert_refused(&e, &[400]),
     };
     assert_round_trip(&foo);
+    // An object left without managed fields (the apply owned nothing) is attributed to
+    // `before-first-apply` by the next apply, as in kube: only an owned result must be stable.
+    if foo.meta().managed_fields.as_ref().is_none_or(Vec::is_empty) {
+        return;
+    }
     // Applying the same configuration again changes nothing and conflicts with no one.
     let stored = serde_json::to_value(&foo).expect("an applied Foo serializes");
     let again = fieldmanager::apply(&FOO, Some(&stored), &config, &writer, false)
