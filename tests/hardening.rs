@@ -780,3 +780,25 @@ async fn numbers_at_the_ends_of_their_types_are_answered() {
     env.get(&uri).await.expect(404);
     env.alive().await;
 }
+
+#[tokio::test]
+async fn only_one_owner_reference_may_be_the_controller() {
+    let env = Env::start().await;
+    let owner = |kind: &str, name: &str| {
+        json!({"apiVersion": "v1", "kind": kind, "name": name, "uid": format!("uid-{name}"),
+               "controller": true})
+    };
+    let mut two = foo("two-controllers", "Hello");
+    two["metadata"]["ownerReferences"] = json!([owner("A", "a"), owner("B", "b")]);
+    let status = env.send(Method::POST, FOOS, JSON, two).await.expect(422);
+    let message = status["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Foo.demo.jeremyxu2010.me \"two-controllers\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference{")
+            && message.ends_with(": Only one reference can have Controller set to true. Found \"true\" in references for A/a and B/b"),
+        "{status}"
+    );
+    env.get(&format!("{FOOS}/two-controllers"))
+        .await
+        .expect(404);
+    env.alive().await;
+}

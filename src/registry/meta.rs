@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use k8s_openapi::jiff::Timestamp;
 
 use crate::status::FieldError;
@@ -163,7 +163,21 @@ fn validate_common(meta: &ObjectMeta) -> Vec<FieldError> {
             TOTAL_ANNOTATION_SIZE_LIMIT,
         ));
     }
+    let mut controller: Option<String> = None;
     for owner in meta.owner_references.iter().flatten() {
+        if owner.controller == Some(true) {
+            let this = format!("{}/{}", owner.kind, owner.name);
+            match &controller {
+                Some(first) => errors.push(FieldError::invalid_raw(
+                    "metadata.ownerReferences",
+                    &go_owner_references(meta.owner_references.as_deref().unwrap_or_default()),
+                    &format!(
+                        "Only one reference can have Controller set to true. Found \"true\" in references for {first} and {this}"
+                    ),
+                )),
+                None => controller = Some(this),
+            }
+        }
         // The version of `group/version` or of a legacy `version`.
         let version = match owner.api_version.split('/').collect::<Vec<_>>().as_slice() {
             [version] | [_, version] => *version,
@@ -194,4 +208,25 @@ fn validate_common(meta: &ObjectMeta) -> Vec<FieldError> {
         );
     }
     errors
+}
+
+/// The references as Go's `%#v` shows them in kube's message, with the booleans its pointers
+/// point to in place of their addresses.
+fn go_owner_references(references: &[OwnerReference]) -> String {
+    let flag = |b: Option<bool>| b.map_or("(*bool)(nil)".to_owned(), |b| format!("(*bool)({b})"));
+    let items: Vec<String> = references
+        .iter()
+        .map(|r| {
+            format!(
+                "v1.OwnerReference{{APIVersion:{:?}, Kind:{:?}, Name:{:?}, UID:{:?}, Controller:{}, BlockOwnerDeletion:{}}}",
+                r.api_version,
+                r.kind,
+                r.name,
+                r.uid,
+                flag(r.controller),
+                flag(r.block_owner_deletion)
+            )
+        })
+        .collect();
+    format!("[]v1.OwnerReference{{{}}}", items.join(", "))
 }
