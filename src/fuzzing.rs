@@ -14,11 +14,11 @@ use kube::Resource;
 
 use crate::foo::FooStrategy;
 use crate::negotiate::BodyFormat;
+use crate::registry::apply;
 use crate::registry::decode::{self, FieldValidation};
 use crate::registry::fieldmanager::{self, Writer};
 use crate::registry::patch::Patch;
-use crate::registry::store::{SELECTABLE_FIELDS, selected};
-use crate::registry::{Strategy, apply, meta};
+use crate::registry::store::{self, Manage, Part, SELECTABLE_FIELDS, selected};
 use crate::request::{Continue, ListOptions, Query, ReadAt};
 use crate::resource::FOO;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -119,25 +119,18 @@ fn patch(content_type: &'static str, body: &[u8]) {
     }
 }
 
-/// The update rules of the store (`Store::replace`) on a patched Foo: system fields kept,
-/// defaults, validation, then managedFields recorded for the writer.
+/// The store's update rules on a patched Foo (status kept, as a write of the main resource
+/// keeps it): system fields, defaults, validation, then managedFields for the writer.
 fn update(mut foo: Foo) {
     let live = &*LIVE_FOO;
     foo.status.clone_from(&live.status);
-    meta::keep_for_update(foo.meta_mut(), live.meta());
-    FooStrategy.default(&mut foo);
-    let mut errors = meta::validate_update(foo.meta(), live.meta());
-    errors.extend(FooStrategy.validate(&foo));
-    if !errors.is_empty() {
-        return assert_refused(&ApiError::invalid(&FOO, "foo1", &errors), &[422]);
+    let manage = Manage::Update("editor".into());
+    let recorded = store::prepare_update(&FooStrategy, foo, live)
+        .and_then(|foo| store::record(&FOO, Some(live), foo, &manage, Part::Main));
+    match recorded {
+        Ok(recorded) => assert_round_trip(&recorded),
+        Err(e) => assert_refused(&e, &[422]),
     }
-    let live = serde_json::to_value(live).expect("the live Foo serializes");
-    let mut new = serde_json::to_value(&foo).expect("a decoded Foo serializes");
-    fieldmanager::record_update(&FOO, Some(&live), &mut new, &writer("editor", None))
-        .expect("an update is recorded");
-    let mut recorded: Foo = serde_json::from_value(new).expect("recorded managedFields decode");
-    meta::drop_empty(recorded.meta_mut());
-    assert_round_trip(&recorded);
 }
 
 /// A server-side apply: byte 0 picks `force`, the `/status` subresource, whether the Foo

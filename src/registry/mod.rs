@@ -6,7 +6,7 @@ mod cache;
 mod connect;
 pub(crate) mod decode;
 pub mod fieldmanager;
-pub(crate) mod meta;
+mod meta;
 pub(crate) mod patch;
 mod read;
 mod render;

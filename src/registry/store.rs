@@ -50,7 +50,7 @@ pub struct Store<S: Strategy> {
 
 /// Which part of an object a write may change.
 #[derive(Clone, Copy, PartialEq)]
-pub(super) enum Part {
+pub(crate) enum Part {
     /// The main resource: everything but status.
     Main,
     /// `/status`: status alone.
@@ -139,14 +139,6 @@ impl<S: Strategy> Store<S> {
         decode::decode(self.info(), &request.body, format, validation)
     }
 
-    fn invalid(&self, object: &S::Object, errors: Vec<FieldError>) -> Result<(), ApiError> {
-        if errors.is_empty() {
-            return Ok(());
-        }
-        let name = object.meta().name.as_deref().unwrap_or_default();
-        Err(ApiError::invalid(self.info(), name, &errors))
-    }
-
     async fn create(&self, request: ResourceRequest) -> Result<Rendered<S::Object>, ApiError> {
         let dry_run = request.query.dry_run("CreateOptions")?;
         let manager = update_manager(&request)?;
@@ -179,8 +171,8 @@ impl<S: Strategy> Store<S> {
         self.strategy.default(&mut object);
         let mut errors = meta::validate_create(object.meta());
         errors.extend(self.strategy.validate(&object));
-        self.invalid(&object, errors)?;
-        let object = self.record(None, object, &manage, Part::Main)?;
+        invalid(self.info(), &object, errors)?;
+        let object = record(self.info(), None, object, &manage, Part::Main)?;
 
         let name = object.meta().name.clone().unwrap_or_default();
         if dry_run {
@@ -201,37 +193,6 @@ impl<S: Strategy> Store<S> {
             .await
             .map_err(|e| self.storage_error(&name, e))?;
         Ok(self.decode_stored(&kv)?.object)
-    }
-
-    /// Sets managedFields for an Update operation (creates included) of `manage`'s manager
-    /// (an apply has computed them already), and drops empty metadata lists as Go omits them.
-    fn record(
-        &self,
-        live: Option<&S::Object>,
-        mut object: S::Object,
-        manage: &Manage,
-        part: Part,
-    ) -> Result<S::Object, ApiError> {
-        let Manage::Update(manager) = manage else {
-            meta::drop_empty(object.meta_mut());
-            return Ok(object);
-        };
-        let time = meta::now().0.to_string();
-        let writer = fieldmanager::Writer {
-            manager,
-            subresource: (part == Part::Status).then_some("status"),
-            api_version: &self.info().group_version(),
-            time: &time,
-        };
-        let live = live.map(to_json).transpose()?;
-        let mut new = to_json(&object)?;
-        // Field sets of long lists take a while: off the async workers, like a patch's merge.
-        crate::offload::cpu_bound(|| {
-            fieldmanager::record_update(self.info(), live.as_ref(), &mut new, &writer)
-        })?;
-        let mut object: S::Object = serde_json::from_value(new).map_err(ApiError::internal)?;
-        meta::drop_empty(object.meta_mut());
-        Ok(object)
     }
 
     /// PUT on the main resource or on `/status`.
@@ -352,28 +313,9 @@ impl<S: Strategy> Store<S> {
             let status = field_of(&current.object, "status")?;
             set_status(&mut object, status)?;
         }
-        let object = self.prepare_update(object, &current.object)?;
-        let object = self.record(Some(&current.object), object, manage, part)?;
+        let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
+        let object = record(self.info(), Some(&current.object), object, manage, part)?;
         self.write(name, object, current, dry_run).await
-    }
-
-    /// Applies the update rules to a changed object: system fields, defaults, validation,
-    /// and the generation bump on a spec change.
-    fn prepare_update(
-        &self,
-        mut object: S::Object,
-        old: &S::Object,
-    ) -> Result<S::Object, ApiError> {
-        meta::keep_for_update(object.meta_mut(), old.meta());
-        self.strategy.default(&mut object);
-        let mut errors = meta::validate_update(object.meta(), old.meta());
-        errors.extend(self.strategy.validate(&object));
-        self.invalid(&object, errors)?;
-        if spec_of(&object)? != spec_of(old)? {
-            object.meta_mut().generation =
-                Some(old.meta().generation.unwrap_or(0).saturating_add(1));
-        }
-        Ok(object)
     }
 
     /// Writes `object` over `current` (compare-and-swap), or removes it when it is being
@@ -716,8 +658,70 @@ pub fn object_at<T: Resource + serde::de::DeserializeOwned>(kv: &KeyValue) -> Re
     Ok(object)
 }
 
+/// 422 Invalid when validation found `errors`.
+fn invalid<T: Resource>(
+    info: &ResourceInfo,
+    object: &T,
+    errors: Vec<FieldError>,
+) -> Result<(), ApiError> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let name = object.meta().name.as_deref().unwrap_or_default();
+    Err(ApiError::invalid(info, name, &errors))
+}
+
+/// Applies the update rules to a changed object: system fields, defaults, validation,
+/// and the generation bump on a spec change.
+pub(crate) fn prepare_update<S: Strategy>(
+    strategy: &S,
+    mut object: S::Object,
+    old: &S::Object,
+) -> Result<S::Object, ApiError> {
+    meta::keep_for_update(object.meta_mut(), old.meta());
+    strategy.default(&mut object);
+    let mut errors = meta::validate_update(object.meta(), old.meta());
+    errors.extend(strategy.validate(&object));
+    invalid(strategy.info(), &object, errors)?;
+    if spec_of(&object)? != spec_of(old)? {
+        object.meta_mut().generation = Some(old.meta().generation.unwrap_or(0).saturating_add(1));
+    }
+    Ok(object)
+}
+
+/// Sets managedFields for an Update operation (creates included) of `manage`'s manager
+/// (an apply has computed them already), and drops empty metadata lists as Go omits them.
+pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwned>(
+    info: &ResourceInfo,
+    live: Option<&T>,
+    mut object: T,
+    manage: &Manage,
+    part: Part,
+) -> Result<T, ApiError> {
+    let Manage::Update(manager) = manage else {
+        meta::drop_empty(object.meta_mut());
+        return Ok(object);
+    };
+    let time = meta::now().0.to_string();
+    let writer = fieldmanager::Writer {
+        manager,
+        subresource: (part == Part::Status).then_some("status"),
+        api_version: &info.group_version(),
+        time: &time,
+    };
+    let live = live.map(to_json).transpose()?;
+    let mut new = to_json(&object)?;
+    // Field sets of long lists take a while: off the async workers, like a patch's merge.
+    crate::offload::cpu_bound(|| {
+        fieldmanager::record_update(info, live.as_ref(), &mut new, &writer)
+    })?;
+    let mut object: T = serde_json::from_value(new).map_err(ApiError::internal)?;
+    meta::drop_empty(object.meta_mut());
+    Ok(object)
+}
+
 /// How a write shows in managedFields.
-pub(super) enum Manage {
+pub(crate) enum Manage {
     /// An Update operation by this field manager.
     Update(String),
     /// Server-side apply, which has set managedFields itself.
