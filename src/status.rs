@@ -357,6 +357,17 @@ impl ApiError {
         e
     }
 
+    /// 429 for a read the watch cache cannot serve before its first load, in kube-apiserver's
+    /// words: clients retry after the second it names.
+    pub fn initializing() -> Self {
+        let mut e = Self::new(429, "TooManyRequests", "storage is (re)initializing");
+        e.details = Some(Box::new(Details {
+            retry_after_seconds: Some(1),
+            ..Details::default()
+        }));
+        e
+    }
+
     /// 504 for a request not answered within `--request-timeout`, in kube-apiserver's words.
     pub fn request_timeout() -> Self {
         let mut e = Self::new(

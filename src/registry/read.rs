@@ -20,6 +20,9 @@ use crate::storage::{Revision, StorageError};
 /// How long a read waits for the cache to show a revision storage already has before it
 /// reads storage instead.
 const CACHE_GRACE: Duration = Duration::from_millis(100);
+/// How long a consistent read waits for the cache to catch up with storage, once storage was
+/// asked to report progress, before it reads storage instead (as kube-apiserver's).
+const CONSISTENT_READ_WAIT: Duration = Duration::from_secs(3);
 /// How long a read waits for a revision not written yet before a 504, as kube-apiserver's
 /// watch cache answers "Too large resource version".
 const FUTURE_REVISION_WAIT: Duration = Duration::from_secs(3);
@@ -29,10 +32,11 @@ const FUTURE_REVISION_WAIT: Duration = Duration::from_secs(3);
 enum Source {
     /// The watch cache, which has reached the revision the read asks for.
     Cache,
-    /// Storage, at this revision. The cache follows storage through one watch of this kind's
-    /// keys, so it can lag: a write just acknowledged by another replica, or a revision moved
-    /// on by writes elsewhere in a shared etcd, is not in it yet.
-    Storage(Revision),
+    /// Storage, at this revision (`None`: its latest, read with the data). The cache follows
+    /// storage through one watch of this kind's keys, so it can lag: a write just
+    /// acknowledged by another replica, or a revision moved on by writes elsewhere in a
+    /// shared etcd, is not in it yet.
+    Storage(Option<Revision>),
 }
 
 impl<S: Strategy> Store<S> {
@@ -40,18 +44,29 @@ impl<S: Strategy> Store<S> {
     async fn source(&self, read_at: ReadAt) -> Result<Source, ApiError> {
         let wanted = match read_at {
             ReadAt::Any => return Ok(Source::Cache),
-            ReadAt::Latest => self.current_revision().await?,
+            // A consistent read: from the cache once it has caught up with the revision
+            // storage has now, which it can tell only from storage that reports progress
+            // when asked; from storage otherwise (one read, not a wait on the cache).
+            ReadAt::Latest if !self.storage.request_progress() => {
+                return Ok(Source::Storage(None));
+            }
+            ReadAt::Latest => {
+                let current = self.current_revision().await?;
+                return Ok(
+                    match self.cache.wait_for(current, CONSISTENT_READ_WAIT).await {
+                        true => Source::Cache,
+                        false => Source::Storage(Some(current)),
+                    },
+                );
+            }
             ReadAt::NotOlderThan(revision) | ReadAt::Exact(revision) => revision,
         };
         if self.cache.wait_for(wanted, CACHE_GRACE).await {
             return Ok(Source::Cache);
         }
-        let current = match read_at {
-            ReadAt::Latest => wanted,
-            _ => self.current_revision().await?,
-        };
+        let current = self.current_revision().await?;
         if wanted <= current {
-            return Ok(Source::Storage(current));
+            return Ok(Source::Storage(Some(current)));
         }
         if self.cache.wait_for(wanted, FUTURE_REVISION_WAIT).await {
             return Ok(Source::Cache);
@@ -73,12 +88,22 @@ impl<S: Strategy> Store<S> {
             Some(rv) => ReadAt::NotOlderThan(parse_revision(rv)?),
         };
         match self.source(read_at).await? {
-            Source::Cache => self
-                .cache
-                .get(name)
+            Source::Cache => (self.cache.get(name))
                 .map(|cached| cached.object.clone())
                 .ok_or_else(|| ApiError::not_found(self.strategy.info(), name)),
-            Source::Storage(_) => Ok(self.load(name).await?.object),
+            Source::Storage(_) => {
+                let stored = self.storage.get(&self.key(name)).await;
+                match stored.map_err(|e| self.storage_error(name, e))? {
+                    // Decoded once: the cache has this very revision when it is not behind.
+                    Some(kv) => match self.cache.get(name) {
+                        Some(cached) if cached.revision == kv.mod_revision => {
+                            Ok(cached.object.clone())
+                        }
+                        _ => Ok(self.decode_stored(&kv)?.object),
+                    },
+                    None => Err(ApiError::not_found(self.strategy.info(), name)),
+                }
+            }
         }
     }
 
@@ -93,11 +118,11 @@ impl<S: Strategy> Store<S> {
         }
         if let Some(from) = &options.continue_from {
             return self
-                .list_from_storage(options, from.revision, Some(from.after.clone()))
+                .list_from_storage(options, Some(from.revision), Some(from.after.clone()))
                 .await;
         }
         if let ReadAt::Exact(revision) = options.read_at {
-            return self.list_from_storage(options, revision, None).await;
+            return self.list_from_storage(options, Some(revision), None).await;
         }
         if let Source::Storage(revision) = self.source(options.read_at).await? {
             return self.list_from_storage(options, revision, None).await;
@@ -107,7 +132,7 @@ impl<S: Strategy> Store<S> {
         let mut items = Vec::new();
         for (i, cached) in objects.iter().enumerate() {
             if selected(&cached.object, options) {
-                items.push(cached.object.clone());
+                items.push(cached.clone());
             }
             if options.limit.is_some_and(|limit| items.len() >= limit) {
                 let last = cached.object.meta().name.clone().unwrap_or_default();
@@ -125,11 +150,12 @@ impl<S: Strategy> Store<S> {
         })
     }
 
-    /// A list at a past revision, read page by page from storage.
+    /// A list read page by page from storage, at `revision` (`None`: the latest, which the
+    /// first page fixes for the others).
     async fn list_from_storage(
         &self,
         options: &ListOptions,
-        revision: Revision,
+        mut revision: Option<Revision>,
         mut after: Option<String>,
     ) -> Result<ListResult<S::Object>, ApiError> {
         let filtered = options.labels.is_some() || options.fields.is_some();
@@ -139,7 +165,7 @@ impl<S: Strategy> Store<S> {
                 .storage
                 .list(
                     &self.prefix,
-                    Some(revision),
+                    revision,
                     after.as_deref().map(|name| self.key(name)).as_deref(),
                     options.limit,
                 )
@@ -150,25 +176,30 @@ impl<S: Strategy> Store<S> {
                     }
                     (e, _) => self.storage_error("", e),
                 })?;
+            revision = Some(page.revision);
             let page_len = page.items.len();
             for (i, kv) in page.items.iter().enumerate() {
                 let object = self.decode_stored(kv)?.object;
                 after = object.meta().name.clone();
                 if selected(&object, options) {
-                    items.push(object);
+                    items.push(Cached::new(object, kv.mod_revision, kv.value.len()));
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {
                     let last = after.unwrap_or_default();
                     let remaining = page.remaining + (page_len - i - 1) as u64;
                     return Ok(ListResult::limited(
-                        items, revision, last, remaining, filtered,
+                        items,
+                        page.revision,
+                        last,
+                        remaining,
+                        filtered,
                     ));
                 }
             }
             if page.remaining == 0 || page_len == 0 {
                 return Ok(ListResult {
                     items,
-                    revision,
+                    revision: page.revision,
                     continue_from: None,
                     remaining: None,
                 });
@@ -200,11 +231,12 @@ impl<S: Strategy> Store<S> {
                 match self.source(read_at).await? {
                     Source::Cache if initial_events => (Start::Snapshot, None),
                     Source::Cache => (Start::Now, None),
-                    Source::Storage(revision) if initial_events => (
-                        Start::After(revision),
-                        Some(self.objects_at(revision).await?),
-                    ),
-                    Source::Storage(revision) => (Start::After(revision), None),
+                    Source::Storage(revision) if initial_events => {
+                        let (objects, revision) = self.objects_at(revision).await?;
+                        (Start::After(revision), Some(objects))
+                    }
+                    Source::Storage(Some(revision)) => (Start::After(revision), None),
+                    Source::Storage(None) => (Start::After(self.current_revision().await?), None),
                 }
             }
             // A revision not written yet is waited for briefly, then answered 504.
@@ -213,6 +245,10 @@ impl<S: Strategy> Store<S> {
                 (Start::After(rv), None)
             }
         };
+        // A subscription made before the cache's first load would end at that load.
+        if !self.cache.wait_for(0, FUTURE_REVISION_WAIT).await {
+            return Err(ApiError::initializing());
+        }
         // A revision older than the cache's history still answers 200, then one ERROR (410).
         let subscription = self
             .cache
@@ -248,22 +284,24 @@ impl<S: Strategy> Store<S> {
         }))
     }
 
-    /// Every object at `revision`, read from storage.
+    /// Every object at `revision` (`None`: the latest), read from storage, and the revision.
     async fn objects_at(
         &self,
-        revision: Revision,
-    ) -> Result<Vec<Arc<Cached<S::Object>>>, ApiError> {
+        revision: Option<Revision>,
+    ) -> Result<(Vec<Arc<Cached<S::Object>>>, Revision), ApiError> {
         let page = self
             .storage
-            .list(&self.prefix, Some(revision), None, None)
+            .list(&self.prefix, revision, None, None)
             .await
             .map_err(|e| self.storage_error("", e))?;
-        page.items
+        let objects = page
+            .items
             .iter()
             .map(|kv| {
                 let object = self.decode_stored(kv)?.object;
                 Ok(Cached::new(object, kv.mod_revision, kv.value.len()))
             })
-            .collect()
+            .collect::<Result<_, ApiError>>()?;
+        Ok((objects, page.revision))
     }
 }

@@ -1,15 +1,18 @@
 //! Responses about objects, in the representation the client negotiated: the object or list
 //! as JSON or YAML, a server-side printed Table, or PartialObjectMetadata.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::response::{IntoResponse, Response};
-use foo_sdk::table::{Table, TableRow};
+use foo_sdk::table::TableColumnDefinition;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::Resource;
-use serde_json::{Map, Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
 
 use super::Strategy;
 use super::store::ListResult;
@@ -91,59 +94,61 @@ impl<S: Strategy> Renderer<S> {
     }
 
     pub fn one(&self, rendered: Rendered<S::Object>) -> Result<Response, ApiError> {
-        let object = &rendered.object;
-        let body = match self.output {
-            Output::Json | Output::Yaml => to_value(object)?,
-            Output::Metadata(version) => partial_metadata(object, version)?,
+        let Rendered {
+            object,
+            code,
+            warnings,
+        } = rendered;
+        match self.output {
+            Output::Json | Output::Yaml => respond(self.output, code, &warnings, &object),
+            Output::Metadata(version) => {
+                let body = PartialMetadata::of(&object, version);
+                respond(self.output, code, &warnings, &body)
+            }
             Output::Table(version) => {
                 let rv = object.meta().resource_version.clone();
-                self.table(
-                    std::slice::from_ref(object),
-                    version,
-                    list_meta(rv, None, None),
-                )?
+                let objects = [object];
+                let body = self.table(&objects, version, list_meta(rv, None, None));
+                respond(self.output, code, &warnings, &body)
             }
-        };
-        respond(self.output, rendered.code, &rendered.warnings, &body)
+        }
     }
 
+    /// A list, serialized straight from the objects (the cache's, for most lists) into the
+    /// response: no copy of an object and no intermediate value is built.
     pub fn list(&self, list: ListResult<S::Object>) -> Result<Response, ApiError> {
         let metadata = list_meta(
             Some(list.revision.to_string()),
             list.continue_from.map(|c| c.encode()),
             list.remaining,
         );
-        let body = match self.output {
+        let items = &list.items;
+        match self.output {
             Output::Json | Output::Yaml => {
                 let info = self.strategy.info();
-                let items = list
-                    .items
-                    .iter()
-                    .map(to_value)
-                    .collect::<Result<Vec<_>, _>>()?;
-                json!({
-                    "kind": info.list_kind,
-                    "apiVersion": info.group_version(),
-                    "metadata": metadata,
-                    "items": items,
-                })
+                let body = List {
+                    kind: info.list_kind,
+                    api_version: &info.group_version(),
+                    metadata,
+                    items: each(items, |cached| &cached.object),
+                };
+                respond(self.output, StatusCode::OK, &[], &body)
             }
             Output::Metadata(version) => {
-                let items = list
-                    .items
-                    .iter()
-                    .map(|o| partial_metadata(o, version))
-                    .collect::<Result<Vec<_>, _>>()?;
-                json!({
-                    "kind": "PartialObjectMetadataList",
-                    "apiVersion": version.api_version(),
-                    "metadata": metadata,
-                    "items": items,
-                })
+                let body = List {
+                    kind: "PartialObjectMetadataList",
+                    api_version: version.api_version(),
+                    metadata,
+                    items: each(items, |cached| PartialMetadata::of(&cached.object, version)),
+                };
+                respond(self.output, StatusCode::OK, &[], &body)
             }
-            Output::Table(version) => self.table(&list.items, version, metadata)?,
-        };
-        respond(self.output, StatusCode::OK, &[], &body)
+            Output::Table(version) => {
+                let objects: Vec<&S::Object> = items.iter().map(|c| &c.object).collect();
+                let body = self.table(&objects, version, metadata);
+                respond(self.output, StatusCode::OK, &[], &body)
+            }
+        }
     }
 
     /// Whether objects go out as their plain JSON.
@@ -160,70 +165,124 @@ impl<S: Strategy> Renderer<S> {
     pub fn event_object(&self, object: &S::Object, first: bool) -> Result<Value, ApiError> {
         match self.output {
             Output::Json | Output::Yaml => to_value(object),
-            Output::Metadata(version) => partial_metadata(object, version),
+            Output::Metadata(version) => to_value(&PartialMetadata::of(object, version)),
             Output::Table(version) => {
                 let rv = object.meta().resource_version.clone();
-                let mut table = self.table(
-                    std::slice::from_ref(object),
-                    version,
-                    list_meta(rv, None, None),
-                )?;
+                let objects = [object];
+                let mut table = self.table(&objects, version, list_meta(rv, None, None));
                 if !first {
-                    table["columnDefinitions"] = Value::Null;
+                    table.column_definitions = None;
                 }
-                Ok(table)
+                to_value(&table)
             }
         }
     }
 
-    fn table(
-        &self,
-        objects: &[S::Object],
+    /// The Table of `objects`, whose rows are made as it is serialized.
+    fn table<'a, O: Borrow<S::Object>>(
+        &'a self,
+        objects: &'a [O],
         version: MetaVersion,
         metadata: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> TableBody<impl Serialize + 'a> {
         let now = Timestamp::now();
-        let rows = objects
-            .iter()
-            .map(|object| {
-                let row_object = match self.include {
-                    IncludeObject::None => None,
-                    IncludeObject::Metadata => Some(partial_metadata(object, version)?),
-                    IncludeObject::Object => Some(to_value(object)?),
-                };
-                Ok(TableRow {
-                    cells: self.strategy.table_cells(object, now),
-                    conditions: None,
-                    object: row_object,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let table = Table {
-            api_version: version.api_version().into(),
-            kind: "Table".into(),
-            metadata: Default::default(),
-            column_definitions: self.strategy.table_columns(),
-            rows,
-        };
-        let mut value = to_value(&table)?;
-        value["metadata"] = metadata;
-        Ok(value)
+        let include = self.include;
+        let strategy = &self.strategy;
+        TableBody {
+            api_version: version.api_version(),
+            kind: "Table",
+            metadata,
+            column_definitions: Some(strategy.table_columns()),
+            rows: each(objects, move |object| {
+                let object = object.borrow();
+                Row {
+                    cells: strategy.table_cells(object, now),
+                    object: match include {
+                        IncludeObject::None => None,
+                        IncludeObject::Metadata => {
+                            Some(RowObject::Metadata(PartialMetadata::of(object, version)))
+                        }
+                        IncludeObject::Object => Some(RowObject::Object(object)),
+                    },
+                }
+            }),
+        }
     }
+}
+
+/// The items of a list, each serialized as the function shows it when the list is written.
+struct Each<'a, T, F>(&'a [T], F);
+
+/// `items`, each shown by `show` (whose borrow of an item lasts as long as the list's).
+fn each<'a, T, R, F: Fn(&'a T) -> R>(items: &'a [T], show: F) -> Each<'a, T, F> {
+    Each(items, show)
+}
+
+impl<'a, T, R: Serialize, F: Fn(&'a T) -> R> Serialize for Each<'a, T, F> {
+    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        serializer.collect_seq(self.0.iter().map(&self.1))
+    }
+}
+
+/// A list as the API writes it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct List<'a, I> {
+    kind: &'a str,
+    api_version: &'a str,
+    metadata: Value,
+    items: I,
+}
+
+/// `meta.k8s.io` PartialObjectMetadata, borrowing the object's metadata.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PartialMetadata<'a> {
+    kind: &'static str,
+    api_version: &'static str,
+    metadata: &'a ObjectMeta,
+}
+
+impl<'a> PartialMetadata<'a> {
+    fn of<T: Resource>(object: &'a T, version: MetaVersion) -> Self {
+        PartialMetadata {
+            kind: "PartialObjectMetadata",
+            api_version: version.api_version(),
+            metadata: object.meta(),
+        }
+    }
+}
+
+/// `meta.k8s.io` Table, in the field order of foo-sdk's `Table`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TableBody<R> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: Value,
+    /// Left out (null) after a watch's first event.
+    column_definitions: Option<Vec<TableColumnDefinition>>,
+    rows: R,
+}
+
+/// A Table row, in the field order of foo-sdk's `TableRow`.
+#[derive(Serialize)]
+struct Row<'a, T> {
+    cells: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<RowObject<'a, T>>,
+}
+
+/// What a row carries as its `object` (`includeObject`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum RowObject<'a, T> {
+    Metadata(PartialMetadata<'a>),
+    Object(&'a T),
 }
 
 fn to_value<T: serde::Serialize>(object: &T) -> Result<Value, ApiError> {
     serde_json::to_value(object).map_err(ApiError::internal)
-}
-
-fn partial_metadata<T: Resource + serde::Serialize>(
-    object: &T,
-    version: MetaVersion,
-) -> Result<Value, ApiError> {
-    Ok(json!({
-        "kind": "PartialObjectMetadata",
-        "apiVersion": version.api_version(),
-        "metadata": to_value(object.meta())?,
-    }))
 }
 
 fn list_meta(
@@ -249,7 +308,7 @@ pub fn respond(
     output: Output,
     code: StatusCode,
     warnings: &[String],
-    body: &Value,
+    body: &impl Serialize,
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) = match output {
         Output::Yaml => (

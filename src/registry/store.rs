@@ -9,7 +9,7 @@ use kube::Resource;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::cache::{Cache, HistoryLimit};
+use super::cache::{Cache, Cached, HistoryLimit};
 use super::decode::{self, FieldValidation};
 use super::render::{self, Rendered};
 use super::{Endpoint, ResourceRequest, Strategy};
@@ -412,12 +412,18 @@ impl<S: Strategy> Store<S> {
         options.continue_from = None;
         let listed = self.list(&options).await?;
         let mut deleted = Vec::with_capacity(listed.items.len());
-        for object in listed.items {
-            let name = object.meta().name.clone().unwrap_or_default();
+        for listed in listed.items {
+            let name = listed.object.meta().name.clone().unwrap_or_default();
             let Ok(current) = self.load(&name).await else {
                 continue; // deleted meanwhile
             };
-            deleted.push(self.delete_stored(&name, current, &delete).await?);
+            let object = self.delete_stored(&name, current, &delete).await?;
+            let revision = object
+                .meta()
+                .resource_version
+                .as_deref()
+                .map(parse_revision);
+            deleted.push(Cached::new(object, revision.unwrap_or(Ok(0))?, 0));
         }
         Ok(ListResult {
             items: deleted,
@@ -491,7 +497,8 @@ pub(super) const CONTINUE_EXPIRED: &str = "The provided continue parameter is to
 
 /// A page of a list, ready to be rendered.
 pub struct ListResult<T> {
-    pub items: Vec<T>,
+    /// The objects, shared with the watch cache when read from it.
+    pub items: Vec<Arc<Cached<T>>>,
     pub revision: Revision,
     pub continue_from: Option<Continue>,
     /// How many items follow, when known (not with selectors, as kube-apiserver).
@@ -502,7 +509,7 @@ impl<T> ListResult<T> {
     /// A page cut at its limit after the object named `last`, with `remaining` objects after
     /// it; `filtered` lists (by selectors) do not count what remains, as kube-apiserver.
     pub(super) fn limited(
-        items: Vec<T>,
+        items: Vec<Arc<Cached<T>>>,
         revision: Revision,
         last: String,
         remaining: u64,

@@ -4,16 +4,24 @@
 //! past revision reads the newest version at or before it. `log` records which key each
 //! revision wrote, which is what watches replay. Compaction drops the versions and log entries
 //! that no read at or after the compacted revision can need.
+//!
+//! Writes are committed in groups so that concurrent writers share each durable commit. A
+//! writer queues its write to the committer thread and waits for the answer; the committer
+//! takes what is queued (up to a bound), applies it in order in one transaction, each write at
+//! the next revision and seeing the ones before it, commits, and only then answers the writers
+//! and broadcasts the events in revision order. Meanwhile the next group gathers in the queue.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
 
 use async_trait::async_trait;
 use futures::stream;
 use redb::{AccessGuard, Database, ReadableDatabase, ReadableTable, TableDefinition};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
 use super::{
     Event, EventKind, KeyValue, ListPage, Notification, Result, Revision, Storage, StorageError,
@@ -37,14 +45,26 @@ type Version = (u64, Option<&'static [u8]>);
 const EVENT_BUFFER: usize = if cfg!(test) { 16 } else { 1024 };
 /// Log entries read per transaction while a watch catches up.
 const REPLAY_CHUNK: usize = if cfg!(test) { 8 } else { 256 };
+/// Bounds on a group of writes committed together: the first one is always taken.
+const GROUP_WRITES: usize = 1_000;
+const GROUP_BYTES: usize = 4 << 20;
 
 pub struct EmbeddedStorage {
     db: Arc<Database>,
-    /// Committed events, sent in revision order.
+    /// Committed events, sent in revision order (by the committer alone).
     events: broadcast::Sender<Arc<Event>>,
-    /// Held by a writer from before its transaction until its event is sent, so that events
-    /// are sent in revision order.
-    write_lock: Arc<Mutex<()>>,
+    /// The last revision committed whose event has been broadcast: what a watch started now
+    /// is sure to see, and so the current revision.
+    revision: Arc<AtomicU64>,
+    /// Writes waiting for the committer.
+    queue: mpsc::Sender<Queued>,
+    committer: Option<thread::JoinHandle<()>>,
+}
+
+struct Queued {
+    key: String,
+    write: Write,
+    answer: oneshot::Sender<Result<KeyValue>>,
 }
 
 impl EmbeddedStorage {
@@ -58,11 +78,24 @@ impl EmbeddedStorage {
         txn.open_table(LOG)?;
         txn.open_table(META)?;
         txn.commit()?;
+        let revision = current_revision_in(&db.begin_read()?.open_table(META)?)?;
+        let revision = Arc::new(AtomicU64::new(revision));
+        let db = Arc::new(db);
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let (queue, queued) = mpsc::channel();
+        let committer = {
+            let (db, events, revision) = (db.clone(), events.clone(), revision.clone());
+            thread::Builder::new()
+                .name("redb-committer".into())
+                .spawn(move || commit_groups(&db, &events, &revision, &queued))
+                .map_err(internal)?
+        };
         Ok(Self {
-            db: Arc::new(db),
+            db,
             events,
-            write_lock: Arc::default(),
+            revision,
+            queue,
+            committer: Some(committer),
         })
     }
 
@@ -74,22 +107,29 @@ impl EmbeddedStorage {
         blocking(move || f(&db)).await
     }
 
-    async fn write(&self, key: &str, op: Write) -> Result<KeyValue> {
-        let (db, events, lock) = (
-            self.db.clone(),
-            self.events.clone(),
-            self.write_lock.clone(),
-        );
-        let key = key.to_owned();
-        blocking(move || {
-            let _guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
-            let event = write(&db, key, op)?;
-            let kv = event.kv.clone();
-            // An error only means nobody is watching.
-            let _ = events.send(Arc::new(event));
-            Ok(kv)
-        })
-        .await
+    /// Queues a write and waits for its commit. Once queued, it is committed or not whether
+    /// or not anyone still waits for the answer.
+    async fn write(&self, key: &str, write: Write) -> Result<KeyValue> {
+        let (answer, answered) = oneshot::channel();
+        let queued = Queued {
+            key: key.to_owned(),
+            write,
+            answer,
+        };
+        let stopped = || StorageError::Internal("the committer has stopped".into());
+        self.queue.send(queued).map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+impl Drop for EmbeddedStorage {
+    fn drop(&mut self) {
+        // Closing the queue stops the committer once it has committed what was queued; waiting
+        // for it releases the database, so that it can be opened again at once.
+        self.queue = mpsc::channel().0;
+        if let Some(committer) = self.committer.take() {
+            let _ = committer.join();
+        }
     }
 }
 
@@ -99,68 +139,126 @@ enum Write {
     Delete(Option<Revision>),
 }
 
-/// Applies `op` to `key` at the next revision and commits it (durably: redb's default
-/// durability is `Immediate`).
-fn write(db: &Database, key: String, op: Write) -> Result<Event> {
+impl Write {
+    fn bytes(&self) -> usize {
+        match self {
+            Write::Create(value) | Write::Update(value, _) => value.len(),
+            Write::Delete(_) => 0,
+        }
+    }
+}
+
+/// The committer: commits what is queued, a group at a time, until the queue is closed.
+fn commit_groups(
+    db: &Database,
+    events: &broadcast::Sender<Arc<Event>>,
+    revision: &AtomicU64,
+    queue: &mpsc::Receiver<Queued>,
+) {
+    while let Ok(first) = queue.recv() {
+        let mut bytes = first.write.bytes();
+        let mut group = vec![first];
+        while group.len() < GROUP_WRITES
+            && bytes < GROUP_BYTES
+            && let Ok(next) = queue.try_recv()
+        {
+            bytes += next.write.bytes();
+            group.push(next);
+        }
+        let (writes, answers): (Vec<_>, Vec<_>) = group
+            .into_iter()
+            .map(|queued| ((queued.key, queued.write), queued.answer))
+            .unzip();
+        let outcomes = apply(db, writes).unwrap_or_else(|error| vec![Err(error); answers.len()]);
+        // An answer or event that nobody waits for any more is dropped.
+        for (outcome, answer) in outcomes.into_iter().zip(answers) {
+            let _ = answer.send(outcome.map(|event| {
+                let kv = event.kv.clone();
+                let _ = events.send(Arc::new(event));
+                revision.store(kv.mod_revision, Ordering::Release);
+                kv
+            }));
+        }
+    }
+}
+
+/// Applies `writes` in order in one transaction, each at the next revision and seeing the
+/// ones before it, and commits them durably (redb's default durability is `Immediate`): the
+/// event of each, or why its precondition failed. A database error fails them all, as nothing
+/// is committed then.
+fn apply(db: &Database, writes: Vec<(String, Write)>) -> Result<Vec<Result<Event>>> {
     let txn = db.begin_write()?;
-    let event = {
+    let mut outcomes = Vec::with_capacity(writes.len());
+    {
         let mut meta = txn.open_table(META)?;
         let mut history = txn.open_table(HISTORY)?;
-        let rev = current_revision_in(&meta)? + 1;
-        let current = kv_at(&history, &key, Revision::MAX)?;
-        let event = match (op, current) {
-            (Write::Create(_), Some(_)) => return Err(StorageError::AlreadyExists(key)),
-            (Write::Update(..) | Write::Delete(_), None) => {
-                return Err(StorageError::NotFound(key));
+        let mut log = txn.open_table(LOG)?;
+        let mut rev = current_revision_in(&meta)?;
+        for (key, write) in writes {
+            let current = kv_at(&history, &key, Revision::MAX)?;
+            let outcome = event_for(key, write, current, rev + 1);
+            if let Ok(event) = &outcome {
+                rev += 1;
+                let value = (event.kind == EventKind::Put).then_some(event.kv.value.as_slice());
+                history.insert(
+                    (event.kv.key.as_str(), rev),
+                    (event.kv.create_revision, value),
+                )?;
+                log.insert(rev, event.kv.key.as_str())?;
             }
-            (Write::Update(_, expected) | Write::Delete(Some(expected)), Some(current))
-                if current.mod_revision != expected =>
-            {
-                return Err(StorageError::Conflict {
-                    key,
-                    current: Some(Box::new(current)),
-                });
-            }
-            (Write::Create(value), None) => Event {
-                kind: EventKind::Put,
-                kv: KeyValue {
-                    key,
-                    value,
-                    create_revision: rev,
-                    mod_revision: rev,
-                },
-                prev: None,
-            },
-            (Write::Update(value, _), Some(current)) => Event {
-                kind: EventKind::Put,
-                kv: KeyValue {
-                    key,
-                    value,
-                    create_revision: current.create_revision,
-                    mod_revision: rev,
-                },
-                prev: Some(current),
-            },
-            (Write::Delete(_), Some(current)) => Event {
-                kind: EventKind::Delete,
-                kv: KeyValue {
-                    mod_revision: rev,
-                    ..current.clone()
-                },
-                prev: Some(current),
-            },
-        };
-        let value = (event.kind == EventKind::Put).then_some(event.kv.value.as_slice());
-        history.insert(
-            (event.kv.key.as_str(), rev),
-            (event.kv.create_revision, value),
-        )?;
-        txn.open_table(LOG)?.insert(rev, event.kv.key.as_str())?;
+            outcomes.push(outcome);
+        }
         meta.insert(REVISION, rev)?;
-        event
-    };
-    txn.commit()?;
-    Ok(event)
+    }
+    if outcomes.iter().any(Result::is_ok) {
+        txn.commit()?;
+    }
+    Ok(outcomes)
+}
+
+/// The event of `write` to `key`, now at `current`, at revision `rev`, if its precondition
+/// holds.
+fn event_for(key: String, write: Write, current: Option<KeyValue>, rev: Revision) -> Result<Event> {
+    Ok(match (write, current) {
+        (Write::Create(_), Some(_)) => return Err(StorageError::AlreadyExists(key)),
+        (Write::Update(..) | Write::Delete(_), None) => return Err(StorageError::NotFound(key)),
+        (Write::Update(_, expected) | Write::Delete(Some(expected)), Some(current))
+            if current.mod_revision != expected =>
+        {
+            return Err(StorageError::Conflict {
+                key,
+                current: Some(Box::new(current)),
+            });
+        }
+        (Write::Create(value), None) => Event {
+            kind: EventKind::Put,
+            kv: KeyValue {
+                key,
+                value,
+                create_revision: rev,
+                mod_revision: rev,
+            },
+            prev: None,
+        },
+        (Write::Update(value, _), Some(current)) => Event {
+            kind: EventKind::Put,
+            kv: KeyValue {
+                key,
+                value,
+                create_revision: current.create_revision,
+                mod_revision: rev,
+            },
+            prev: Some(current),
+        },
+        (Write::Delete(_), Some(current)) => Event {
+            kind: EventKind::Delete,
+            kv: KeyValue {
+                mod_revision: rev,
+                ..current.clone()
+            },
+            prev: Some(current),
+        },
+    })
 }
 
 fn get(db: &Database, key: &str) -> Result<Option<KeyValue>> {
@@ -418,11 +516,13 @@ struct Watcher {
     /// Every revision up to this one has been delivered or skipped.
     last: Revision,
     catching_up: bool,
-    pending: VecDeque<Event>,
+    pending: VecDeque<Notification>,
 }
 
 impl Watcher {
-    async fn next(&mut self) -> Option<Result<Event>> {
+    /// The next event, or the progress past a revision that wrote elsewhere (so that a cache
+    /// following this watch knows it is current: see [`Storage::request_progress`]).
+    async fn next(&mut self) -> Option<Result<Notification>> {
         loop {
             if let Some(event) = self.pending.pop_front() {
                 return Some(Ok(event));
@@ -440,9 +540,11 @@ impl Watcher {
                         continue;
                     }
                     self.last = event.kv.mod_revision;
-                    if event.kv.key.starts_with(&self.prefix) {
-                        return Some(Ok(Event::clone(&event)));
-                    }
+                    return Some(Ok(if event.kv.key.starts_with(&self.prefix) {
+                        Notification::Event(Event::clone(&event))
+                    } else {
+                        Notification::Progress(self.last)
+                    }));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => self.catching_up = true,
                 Err(broadcast::error::RecvError::Closed) => return None,
@@ -453,7 +555,12 @@ impl Watcher {
     async fn catch_up(&mut self) -> Result<()> {
         let (db, prefix, after) = (self.db.clone(), self.prefix.clone(), self.last);
         let (events, last, caught_up) = blocking(move || read_log(&db, &prefix, after)).await?;
-        self.pending.extend(events);
+        let reached = events.last().map_or(after, |event| event.kv.mod_revision);
+        self.pending
+            .extend(events.into_iter().map(Notification::Event));
+        if last > reached {
+            self.pending.push_back(Notification::Progress(last));
+        }
         self.last = last;
         self.catching_up = !caught_up;
         Ok(())
@@ -463,8 +570,7 @@ impl Watcher {
 #[async_trait]
 impl Storage for EmbeddedStorage {
     async fn current_revision(&self) -> Result<Revision> {
-        self.with_db(|db| current_revision_in(&db.begin_read()?.open_table(META)?))
-            .await
+        Ok(self.revision.load(Ordering::Acquire))
     }
 
     async fn compacted_revision(&self) -> Result<Revision> {
@@ -503,6 +609,11 @@ impl Storage for EmbeddedStorage {
         self.write(key, Write::Delete(expected)).await
     }
 
+    fn request_progress(&self) -> bool {
+        // Watches report progress past every revision that wrote elsewhere, unasked.
+        true
+    }
+
     async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream> {
         // Subscribe before reading the log: whatever commits after the read is broadcast to
         // this receiver.
@@ -519,7 +630,7 @@ impl Storage for EmbeddedStorage {
         Ok(Box::pin(stream::unfold(Some(watcher), |watcher| async {
             let mut watcher = watcher?;
             match watcher.next().await? {
-                Ok(event) => Some((Ok(Notification::Event(event)), Some(watcher))),
+                Ok(notification) => Some((Ok(notification), Some(watcher))),
                 // The watch cannot go on: end the stream after the error.
                 Err(error) => Some((Err(error), None)),
             }
@@ -545,6 +656,27 @@ mod tests {
     }
 
     conformance::suite!(open());
+
+    /// What lets a cache serve consistent reads: the current revision is reported to a watch
+    /// of another prefix, as progress, both live and when replayed from the log.
+    #[tokio::test]
+    async fn watches_report_progress_past_writes_elsewhere() {
+        let (_dir, storage) = open();
+        assert!(storage.request_progress());
+        let mut live = storage.watch("/a/", 1).await.unwrap();
+        storage.create("/b/1", b"1".to_vec()).await.unwrap();
+        let current = storage.current_revision().await.unwrap();
+        assert_eq!(current, 2);
+        assert_eq!(
+            live.next().await.unwrap().unwrap(),
+            Notification::Progress(current)
+        );
+        let mut replayed = storage.watch("/a/", 1).await.unwrap();
+        assert_eq!(
+            replayed.next().await.unwrap().unwrap(),
+            Notification::Progress(current)
+        );
+    }
 
     #[tokio::test]
     async fn reopen_keeps_data_and_revisions() {
@@ -589,5 +721,103 @@ mod tests {
         ));
         let end = tokio::time::timeout(conformance::TIMEOUT, watch.next()).await;
         assert!(matches!(end, Ok(None)));
+    }
+
+    #[test]
+    fn a_group_applies_in_order_and_fails_writes_alone() {
+        let (_dir, storage) = open();
+        let write = |key: &str, write| (key.to_owned(), write);
+        let outcomes = apply(
+            &storage.db,
+            vec![
+                write("/a", Write::Create(b"1".to_vec())),
+                write("/a", Write::Create(b"x".to_vec())),
+                write("/a", Write::Update(b"2".to_vec(), 2)),
+                write("/a", Write::Update(b"x".to_vec(), 2)),
+                write("/b", Write::Delete(None)),
+                write("/a", Write::Delete(Some(3))),
+                write("/a", Write::Create(b"3".to_vec())),
+            ],
+        )
+        .unwrap();
+        let kv = |value: &[u8], create_revision, mod_revision| KeyValue {
+            key: "/a".into(),
+            value: value.to_vec(),
+            create_revision,
+            mod_revision,
+        };
+        let results: Vec<_> = outcomes
+            .into_iter()
+            .map(|outcome| outcome.map(|event| event.kv))
+            .collect();
+        assert_eq!(
+            results,
+            [
+                Ok(kv(b"1", 2, 2)),
+                Err(StorageError::AlreadyExists("/a".into())),
+                Ok(kv(b"2", 2, 3)),
+                Err(StorageError::Conflict {
+                    key: "/a".into(),
+                    current: Some(Box::new(kv(b"2", 2, 3))),
+                }),
+                Err(StorageError::NotFound("/b".into())),
+                Ok(kv(b"2", 2, 4)),
+                Ok(kv(b"3", 5, 5)),
+            ]
+        );
+        let revision =
+            current_revision_in(&storage.db.begin_read().unwrap().open_table(META).unwrap());
+        assert_eq!(revision.unwrap(), 5);
+        // A group whose writes all fail takes no revision.
+        let outcomes = apply(&storage.db, vec![write("/b", Write::Delete(None))]).unwrap();
+        assert!(outcomes[0].is_err());
+        let revision =
+            current_revision_in(&storage.db.begin_read().unwrap().open_table(META).unwrap());
+        assert_eq!(revision.unwrap(), 5);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_writes_get_consecutive_revisions_and_events_in_order() {
+        let (_dir, storage) = open();
+        let storage = Arc::new(storage);
+        let mut watch = storage.watch("/", 1).await.unwrap();
+        let writes = (0..64).map(|i| {
+            let storage = storage.clone();
+            tokio::spawn(async move {
+                let created = storage.create(&format!("/{}", i % 8), Vec::new()).await;
+                match created {
+                    Ok(kv) => vec![kv],
+                    Err(StorageError::AlreadyExists(_)) => Vec::new(),
+                    Err(error) => panic!("{error}"),
+                }
+            })
+        });
+        let mut acknowledged: Vec<_> = futures::future::join_all(writes)
+            .await
+            .into_iter()
+            .flat_map(|kvs| kvs.unwrap())
+            .collect();
+        acknowledged.sort_by_key(|kv| kv.mod_revision);
+        let revisions: Vec<_> = acknowledged.iter().map(|kv| kv.mod_revision).collect();
+        assert_eq!(revisions, (2..10).collect::<Vec<_>>());
+        for kv in acknowledged {
+            let next = tokio::time::timeout(conformance::TIMEOUT, watch.next()).await;
+            let Ok(Some(Ok(Notification::Event(event)))) = next else {
+                panic!("no event for {kv:?}");
+            };
+            assert_eq!(event.kv, kv);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_waiter_is_gone_still_commits() {
+        let (_dir, storage) = open();
+        // The first poll queues the write; the future is dropped before it is answered.
+        let create = storage.create("/gone", b"1".to_vec());
+        assert!(futures::FutureExt::now_or_never(create).is_none());
+        let next = storage.create("/next", Vec::new()).await.unwrap();
+        assert_eq!(next.mod_revision, 3);
+        let gone = storage.get("/gone").await.unwrap().unwrap();
+        assert_eq!((gone.value, gone.mod_revision), (b"1".to_vec(), 2));
     }
 }

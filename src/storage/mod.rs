@@ -136,6 +136,14 @@ pub trait Storage: Send + Sync + 'static {
     /// `mod_revision` set to the deleting revision.
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue>;
 
+    /// Asks every watch to report, soon, its progress up to the current revision (a
+    /// `Progress` notification, or the events), so that a cache following a watch can tell
+    /// it holds every write acknowledged before the call; `false` when this storage cannot do
+    /// that safely, and a read that must be consistent reads storage instead.
+    fn request_progress(&self) -> bool {
+        false
+    }
+
     /// Every change under `prefix` after `after` (exclusive), then live changes, in order.
     /// `Compacted` when `after` is older than the compacted revision.
     async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream>;

@@ -89,6 +89,10 @@ impl Storage for Timed {
         result
     }
 
+    fn request_progress(&self) -> bool {
+        self.storage.request_progress()
+    }
+
     async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream> {
         self.storage.watch(prefix, after).await
     }

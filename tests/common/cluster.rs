@@ -274,6 +274,11 @@ current-context: {user}
         fs::write(path, kubeconfig).expect("writing a kubeconfig");
     }
 
+    /// kube-apiserver's process id, while it runs.
+    pub fn apiserver_pid(&self) -> Option<u32> {
+        self.apiserver.child.as_ref().map(Child::id)
+    }
+
     /// The last lines kube-apiserver logged.
     pub fn apiserver_log(&self) -> String {
         self.apiserver.tail(LOG_LINES)
@@ -497,14 +502,25 @@ impl Pki {
 
 /// A rustls client trusting `ca` and presenting `certificate`.
 fn tls_client(ca: &Ca, certificate: &CertFiles) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.issuer.der().clone()).unwrap();
-    let cert =
-        rustls::pki_types::CertificateDer::from(pem_der(&certificate.cert_pem, "CERTIFICATE"));
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pem_der(
+    tls_client_pem(
+        &ca.issuer.pem(),
+        &certificate.cert_pem,
         &certificate.key_pem,
-        "PRIVATE KEY",
-    )));
+    )
+}
+
+/// A rustls client trusting the CA `ca_pem` and presenting the certificate `cert_pem` with
+/// its PKCS#8 key `key_pem`, for [`get`].
+pub fn tls_client_pem(ca_pem: &str, cert_pem: &str, key_pem: &str) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(pem_der(
+            ca_pem,
+            "CERTIFICATE",
+        )))
+        .unwrap();
+    let cert = rustls::pki_types::CertificateDer::from(pem_der(cert_pem, "CERTIFICATE"));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pem_der(key_pem, "PRIVATE KEY")));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -609,9 +625,14 @@ fn wait_ready(
     }
 }
 
-/// `GET path` on kube-apiserver at 127.0.0.1:`port` over HTTPS with `tls`: the status and
-/// body. HTTP/1.0, so that the body is neither chunked nor kept alive.
-fn get(tls: &Arc<rustls::ClientConfig>, port: u16, path: &str) -> Result<(u16, String), String> {
+/// `GET path` on 127.0.0.1:`port` (kube-apiserver, or another server whose certificate names
+/// 127.0.0.1) over HTTPS with `tls`: the status and body. HTTP/1.0, so that the body is
+/// neither chunked nor kept alive.
+pub fn get(
+    tls: &Arc<rustls::ClientConfig>,
+    port: u16,
+    path: &str,
+) -> Result<(u16, String), String> {
     let error = |e: std::io::Error| format!("GET {path}: {e}");
     let tcp = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).map_err(error)?;
     tcp.set_read_timeout(Some(Duration::from_secs(10)))
@@ -647,7 +668,7 @@ fn file_name(user: &str) -> String {
 }
 
 /// A 127.0.0.1 port that was free a moment ago.
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .expect("binding a free port")

@@ -1,5 +1,8 @@
 //! The project's tasks, run as `cargo xtask <task>`:
 //!
+//! - `bench [args…]`: installs and builds what the serving benchmark starts (etcd, the Go
+//!   peers, sample-apiserver, the static-JSON server and the plugin), then runs
+//!   `cargo bench --bench serving -- <args>` with their paths in its environment.
 //! - `fuzz [--seconds N]`: runs every fuzz target of `fuzz/` for N seconds (default 20) on
 //!   its committed corpus with cargo-fuzz, installing it when missing; fails on a crash.
 //! - `generate [--check]`: writes (or checks) the generated files kept in the repository:
@@ -7,9 +10,11 @@
 //!   `man/` (a page per command).
 //! - `peers`: installs the Debian packages the tests use and builds the Go test peers
 //!   (kube-apiserver, kube-controller-manager) unless they are cached; prints their paths.
+//!   The benchmark's own peers are built by `bench` only.
 //! - `test [-- <cargo test arguments>]`: `peers`, then `cargo test --workspace` with
 //!   `KUBE_APISERVER` and `KUBE_CONTROLLER_MANAGER` naming the peers.
 
+mod bench;
 mod fuzz;
 mod generate;
 mod packages;
@@ -20,7 +25,8 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-const USAGE: &str = "usage: cargo xtask fuzz [--seconds N]
+const USAGE: &str = "usage: cargo xtask bench [<benchmark arguments>]
+       cargo xtask fuzz [--seconds N]
        cargo xtask generate [--check]
        cargo xtask peers
        cargo xtask test [-- <cargo test arguments>]";
@@ -33,6 +39,7 @@ fn main() -> ExitCode {
         .to_path_buf();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["bench", rest @ ..] => bench::run(&root, rest.strip_prefix(&["--"]).unwrap_or(rest)),
         ["fuzz", rest @ ..] => fuzz::run(&root, rest),
         ["generate"] => generate::write(&root),
         ["generate", "--check"] => generate::check(&root),
@@ -55,7 +62,7 @@ fn main() -> ExitCode {
 /// What the tests need besides the workspace: Debian packages and the Go peers.
 fn prepare(root: &Path) -> Result<peers::Peers> {
     packages::ensure(packages::TEST_PACKAGES)?;
-    peers::ensure(root)
+    peers::ensure(root, peers::TEST_PEERS)
 }
 
 fn peers(root: &Path) -> Result<ExitCode> {
