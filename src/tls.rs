@@ -201,6 +201,11 @@ pub async fn serve(
                 }
             },
         };
+        // Responses go out as written: with Nagle's algorithm a small one can wait for the
+        // client's delayed ACK (40 ms), as Go's net package also avoids by default.
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%peer, %err, "setting TCP_NODELAY failed");
+        }
         let acceptor = TlsAcceptor::from(config.current());
         let app = app.clone();
         let builder = builder.clone();

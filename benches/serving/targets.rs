@@ -200,6 +200,10 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
                     .find(|w| w.server == server && w.writes_per_second == rate)
             };
             let (foo, crd) = (find(&via)?, find(CRD)?);
+            // Latency only counts for a watch that delivered everything.
+            if foo.delivered < foo.expected || foo.dropped > 0 {
+                return Some(0.0);
+            }
             Some(
                 crd.latency.value_at_quantile(0.99) as f64
                     / foo.latency.value_at_quantile(0.99).max(1) as f64,

@@ -136,8 +136,10 @@ async fn write(
     for n in 0..writes {
         ticks.tick().await;
         let name = seeded_name(n % objects);
-        // The rate keeps each write a change on objects an earlier rate wrote.
-        let body = spec_patch(endpoint.shape, &format!("watched {per_second} {n}"));
+        // The route and rate keep each write a change on objects an earlier run wrote (the
+        // same server is watched directly and through kube-apiserver).
+        let text = format!("watched via {} at {per_second} {n}", endpoint.name);
+        let body = spec_patch(endpoint.shape, &text);
         let call = Call::with_body(
             Method::PATCH,
             endpoint.object_path(&name),

@@ -41,6 +41,11 @@ impl<T: Serialize> Cached<T> {
         })
     }
 
+    /// The size of the object as stored.
+    pub fn stored_bytes(&self) -> usize {
+        self.stored_bytes
+    }
+
     /// The object's JSON.
     pub fn json(&self) -> Bytes {
         self.json

@@ -15,7 +15,7 @@ use super::store::{CONTINUE_EXPIRED, ListResult, SELECTABLE_FIELDS, Store, selec
 use super::watch;
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
-use crate::storage::{Revision, StorageError};
+use crate::storage::{KeyValue, Revision, StorageError};
 
 /// How long a read waits for the cache to show a revision storage already has before it
 /// reads storage instead.
@@ -94,13 +94,7 @@ impl<S: Strategy> Store<S> {
             Source::Storage(_) => {
                 let stored = self.storage.get(&self.key(name)).await;
                 match stored.map_err(|e| self.storage_error(name, e))? {
-                    // Decoded once: the cache has this very revision when it is not behind.
-                    Some(kv) => match self.cache.get(name) {
-                        Some(cached) if cached.revision == kv.mod_revision => {
-                            Ok(cached.object.clone())
-                        }
-                        _ => Ok(self.decode_stored(&kv)?.object),
-                    },
+                    Some(kv) => Ok(self.read_stored(&kv)?.object.clone()),
                     None => Err(ApiError::not_found(self.strategy.info(), name)),
                 }
             }
@@ -179,10 +173,10 @@ impl<S: Strategy> Store<S> {
             revision = Some(page.revision);
             let page_len = page.items.len();
             for (i, kv) in page.items.iter().enumerate() {
-                let object = self.decode_stored(kv)?.object;
-                after = object.meta().name.clone();
-                if selected(&object, options) {
-                    items.push(Cached::new(object, kv.mod_revision, kv.value.len()));
+                let object = self.read_stored(kv)?;
+                after = object.object.meta().name.clone();
+                if selected(&object.object, options) {
+                    items.push(object);
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {
                     let last = after.unwrap_or_default();
@@ -284,6 +278,20 @@ impl<S: Strategy> Store<S> {
         }))
     }
 
+    /// An object read from storage, decoded once: the cache's copy when it holds this very
+    /// revision (as it does unless the object changed a moment ago).
+    fn read_stored(&self, kv: &KeyValue) -> Result<Arc<Cached<S::Object>>, ApiError> {
+        let name = kv.key.strip_prefix(&self.prefix).unwrap_or_default();
+        match self.cache.get(name) {
+            Some(cached) if cached.revision == kv.mod_revision => Ok(cached),
+            _ => Ok(Cached::new(
+                self.decode_stored(kv)?.object,
+                kv.mod_revision,
+                kv.value.len(),
+            )),
+        }
+    }
+
     /// Every object at `revision` (`None`: the latest), read from storage, and the revision.
     async fn objects_at(
         &self,
@@ -297,10 +305,7 @@ impl<S: Strategy> Store<S> {
         let objects = page
             .items
             .iter()
-            .map(|kv| {
-                let object = self.decode_stored(kv)?.object;
-                Ok(Cached::new(object, kv.mod_revision, kv.value.len()))
-            })
+            .map(|kv| self.read_stored(kv))
             .collect::<Result<_, ApiError>>()?;
         Ok((objects, page.revision))
     }

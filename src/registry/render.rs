@@ -123,6 +123,12 @@ impl<S: Strategy> Renderer<S> {
             list.remaining,
         );
         let items = &list.items;
+        // About the size of the response: the objects as stored, plus a Table's cells.
+        let stored: usize = items.iter().map(|cached| cached.stored_bytes()).sum();
+        let buffer = match self.output {
+            Output::Yaml => Vec::new(),
+            _ => Vec::with_capacity(stored + items.len() * 192 + 1024),
+        };
         match self.output {
             Output::Json | Output::Yaml => {
                 let info = self.strategy.info();
@@ -132,7 +138,7 @@ impl<S: Strategy> Renderer<S> {
                     metadata,
                     items: each(items, |cached| &cached.object),
                 };
-                respond(self.output, StatusCode::OK, &[], &body)
+                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
             }
             Output::Metadata(version) => {
                 let body = List {
@@ -141,12 +147,12 @@ impl<S: Strategy> Renderer<S> {
                     metadata,
                     items: each(items, |cached| PartialMetadata::of(&cached.object, version)),
                 };
-                respond(self.output, StatusCode::OK, &[], &body)
+                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
             }
             Output::Table(version) => {
                 let objects: Vec<&S::Object> = items.iter().map(|c| &c.object).collect();
                 let body = self.table(&objects, version, metadata);
-                respond(self.output, StatusCode::OK, &[], &body)
+                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
             }
         }
     }
@@ -310,6 +316,18 @@ pub fn respond(
     warnings: &[String],
     body: &impl Serialize,
 ) -> Result<Response, ApiError> {
+    respond_into(Vec::new(), output, code, warnings, body)
+}
+
+/// [`respond`], writing JSON into `buffer`: a list's, sized ahead so that a long list is not
+/// copied over and over as it grows.
+fn respond_into(
+    mut buffer: Vec<u8>,
+    output: Output,
+    code: StatusCode,
+    warnings: &[String],
+    body: &impl Serialize,
+) -> Result<Response, ApiError> {
     let (content_type, bytes) = match output {
         Output::Yaml => (
             negotiate::YAML,
@@ -317,10 +335,10 @@ pub fn respond(
                 .map_err(ApiError::internal)?
                 .into_bytes(),
         ),
-        _ => (
-            negotiate::JSON,
-            serde_json::to_vec(body).map_err(ApiError::internal)?,
-        ),
+        _ => {
+            serde_json::to_writer(&mut buffer, body).map_err(ApiError::internal)?;
+            (negotiate::JSON, buffer)
+        }
     };
     let mut response = (code, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
     for value in warning_headers(warnings) {

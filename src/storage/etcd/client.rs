@@ -161,6 +161,13 @@ impl Client {
             .await
     }
 
+    /// A transaction of reads only, retried like a read.
+    pub async fn read_txn(&self, request: TxnRequest) -> Result<TxnResponse, Status> {
+        let deadline = Instant::now() + RETRY_FOR;
+        self.call("/etcdserverpb.KV/Txn", request, Retry::Read, deadline)
+            .await
+    }
+
     /// Compaction is retried like a read: compacting twice only makes etcd say that the
     /// revision is already compacted.
     pub async fn compact(&self, request: CompactionRequest) -> Result<CompactionResponse, Status> {

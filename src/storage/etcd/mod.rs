@@ -12,8 +12,11 @@
 //!   at the start revision first to report it from the call;
 //! - a watch stream breaks with its member: the backend opens it again on the next endpoint,
 //!   from the last revision it delivered, for as long as the consumer holds the stream.
+//!
+//! Gets that arrive together are read together, in one read-only transaction (`gets.rs`).
 
 mod client;
+mod gets;
 mod proto;
 
 #[cfg(test)]
@@ -31,6 +34,7 @@ use tokio::time::{Instant, sleep};
 use tonic::{Code, Status};
 
 use self::client::{Client, chain};
+use self::gets::Gets;
 use self::proto::{
     CompactionRequest, Compare, CompareResult, CompareTarget, DeleteRangeRequest,
     DeleteRangeResponse, EventType, PutRequest, PutResponse, RangeRequest, RequestOp, TxnRequest,
@@ -68,6 +72,7 @@ pub struct EtcdConfig {
 #[derive(Clone)]
 pub struct EtcdStorage {
     client: Arc<Client>,
+    gets: Gets,
 }
 
 impl EtcdStorage {
@@ -98,6 +103,7 @@ impl EtcdStorage {
             read = read => match read {
                 Ok(_) => Ok(EtcdStorage {
                     client: Arc::new(client),
+                    gets: Gets::default(),
                 }),
                 Err(status) if transient(&status) => Err(StorageError::Internal(format!(
                     "no etcd endpoint of {} answered within {CONNECT_TIMEOUT:?}: {}",
@@ -259,12 +265,7 @@ impl Storage for EtcdStorage {
     }
 
     async fn get(&self, key: &str) -> Result<Option<KeyValue>> {
-        let request = RangeRequest {
-            key: key.as_bytes().to_vec(),
-            ..Default::default()
-        };
-        let response = self.range(request, 0).await?;
-        response.kvs.into_iter().next().map(key_value).transpose()
+        self.gets.get(&self.client, key).await
     }
 
     async fn list(
@@ -980,6 +981,29 @@ mod tests {
         let reported = timeout(TIMEOUT, reported).await.expect("no progress");
         assert_eq!(reported, elsewhere.mod_revision);
         assert_eq!(seen, [put(&own, None)]);
+    }
+
+    /// Concurrent gets share reads (in batches of at most etcd's 128 operations) and each
+    /// gets its own key's value, or none.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn concurrent_gets_each_get_their_own_key() {
+        let (_etcd, storage) = open(1).await;
+        for i in 0..10 {
+            storage
+                .create(&format!("/g/{i}"), i.to_string().into_bytes())
+                .await
+                .unwrap();
+        }
+        let gets = (0..300).map(|i| {
+            let storage = storage.clone();
+            async move { (i, storage.get(&format!("/g/{}", i % 11)).await.unwrap()) }
+        });
+        for (i, got) in futures::future::join_all(gets).await {
+            match i % 11 {
+                10 => assert_eq!(got, None),
+                key => assert_eq!(got.unwrap().value, key.to_string().into_bytes()),
+            }
+        }
     }
 
     #[tokio::test(flavor = "multi_thread")]
