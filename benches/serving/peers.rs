@@ -19,7 +19,7 @@ mod writer;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use foo_apiserver::pki::{CertPair, load_or_create_local_pki};
+use foo_apiserver::pki::{CertPair, LocalPki, load_or_create_local_pki};
 use tempfile::TempDir;
 
 use crate::common::cluster::{free_port, tls_client_pem};
@@ -85,17 +85,7 @@ pub fn static_json() -> Running {
         ("--tls-private-key-file", &path(&file("serving.key"))),
         ("--client-ca-file", &path(&file("ca.crt"))),
     ]);
-    let endpoint = Endpoint {
-        name: "static JSON".into(),
-        url: url(port),
-        ca_pem: pki.ca.cert_pem,
-        server_name: SERVER_NAME.into(),
-        client_cert_pem: pki.admin.cert_pem,
-        client_key_pem: pki.admin.key_pem,
-        collection: FOOS.into(),
-        shape: Shape::Static,
-        pid: None,
-    };
+    let endpoint = local_endpoint("static JSON", port, pki, Shape::Static);
     start(endpoint, &peer("STATIC_JSON_SERVER"), args, port, dir)
 }
 
@@ -114,19 +104,10 @@ fn foo_local(name: &str, extra: &[(&str, &str)]) -> Running {
         ("--controller", "false"),
     ]));
     args.extend(flags(extra));
-    let endpoint = Endpoint {
-        name: name.into(),
-        url: url(port),
-        ca_pem: pki.ca.cert_pem,
-        server_name: SERVER_NAME.into(),
-        client_cert_pem: pki.admin.cert_pem,
-        client_key_pem: pki.admin.key_pem,
-        collection: FOOS.into(),
-        shape: Shape::Foo {
-            api_version: FOO_API_VERSION,
-        },
-        pid: None,
+    let shape = Shape::Foo {
+        api_version: FOO_API_VERSION,
     };
+    let endpoint = local_endpoint(name, port, pki, shape);
     start(endpoint, Path::new(FOO_APISERVER), args, port, dir)
 }
 
@@ -180,6 +161,21 @@ fn temp_dir(prefix: &str) -> TempDir {
         .prefix(&format!("bench-{prefix}-"))
         .tempdir()
         .expect("creating a temporary directory")
+}
+
+/// A server on `port` whose serving and admin certificates are `pki`'s, serving Foos' path.
+fn local_endpoint(name: &str, port: u16, pki: LocalPki, shape: Shape) -> Endpoint {
+    Endpoint {
+        name: name.into(),
+        url: url(port),
+        ca_pem: pki.ca.cert_pem,
+        server_name: SERVER_NAME.into(),
+        client_cert_pem: pki.admin.cert_pem,
+        client_key_pem: pki.admin.key_pem,
+        collection: FOOS.into(),
+        shape,
+        pid: None,
+    }
 }
 
 fn url(port: u16) -> String {

@@ -124,17 +124,10 @@ pub fn requests_table(rows: &[Requests]) -> String {
             ratios.join(", "),
         );
     }
-    for row in rows {
-        if let Some(error) = &row.outcome.first_error {
-            let _ = writeln!(
-                out,
-                "\nFirst error on {}: `{}`",
-                row.server,
-                one_line(error)
-            );
-        }
-    }
-    out.push('\n');
+    let errors = rows
+        .iter()
+        .map(|row| (&row.server, &row.outcome.first_error));
+    first_errors(&mut out, errors);
     out
 }
 
@@ -167,18 +160,24 @@ pub fn watch_table(rows: &[Watch]) -> String {
             ),
         );
     }
-    for row in rows {
-        if let Some(error) = &row.first_error {
-            let _ = writeln!(
-                out,
-                "\nFirst error on {}: `{}`",
-                row.server,
-                one_line(error)
-            );
+    first_errors(
+        &mut out,
+        rows.iter().map(|row| (&row.server, &row.first_error)),
+    );
+    out
+}
+
+/// The first error each server answered, below its table.
+fn first_errors<'a>(
+    out: &mut String,
+    errors: impl Iterator<Item = (&'a String, &'a Option<String>)>,
+) {
+    for (server, error) in errors {
+        if let Some(error) = error {
+            let _ = writeln!(out, "\nFirst error on {server}: `{}`", one_line(error));
         }
     }
     out.push('\n');
-    out
 }
 
 pub fn memory_table(rows: &[Memory]) -> String {

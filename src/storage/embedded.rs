@@ -41,6 +41,9 @@ type HistoryKey = (&'static str, u64);
 type Version = (u64, Option<&'static [u8]>);
 
 // Both are small in tests so that lagging and chunked replays are exercised.
+/// redb's page cache (its default is 1 GiB): reads are mostly served by the watch cache
+/// above, so the store's own pages need little memory of their own.
+const PAGE_CACHE_BYTES: usize = 64 << 20;
 /// Live events buffered per watcher before it lags and has to re-read the log.
 const EVENT_BUFFER: usize = if cfg!(test) { 16 } else { 1024 };
 /// Log entries read per transaction while a watch catches up.
@@ -71,7 +74,9 @@ impl EmbeddedStorage {
     /// Opens (or creates) the database in `dir`. This does blocking I/O.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(internal)?;
-        let db = Database::create(dir.join("foo.redb"))?;
+        let db = Database::builder()
+            .set_cache_size(PAGE_CACHE_BYTES)
+            .create(dir.join("foo.redb"))?;
         // Create the tables so that read transactions can always open them.
         let txn = db.begin_write()?;
         txn.open_table(HISTORY)?;
