@@ -88,7 +88,9 @@ impl<S: Strategy> Store<S> {
             Some(rv) => ReadAt::NotOlderThan(parse_revision(rv)?),
         };
         match self.source(read_at).await? {
-            Source::Cache => (self.cache.get(name))
+            Source::Cache => self
+                .cache
+                .get(name)
                 .map(|cached| cached.object.clone())
                 .ok_or_else(|| ApiError::not_found(self.strategy.info(), name)),
             Source::Storage(_) => {
