@@ -4,7 +4,7 @@
 //! Foo serializes and decodes again to itself.
 
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,6 +15,7 @@ use kube::Resource;
 use crate::foo::FooStrategy;
 use crate::negotiate::BodyFormat;
 use crate::registry::apply;
+use crate::registry::cache::Cached;
 use crate::registry::decode::{self, FieldValidation};
 use crate::registry::fieldmanager::{self, Writer};
 use crate::registry::patch::Patch;
@@ -71,6 +72,10 @@ const NOW: &str = "2026-11-25T10:05:00Z";
 
 static LIVE_FOO: LazyLock<Foo> =
     LazyLock::new(|| serde_json::from_str(LIVE).expect("the live Foo decodes"));
+
+/// The live Foo as the watch cache keeps it, which selectors are matched against.
+static LIVE_CACHED: LazyLock<Arc<Cached<Foo>>> =
+    LazyLock::new(|| Cached::new(&*LIVE_FOO, 1, LIVE.len()).expect("the live Foo is cached"));
 
 /// A request body (POST, PUT): byte 0 picks JSON or YAML and the field validation.
 pub fn decode_body(data: &[u8]) {
@@ -186,7 +191,7 @@ pub fn selectors(data: &[u8]) {
         read_at: ReadAt::Latest,
         watch: None,
     };
-    selected(&*LIVE_FOO, &options);
+    selected(&LIVE_CACHED, &options);
     let labels = options.labels.unwrap_or_default();
     for set in [
         vec![],
@@ -197,7 +202,7 @@ pub fn selectors(data: &[u8]) {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        labels.matches(&set);
+        labels.matches(|key| set.get(key).map(String::as_str));
     }
 }
 
@@ -210,7 +215,7 @@ pub fn query(data: &[u8]) {
             if let Some(fields) = &options.fields {
                 let _ = fields.check_fields(SELECTABLE_FIELDS);
             }
-            selected(&*LIVE_FOO, &options);
+            selected(&LIVE_CACHED, &options);
             if let Some(from) = &options.continue_from {
                 assert_eq!(Continue::decode(&from.encode()).as_ref(), Ok(from));
             }

@@ -3,7 +3,7 @@
 //! error messages kube-apiserver returns for bad selectors.
 
 use crate::validation::{go_quote, label_key_errors, label_value_errors};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A parsed label selector: the AND of its requirements.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,14 +42,14 @@ impl LabelSelector {
         Ok(LabelSelector { requirements })
     }
 
-    /// Whether the labels satisfy every requirement (`!=` and `notin` also
-    /// match when the key is absent).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    /// Whether the labels, which `label` looks up by key, satisfy every requirement (`!=`
+    /// and `notin` also match when the key is absent).
+    pub fn matches<'a>(&self, label: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.requirements.iter().all(|r| {
-            let value = labels.get(&r.key);
+            let value = label(&r.key);
             match &r.op {
-                LabelOp::In(values) => value.is_some_and(|v| values.contains(v)),
-                LabelOp::NotIn(values) => value.is_none_or(|v| !values.contains(v)),
+                LabelOp::In(values) => value.is_some_and(|v| values.iter().any(|x| x == v)),
+                LabelOp::NotIn(values) => value.is_none_or(|v| values.iter().all(|x| x != v)),
                 LabelOp::Exists => value.is_some(),
                 LabelOp::DoesNotExist => value.is_none(),
                 LabelOp::GreaterThan(bound) => label_number(value).is_some_and(|n| n > *bound),
@@ -59,7 +59,7 @@ impl LabelSelector {
     }
 }
 
-fn label_number(value: Option<&String>) -> Option<i64> {
+fn label_number(value: Option<&str>) -> Option<i64> {
     value?.parse().ok()
 }
 
@@ -413,7 +413,7 @@ impl FieldSelector {
 
     /// `field_value` returns an object's value for a field; like apimachinery,
     /// a missing field compares as the empty string.
-    pub fn matches(&self, field_value: impl Fn(&str) -> Option<String>) -> bool {
+    pub fn matches<'a>(&self, field_value: impl Fn(&str) -> Option<&'a str>) -> bool {
         self.requirements
             .iter()
             .all(|r| (field_value(&r.field).unwrap_or_default() == r.value) == r.equals)
@@ -497,12 +497,17 @@ fn unescape_value(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    fn in_map<'a>(labels: &'a BTreeMap<String, String>) -> impl Fn(&str) -> Option<&'a str> {
+        |key| labels.get(key).map(String::as_str)
     }
 
     const VALUE_REGEX_ERROR: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
@@ -541,16 +546,20 @@ mod tests {
         ];
         for (selector, want) in cases {
             let parsed = LabelSelector::parse(selector).unwrap();
-            let got = [&none, &ab, &empty_x, &numbers].map(|l| parsed.matches(l));
+            let got = [&none, &ab, &empty_x, &numbers].map(|l| parsed.matches(in_map(l)));
             assert_eq!(got, want, "{selector:?}");
         }
         let in_keyword = labels(&[("in", "in")]);
         assert!(
             LabelSelector::parse("in in (in)")
                 .unwrap()
-                .matches(&in_keyword)
+                .matches(in_map(&in_keyword))
         );
-        assert!(LabelSelector::parse("in=in").unwrap().matches(&in_keyword));
+        assert!(
+            LabelSelector::parse("in=in")
+                .unwrap()
+                .matches(in_map(&in_keyword))
+        );
     }
 
     #[test]
@@ -750,7 +759,7 @@ mod tests {
                     .flat_map(|prefix| atoms.iter().map(move |atom| format!("{prefix}{atom}")))
                     .collect();
                 for input in &inputs {
-                    let _ = LabelSelector::parse(input).map(|s| s.matches(&BTreeMap::new()));
+                    let _ = LabelSelector::parse(input).map(|s| s.matches(|_| None));
                     let _ = FieldSelector::parse(input).map(|s| s.matches(|_| None));
                 }
             }
@@ -768,11 +777,10 @@ mod tests {
                 ("status.phase", false, "Failed")
             ]
         );
-        let object = |name: &str, phase: Option<&str>| {
-            let (name, phase) = (name.to_owned(), phase.map(str::to_owned));
+        let object = |name: &'static str, phase: Option<&'static str>| {
             move |field: &str| match field {
-                "metadata.name" => Some(name.clone()),
-                "status.phase" => phase.clone(),
+                "metadata.name" => Some(name),
+                "status.phase" => phase,
                 _ => None,
             }
         };
@@ -787,7 +795,7 @@ mod tests {
             [("spec.nodeName", true, "")]
         );
         assert!(double.matches(|_| None));
-        assert!(!double.matches(|_| Some("n1".to_owned())));
+        assert!(!double.matches(|_| Some("n1")));
 
         let everything = FieldSelector::parse("").unwrap();
         assert_eq!(everything.requirements().count(), 0);

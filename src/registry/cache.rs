@@ -6,52 +6,107 @@
 //! history does not, and is cut off once the history has dropped what it has not sent yet.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use serde::Serialize;
+use kube::Resource;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use tokio::sync::watch;
 
 use super::store::object_at;
-use crate::storage::{EventKind, Notification, Revision, Storage};
+use crate::status::ApiError;
+use crate::storage::{EventKind, KeyValue, Notification, Revision, Storage};
 
 /// Events a watcher takes from the history at a time, and their stored size (past which it
 /// takes no more): what a watcher whose client stopped reading keeps alive.
 const BATCH_EVENTS: usize = 64;
 const BATCH_BYTES: usize = 1 << 20;
 
-/// An object at a revision, serialized at most once however many watchers send it.
+/// An object at a revision as the cache keeps it: its JSON, serialized once for every reader
+/// (gets, lists and watchers write these bytes as they are), and what selectors look at. The
+/// typed object is decoded again only where one is needed (a Table's cells): typed, an
+/// object's managed fields alone take several times its JSON.
 pub struct Cached<T> {
-    pub object: T,
     pub revision: Revision,
+    json: Bytes,
+    /// Where the value of `metadata` lies in `json`.
+    metadata: Range<usize>,
+    name: Box<str>,
+    /// In key order.
+    labels: Box<[(Box<str>, Box<str>)]>,
     /// The size of the object as stored, which the history's byte bound counts.
     stored_bytes: usize,
-    json: OnceLock<Bytes>,
+    kind: PhantomData<fn() -> T>,
 }
 
-impl<T: Serialize> Cached<T> {
-    pub(super) fn new(object: T, revision: Revision, stored_bytes: usize) -> Arc<Self> {
-        Arc::new(Cached {
-            object,
+impl<T: Resource + Serialize + DeserializeOwned> Cached<T> {
+    pub fn new(object: &T, revision: Revision, stored_bytes: usize) -> Result<Arc<Self>, ApiError> {
+        let json = serde_json::to_vec(object).map_err(ApiError::internal)?;
+        let metadata = metadata_range(&json)?;
+        let meta = object.meta();
+        let labels = meta.labels.iter().flatten();
+        Ok(Arc::new(Cached {
             revision,
+            json: json.into(),
+            metadata,
+            name: meta.name.as_deref().unwrap_or_default().into(),
+            labels: labels
+                .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+                .collect(),
             stored_bytes,
-            json: OnceLock::new(),
-        })
+            kind: PhantomData,
+        }))
+    }
+
+    /// The typed object, decoded from its JSON.
+    pub fn decode(&self) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.json).map_err(ApiError::internal)
+    }
+}
+
+impl<T> Cached<T> {
+    /// The object's JSON.
+    pub fn json(&self) -> &Bytes {
+        &self.json
+    }
+
+    /// The JSON of the object's `metadata`.
+    pub fn metadata_json(&self) -> &[u8] {
+        &self.json[self.metadata.clone()]
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        let found = self.labels.binary_search_by(|(k, _)| (**k).cmp(key));
+        found.ok().map(|at| &*self.labels[at].1)
     }
 
     /// The size of the object as stored.
     pub fn stored_bytes(&self) -> usize {
         self.stored_bytes
     }
+}
 
-    /// The object's JSON.
-    pub fn json(&self) -> Bytes {
-        self.json
-            .get_or_init(|| serde_json::to_vec(&self.object).unwrap_or_default().into())
-            .clone()
+/// Where the value of `metadata` lies in an object's JSON.
+fn metadata_range(json: &[u8]) -> Result<Range<usize>, ApiError> {
+    #[derive(Deserialize)]
+    struct Parts<'a> {
+        #[serde(borrow)]
+        metadata: &'a RawValue,
     }
+    let parts: Parts = serde_json::from_slice(json).map_err(ApiError::internal)?;
+    let value = parts.metadata.get();
+    let start = value.as_ptr() as usize - json.as_ptr() as usize;
+    Ok(start..start + value.len())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -188,7 +243,7 @@ impl<T> Cache<T> {
 
 impl<T> Cache<T>
 where
-    T: kube::Resource + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    T: Resource + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     /// A cache of the keys under `prefix`, fed by a task that lives as long as the cache.
     pub fn start(storage: Arc<dyn Storage>, prefix: String, limit: HistoryLimit) -> Arc<Self> {
@@ -279,7 +334,7 @@ where
     /// Records one storage change; the event's `prev` is the object the cache held.
     fn apply(&self, kind: &EventKind, object: Arc<Cached<T>>) {
         let mut state = self.write();
-        let name = object.object.meta().name.clone().unwrap_or_default();
+        let name = object.name().to_owned();
         let prev = match kind {
             EventKind::Delete => state.objects.remove(&name),
             EventKind::Put => state.objects.insert(name, object.clone()),
@@ -314,7 +369,7 @@ where
 /// failure, list again.
 async fn feed<T>(cache: std::sync::Weak<Cache<T>>, storage: Arc<dyn Storage>, prefix: String)
 where
-    T: kube::Resource + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    T: Resource + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     let mut backoff = Duration::from_millis(100);
     loop {
@@ -335,7 +390,7 @@ async fn follow<T>(
     prefix: &str,
 ) -> Result<(), String>
 where
-    T: kube::Resource + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    T: Resource + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
     let page = storage
         .list(prefix, None, None, None)
@@ -343,9 +398,8 @@ where
         .map_err(|e| e.to_string())?;
     let mut objects = BTreeMap::new();
     for kv in &page.items {
-        let object: T = object_at(kv).map_err(|e| e.message)?;
-        let name = object.meta().name.clone().unwrap_or_default();
-        objects.insert(name, Cached::new(object, kv.mod_revision, kv.value.len()));
+        let cached = cached_at(kv).map_err(|e| e.message)?;
+        objects.insert(cached.name().to_owned(), cached);
     }
     let mut events = storage
         .watch(prefix, page.revision)
@@ -362,12 +416,49 @@ where
         };
         match notification {
             Notification::Event(event) => {
-                let object: T = object_at(&event.kv).map_err(|e| e.message)?;
-                let cached = Cached::new(object, event.kv.mod_revision, event.kv.value.len());
-                cache.apply(&event.kind, cached);
+                cache.apply(&event.kind, cached_at(&event.kv).map_err(|e| e.message)?);
             }
             Notification::Progress(revision) => cache.advance(revision),
         }
     }
     Err("the storage watch ended".into())
+}
+
+/// A stored object as the cache keeps it.
+pub(super) fn cached_at<T>(kv: &KeyValue) -> Result<Arc<Cached<T>>, ApiError>
+where
+    T: Resource + Serialize + DeserializeOwned,
+{
+    Cached::new(&object_at::<T>(kv)?, kv.mod_revision, kv.value.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use foo_sdk::Foo;
+
+    #[test]
+    fn a_cached_object_keeps_its_json_its_metadata_and_its_labels() {
+        let foo: Foo = serde_json::from_value(serde_json::json!({
+            "apiVersion": "demo.jeremyxu2010.me/v1beta1",
+            "kind": "Foo",
+            "metadata": {"name": "a", "resourceVersion": "7", "labels": {"b": "2", "a": "1"}},
+            "spec": {"greeting": "hi {\"metadata\": 1}"},
+        }))
+        .unwrap();
+        let cached = Cached::new(&foo, 7, 100).unwrap();
+        assert_eq!(**cached.json(), serde_json::to_vec(&foo).unwrap());
+        let metadata = &serde_json::to_value(&foo).unwrap()["metadata"];
+        assert_eq!(
+            cached.metadata_json(),
+            serde_json::to_vec(metadata).unwrap()
+        );
+        assert_eq!(cached.name(), "a");
+        assert_eq!(
+            ["a", "b", "c"].map(|key| cached.label(key)),
+            [Some("1"), Some("2"), None]
+        );
+        assert_eq!(cached.decode().unwrap(), foo);
+        assert_eq!((cached.revision, cached.stored_bytes()), (7, 100));
+    }
 }

@@ -2,7 +2,7 @@
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
 
 pub(crate) mod apply;
-mod cache;
+pub(crate) mod cache;
 mod connect;
 pub(crate) mod decode;
 pub mod fieldmanager;

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::Response;
-use kube::Resource;
 
 use super::Strategy;
-use super::cache::{Cached, Start};
+use super::cache::{Cached, Start, cached_at};
 use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, SELECTABLE_FIELDS, Store, selected};
 use super::watch;
@@ -81,7 +80,11 @@ impl<S: Strategy> Store<S> {
             .map_err(|e| self.storage_error("", e))
     }
 
-    pub(super) async fn get(&self, name: &str, query: &Query) -> Result<S::Object, ApiError> {
+    pub(super) async fn get(
+        &self,
+        name: &str,
+        query: &Query,
+    ) -> Result<Arc<Cached<S::Object>>, ApiError> {
         let read_at = match query.get("resourceVersion").filter(|rv| !rv.is_empty()) {
             None => ReadAt::Latest,
             Some("0") => ReadAt::Any,
@@ -91,12 +94,11 @@ impl<S: Strategy> Store<S> {
             Source::Cache => self
                 .cache
                 .get(name)
-                .map(|cached| cached.object.clone())
                 .ok_or_else(|| ApiError::not_found(self.strategy.info(), name)),
             Source::Storage(_) => {
                 let stored = self.storage.get(&self.key(name)).await;
                 match stored.map_err(|e| self.storage_error(name, e))? {
-                    Some(kv) => Ok(self.read_stored(&kv)?.object.clone()),
+                    Some(kv) => self.read_stored(&kv),
                     None => Err(ApiError::not_found(self.strategy.info(), name)),
                 }
             }
@@ -127,11 +129,11 @@ impl<S: Strategy> Store<S> {
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
         for (i, cached) in objects.iter().enumerate() {
-            if selected(&cached.object, options) {
+            if selected(cached, options) {
                 items.push(cached.clone());
             }
             if options.limit.is_some_and(|limit| items.len() >= limit) {
-                let last = cached.object.meta().name.clone().unwrap_or_default();
+                let last = cached.name().to_owned();
                 let remaining = (objects.len() - i - 1) as u64;
                 return Ok(ListResult::limited(
                     items, revision, last, remaining, filtered,
@@ -176,8 +178,8 @@ impl<S: Strategy> Store<S> {
             let page_len = page.items.len();
             for (i, kv) in page.items.iter().enumerate() {
                 let object = self.read_stored(kv)?;
-                after = object.object.meta().name.clone();
-                if selected(&object.object, options) {
+                after = Some(object.name().to_owned());
+                if selected(&object, options) {
                     items.push(object);
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {
@@ -286,11 +288,7 @@ impl<S: Strategy> Store<S> {
         let name = kv.key.strip_prefix(&self.prefix).unwrap_or_default();
         match self.cache.get(name) {
             Some(cached) if cached.revision == kv.mod_revision => Ok(cached),
-            _ => Ok(Cached::new(
-                self.decode_stored(kv)?.object,
-                kv.mod_revision,
-                kv.value.len(),
-            )),
+            _ => cached_at(kv),
         }
     }
 

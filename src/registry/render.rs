@@ -1,20 +1,21 @@
 //! Responses about objects, in the representation the client negotiated: the object or list
 //! as JSON or YAML, a server-side printed Table, or PartialObjectMetadata.
 
-use std::borrow::Borrow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use foo_sdk::table::TableColumnDefinition;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use kube::Resource;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Strategy;
+use super::cache::Cached;
 use super::store::ListResult;
 use crate::negotiate::{self, MetaVersion, Output};
 use crate::request::Query;
@@ -106,16 +107,27 @@ impl<S: Strategy> Renderer<S> {
                 respond(self.output, code, &warnings, &body)
             }
             Output::Table(version) => {
-                let rv = object.meta().resource_version.clone();
-                let objects = [object];
-                let body = self.table(&objects, version, list_meta(rv, None, None));
+                let body = self.table(&object, version);
                 respond(self.output, code, &warnings, &body)
             }
         }
     }
 
-    /// A list, serialized straight from the objects (the cache's, for most lists) into the
-    /// response: no copy of an object and no intermediate value is built.
+    /// One object of the cache: its JSON as it is, or decoded for any other form.
+    pub fn cached(&self, cached: &Cached<S::Object>) -> Result<Response, ApiError> {
+        match self.output {
+            Output::Json => Ok(finish(
+                StatusCode::OK,
+                negotiate::JSON,
+                &[],
+                cached.json().clone(),
+            )),
+            _ => self.one(Rendered::ok(cached.decode()?)),
+        }
+    }
+
+    /// A list, written from the objects' JSON as the cache keeps it: no object is
+    /// serialized again, and only a Table's cells need one decoded.
     pub fn list(&self, list: ListResult<S::Object>) -> Result<Response, ApiError> {
         let metadata = list_meta(
             Some(list.revision.to_string()),
@@ -125,10 +137,8 @@ impl<S: Strategy> Renderer<S> {
         let items = &list.items;
         // About the size of the response: the objects as stored, plus a Table's cells.
         let stored: usize = items.iter().map(|cached| cached.stored_bytes()).sum();
-        let buffer = match self.output {
-            Output::Yaml => Vec::new(),
-            _ => Vec::with_capacity(stored + items.len() * 192 + 1024),
-        };
+        let mut json = Vec::with_capacity(stored + items.len() * 192 + 1024);
+        let no_items: &[()] = &[];
         match self.output {
             Output::Json | Output::Yaml => {
                 let info = self.strategy.info();
@@ -136,25 +146,70 @@ impl<S: Strategy> Renderer<S> {
                     kind: info.list_kind,
                     api_version: &info.group_version(),
                     metadata,
-                    items: each(items, |cached| &cached.object),
+                    items: no_items,
                 };
-                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
+                write_with_items(&mut json, &body, items, |out, cached| {
+                    out.extend_from_slice(cached.json());
+                    Ok(())
+                })?;
             }
             Output::Metadata(version) => {
                 let body = List {
                     kind: "PartialObjectMetadataList",
                     api_version: version.api_version(),
                     metadata,
-                    items: each(items, |cached| PartialMetadata::of(&cached.object, version)),
+                    items: no_items,
                 };
-                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
+                write_with_items(&mut json, &body, items, |out, cached| {
+                    write_partial_metadata(out, cached, version);
+                    Ok(())
+                })?;
             }
             Output::Table(version) => {
-                let objects: Vec<&S::Object> = items.iter().map(|c| &c.object).collect();
-                let body = self.table(&objects, version, metadata);
-                respond_into(buffer, self.output, StatusCode::OK, &[], &body)
+                let body = TableBody {
+                    api_version: version.api_version(),
+                    kind: "Table",
+                    metadata,
+                    column_definitions: Some(self.strategy.table_columns()),
+                    rows: no_items,
+                };
+                let now = Timestamp::now();
+                write_with_items(&mut json, &body, items, |out, cached| {
+                    self.write_row(out, cached, version, now)
+                })?;
             }
         }
+        if self.output == Output::Yaml {
+            let value: Value = serde_json::from_slice(&json).map_err(ApiError::internal)?;
+            return respond(self.output, StatusCode::OK, &[], &value);
+        }
+        Ok(finish(StatusCode::OK, negotiate::JSON, &[], json))
+    }
+
+    /// A Table row of a cached object, in the field order of foo-sdk's `TableRow`.
+    fn write_row(
+        &self,
+        out: &mut Vec<u8>,
+        cached: &Cached<S::Object>,
+        version: MetaVersion,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let cells = self.strategy.table_cells(&cached.decode()?, now);
+        out.extend_from_slice(b"{\"cells\":");
+        serde_json::to_writer(&mut *out, &cells).map_err(ApiError::internal)?;
+        match self.include {
+            IncludeObject::None => {}
+            IncludeObject::Metadata => {
+                out.extend_from_slice(b",\"object\":");
+                write_partial_metadata(out, cached, version);
+            }
+            IncludeObject::Object => {
+                out.extend_from_slice(b",\"object\":");
+                out.extend_from_slice(cached.json());
+            }
+        }
+        out.push(b'}');
+        Ok(())
     }
 
     /// Whether objects go out as their plain JSON.
@@ -173,9 +228,7 @@ impl<S: Strategy> Renderer<S> {
             Output::Json | Output::Yaml => to_value(object),
             Output::Metadata(version) => to_value(&PartialMetadata::of(object, version)),
             Output::Table(version) => {
-                let rv = object.meta().resource_version.clone();
-                let objects = [object];
-                let mut table = self.table(&objects, version, list_meta(rv, None, None));
+                let mut table = self.table(object, version);
                 if !first {
                     table.column_definitions = None;
                 }
@@ -184,50 +237,62 @@ impl<S: Strategy> Renderer<S> {
         }
     }
 
-    /// The Table of `objects`, whose rows are made as it is serialized.
-    fn table<'a, O: Borrow<S::Object>>(
-        &'a self,
-        objects: &'a [O],
+    /// The Table of one object, with the object's revision.
+    fn table<'a>(
+        &self,
+        object: &'a S::Object,
         version: MetaVersion,
-        metadata: Value,
-    ) -> TableBody<impl Serialize + 'a> {
-        let now = Timestamp::now();
-        let include = self.include;
-        let strategy = &self.strategy;
+    ) -> TableBody<[Row<'a, S::Object>; 1]> {
+        let rv = object.meta().resource_version.clone();
+        let row = Row {
+            cells: self.strategy.table_cells(object, Timestamp::now()),
+            object: match self.include {
+                IncludeObject::None => None,
+                IncludeObject::Metadata => {
+                    Some(RowObject::Metadata(PartialMetadata::of(object, version)))
+                }
+                IncludeObject::Object => Some(RowObject::Object(object)),
+            },
+        };
         TableBody {
             api_version: version.api_version(),
             kind: "Table",
-            metadata,
-            column_definitions: Some(strategy.table_columns()),
-            rows: each(objects, move |object| {
-                let object = object.borrow();
-                Row {
-                    cells: strategy.table_cells(object, now),
-                    object: match include {
-                        IncludeObject::None => None,
-                        IncludeObject::Metadata => {
-                            Some(RowObject::Metadata(PartialMetadata::of(object, version)))
-                        }
-                        IncludeObject::Object => Some(RowObject::Object(object)),
-                    },
-                }
-            }),
+            metadata: list_meta(rv, None, None),
+            column_definitions: Some(self.strategy.table_columns()),
+            rows: [row],
         }
     }
 }
 
-/// The items of a list, each serialized as the function shows it when the list is written.
-struct Each<'a, T, F>(&'a [T], F);
-
-/// `items`, each shown by `show` (whose borrow of an item lasts as long as the list's).
-fn each<'a, T, R, F: Fn(&'a T) -> R>(items: &'a [T], show: F) -> Each<'a, T, F> {
-    Each(items, show)
+/// Writes `body`, whose last field is an empty array, with `items` in that array, each
+/// written by `write`.
+fn write_with_items<I>(
+    out: &mut Vec<u8>,
+    body: &impl Serialize,
+    items: &[I],
+    mut write: impl FnMut(&mut Vec<u8>, &I) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    serde_json::to_writer(&mut *out, body).map_err(ApiError::internal)?;
+    debug_assert!(out.ends_with(b"[]}"), "the items are the body's last field");
+    out.truncate(out.len() - 2);
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write(out, item)?;
+    }
+    out.extend_from_slice(b"]}");
+    Ok(())
 }
 
-impl<'a, T, R: Serialize, F: Fn(&'a T) -> R> Serialize for Each<'a, T, F> {
-    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        serializer.collect_seq(self.0.iter().map(&self.1))
-    }
+/// A cached object as `meta.k8s.io` PartialObjectMetadata, in the field order of
+/// [`PartialMetadata`].
+fn write_partial_metadata<T>(out: &mut Vec<u8>, cached: &Cached<T>, version: MetaVersion) {
+    out.extend_from_slice(b"{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"");
+    out.extend_from_slice(version.api_version().as_bytes());
+    out.extend_from_slice(b"\",\"metadata\":");
+    out.extend_from_slice(cached.metadata_json());
+    out.push(b'}');
 }
 
 /// A list as the API writes it.
@@ -316,18 +381,6 @@ pub fn respond(
     warnings: &[String],
     body: &impl Serialize,
 ) -> Result<Response, ApiError> {
-    respond_into(Vec::new(), output, code, warnings, body)
-}
-
-/// [`respond`], writing JSON into `buffer`: a list's, sized ahead so that a long list is not
-/// copied over and over as it grows.
-fn respond_into(
-    mut buffer: Vec<u8>,
-    output: Output,
-    code: StatusCode,
-    warnings: &[String],
-    body: &impl Serialize,
-) -> Result<Response, ApiError> {
     let (content_type, bytes) = match output {
         Output::Yaml => (
             negotiate::YAML,
@@ -335,16 +388,26 @@ fn respond_into(
                 .map_err(ApiError::internal)?
                 .into_bytes(),
         ),
-        _ => {
-            serde_json::to_writer(&mut buffer, body).map_err(ApiError::internal)?;
-            (negotiate::JSON, buffer)
-        }
+        _ => (
+            negotiate::JSON,
+            serde_json::to_vec(body).map_err(ApiError::internal)?,
+        ),
     };
-    let mut response = (code, [(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    Ok(finish(code, content_type, warnings, bytes))
+}
+
+/// The response with `body`, of `content_type`, and `Warning: 299` headers for the warnings.
+fn finish(
+    code: StatusCode,
+    content_type: &'static str,
+    warnings: &[String],
+    body: impl Into<Body>,
+) -> Response {
+    let mut response = (code, [(header::CONTENT_TYPE, content_type)], body.into()).into_response();
     for value in warning_headers(warnings) {
         response.headers_mut().append(header::WARNING, value);
     }
-    Ok(response)
+    response
 }
 
 /// The warnings of one response add up to this many characters, or to a little more once cut.

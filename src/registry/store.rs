@@ -413,17 +413,17 @@ impl<S: Strategy> Store<S> {
         let listed = self.list(&options).await?;
         let mut deleted = Vec::with_capacity(listed.items.len());
         for listed in listed.items {
-            let name = listed.object.meta().name.clone().unwrap_or_default();
-            let Ok(current) = self.load(&name).await else {
+            let name = listed.name();
+            let Ok(current) = self.load(name).await else {
                 continue; // deleted meanwhile
             };
-            let object = self.delete_stored(&name, current, &delete).await?;
+            let object = self.delete_stored(name, current, &delete).await?;
             let revision = object
                 .meta()
                 .resource_version
                 .as_deref()
                 .map(parse_revision);
-            deleted.push(Cached::new(object, revision.unwrap_or(Ok(0))?, 0));
+            deleted.push(Cached::new(&object, revision.unwrap_or(Ok(0))?, 0)?);
         }
         Ok(ListResult {
             items: deleted,
@@ -465,7 +465,7 @@ impl<S: Strategy> Store<S> {
                 rendering.list(self.delete_collection(&request).await?)
             }
             (Some(name), None | Some("status"), &Method::GET) => {
-                rendering.one(Rendered::ok(self.get(name, &request.query).await?))
+                rendering.cached(&*self.get(name, &request.query).await?)
             }
             (Some(name), None, &Method::PUT) => {
                 rendering.one(self.update(name, Part::Main, request).await?)
@@ -643,15 +643,14 @@ impl DeleteOptions {
 }
 
 /// Whether an object passes a list's or watch's label and field selectors.
-pub fn selected<T: Resource>(object: &T, options: &ListOptions) -> bool {
-    let meta = object.meta();
+pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
     let labels_match = options
         .labels
         .as_ref()
-        .is_none_or(|s| s.matches(meta.labels.as_ref().unwrap_or(&Default::default())));
+        .is_none_or(|s| s.matches(|key| object.label(key)));
     let fields_match = options.fields.as_ref().is_none_or(|s| {
         s.matches(|field| match field {
-            "metadata.name" => meta.name.clone(),
+            "metadata.name" => Some(object.name()),
             _ => None,
         })
     });

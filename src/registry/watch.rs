@@ -79,10 +79,7 @@ impl<S: Strategy> Watch<S> {
             Err(error) => return out.error(&error).await,
         };
         let mut last = revision;
-        for cached in initial
-            .iter()
-            .filter(|c| selected(&c.object, &self.options))
-        {
+        for cached in initial.iter().filter(|c| selected(c, &self.options)) {
             if !out.object("ADDED", cached).await {
                 return;
             }
@@ -144,11 +141,11 @@ impl<S: Strategy> Out<'_, S> {
     /// The event a change is for a watcher with these selectors, if any: an object entering
     /// the selection is ADDED, one leaving it DELETED. False once the client is gone.
     async fn change(&mut self, event: &CachedEvent<S::Object>, options: &ListOptions) -> bool {
-        let now = selected(&event.object.object, options);
+        let now = selected(&event.object, options);
         let before = event
             .prev
             .as_ref()
-            .is_some_and(|prev| selected(&prev.object, options));
+            .is_some_and(|prev| selected(prev, options));
         match (event.change, before, now) {
             (Change::Deleted, _, true) => self.object("DELETED", &event.object).await,
             (_, false, true) => self.object("ADDED", &event.object).await,
@@ -156,11 +153,14 @@ impl<S: Strategy> Out<'_, S> {
             // Leaving the selection: the object as the watcher last saw it, at this revision
             // (as kube-apiserver's watch cache sends it).
             (Change::Added | Change::Modified, true, false) => match &event.prev {
-                Some(prev) => {
-                    let mut last_seen = prev.object.clone();
-                    last_seen.meta_mut().resource_version = Some(event.revision().to_string());
-                    self.owned("DELETED", &last_seen).await
-                }
+                Some(prev) => match prev.decode() {
+                    Ok(mut last_seen) => {
+                        let revision = event.revision().to_string();
+                        last_seen.meta_mut().resource_version = Some(revision);
+                        self.owned("DELETED", &last_seen).await
+                    }
+                    Err(error) => self.failed(&error).await,
+                },
                 None => true,
             },
             _ => true,
@@ -170,9 +170,12 @@ impl<S: Strategy> Out<'_, S> {
     async fn object(&mut self, kind: &str, cached: &Arc<Cached<S::Object>>) -> bool {
         if self.renderer.is_plain_json() {
             // The object's JSON was serialized once for every watcher.
-            return self.send_raw(kind, &cached.json()).await;
+            return self.send_raw(kind, cached.json()).await;
         }
-        self.owned(kind, &cached.object).await
+        match cached.decode() {
+            Ok(object) => self.owned(kind, &object).await,
+            Err(error) => self.failed(&error).await,
+        }
     }
 
     /// Sends an object of this watcher's own.
@@ -182,11 +185,14 @@ impl<S: Strategy> Out<'_, S> {
                 self.first = false;
                 self.send(kind, &value).await
             }
-            Err(error) => {
-                self.error(&error).await;
-                false
-            }
+            Err(error) => self.failed(&error).await,
         }
+    }
+
+    /// Ends the watch with an ERROR event; false, as the watch is over.
+    async fn failed(&mut self, error: &ApiError) -> bool {
+        self.error(error).await;
+        false
     }
 
     /// A BOOKMARK: an object of the kind carrying only the revision reached.
