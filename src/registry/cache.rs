@@ -47,13 +47,17 @@ pub struct Cached<T> {
 
 impl<T: Resource + Serialize + DeserializeOwned> Cached<T> {
     pub fn new(object: &T, revision: Revision, stored_bytes: usize) -> Result<Arc<Self>, ApiError> {
-        let json = serde_json::to_vec(object).map_err(ApiError::internal)?;
+        // Sized to the object as stored, and cut to its length: a grown Vec's spare room
+        // would stay allocated as long as the object is cached.
+        let mut json = Vec::with_capacity(stored_bytes + 64);
+        serde_json::to_writer(&mut json, object).map_err(ApiError::internal)?;
+        let json = json.into_boxed_slice();
         let metadata = metadata_range(&json)?;
         let meta = object.meta();
         let labels = meta.labels.iter().flatten();
         Ok(Arc::new(Cached {
             revision,
-            json: json.into(),
+            json: Bytes::from(json),
             metadata,
             name: meta.name.as_deref().unwrap_or_default().into(),
             labels: labels

@@ -159,25 +159,17 @@ impl<S: Strategy> Store<S> {
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
         loop {
+            let after_key = after.as_deref().map(|name| self.key(name));
+            let storage_error = |e| match (e, &options.continue_from) {
+                (StorageError::Compacted { .. }, Some(_)) => ApiError::expired(CONTINUE_EXPIRED),
+                (e, _) => self.storage_error("", e),
+            };
             let page = self
-                .storage
-                .list(
-                    &self.prefix,
-                    revision,
-                    after.as_deref().map(|name| self.key(name)).as_deref(),
-                    options.limit,
-                )
-                .await
-                .map_err(|e| match (e, &options.continue_from) {
-                    (StorageError::Compacted { .. }, Some(_)) => {
-                        ApiError::expired(CONTINUE_EXPIRED)
-                    }
-                    (e, _) => self.storage_error("", e),
-                })?;
+                .page(revision, after_key.as_deref(), options.limit, storage_error)
+                .await?;
             revision = Some(page.revision);
-            let page_len = page.items.len();
-            for (i, kv) in page.items.iter().enumerate() {
-                let object = self.read_stored(kv)?;
+            let page_len = page.objects.len();
+            for (i, object) in page.objects.into_iter().enumerate() {
                 after = Some(object.name().to_owned());
                 if selected(&object, options) {
                     items.push(object);
@@ -203,6 +195,40 @@ impl<S: Strategy> Store<S> {
                 });
             }
         }
+    }
+
+    /// A page of objects read from storage at `revision` (`None`: its latest). Storage is
+    /// asked first for the keys and their revisions alone: the cache holds most objects at
+    /// those revisions already, and their values are read only when it does not.
+    async fn page(
+        &self,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+        storage_error: impl Fn(StorageError) -> ApiError,
+    ) -> Result<Page<S::Object>, ApiError> {
+        let keys = (self.storage)
+            .list_keys(&self.prefix, revision, start_after, limit)
+            .await
+            .map_err(&storage_error)?;
+        let cached: Option<Vec<_>> = keys.items.iter().map(|kv| self.cached_at(kv)).collect();
+        let objects = match cached {
+            Some(objects) => objects,
+            None => {
+                let at = Some(keys.revision);
+                let stored = (self.storage)
+                    .list(&self.prefix, at, start_after, limit)
+                    .await
+                    .map_err(storage_error)?;
+                let decoded = stored.items.iter().map(|kv| self.read_stored(kv));
+                decoded.collect::<Result<_, ApiError>>()?
+            }
+        };
+        Ok(Page {
+            objects,
+            revision: keys.revision,
+            remaining: keys.remaining,
+        })
     }
 
     /// `watch=true`: the objects first when the request asks for them (no resourceVersion,
@@ -285,11 +311,14 @@ impl<S: Strategy> Store<S> {
     /// An object read from storage, decoded once: the cache's copy when it holds this very
     /// revision (as it does unless the object changed a moment ago).
     fn read_stored(&self, kv: &KeyValue) -> Result<Arc<Cached<S::Object>>, ApiError> {
+        self.cached_at(kv).map_or_else(|| cached_at(kv), Ok)
+    }
+
+    /// The cache's copy of the object at `kv`'s key and revision, if it holds that one.
+    fn cached_at(&self, kv: &KeyValue) -> Option<Arc<Cached<S::Object>>> {
         let name = kv.key.strip_prefix(&self.prefix).unwrap_or_default();
-        match self.cache.get(name) {
-            Some(cached) if cached.revision == kv.mod_revision => Ok(cached),
-            _ => cached_at(kv),
-        }
+        let cached = self.cache.get(name)?;
+        (cached.revision == kv.mod_revision).then_some(cached)
     }
 
     /// Every object at `revision` (`None`: the latest), read from storage, and the revision.
@@ -298,15 +327,16 @@ impl<S: Strategy> Store<S> {
         revision: Option<Revision>,
     ) -> Result<(Vec<Arc<Cached<S::Object>>>, Revision), ApiError> {
         let page = self
-            .storage
-            .list(&self.prefix, revision, None, None)
-            .await
-            .map_err(|e| self.storage_error("", e))?;
-        let objects = page
-            .items
-            .iter()
-            .map(|kv| self.read_stored(kv))
-            .collect::<Result<_, ApiError>>()?;
-        Ok((objects, page.revision))
+            .page(revision, None, None, |e| self.storage_error("", e))
+            .await?;
+        Ok((page.objects, page.revision))
     }
+}
+
+/// A page of objects read from storage.
+struct Page<T> {
+    objects: Vec<Arc<Cached<T>>>,
+    revision: Revision,
+    /// How many keys come after the page.
+    remaining: u64,
 }

@@ -125,6 +125,26 @@ pub async fn list_pages_and_prefixes(s: &dyn Storage) {
     let page = s.list("/a/", None, None, Some(0)).await.unwrap();
     assert_eq!((keys(&page), page.remaining), (Vec::<&str>::new(), 6));
 
+    // Keys alone: the same keys at the same revisions, page for page.
+    for (after, limit) in [(None, None), (Some("/a/2"), Some(2)), (None, Some(0))] {
+        let full = s.list("/a/", Some(current), after, limit).await.unwrap();
+        let bare = s
+            .list_keys("/a/", Some(current), after, limit)
+            .await
+            .unwrap();
+        let revisions = |page: &ListPage| {
+            let items = page.items.iter();
+            items
+                .map(|kv| (kv.key.clone(), kv.mod_revision))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(revisions(&bare), revisions(&full));
+        assert_eq!(
+            (bare.revision, bare.remaining),
+            (full.revision, full.remaining)
+        );
+    }
+
     let ab = s.list("/ab/", None, None, None).await.unwrap();
     assert_eq!(keys(&ab), ["/ab/x"]);
     assert!(

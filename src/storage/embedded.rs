@@ -43,7 +43,7 @@ type Version = (u64, Option<&'static [u8]>);
 // Both are small in tests so that lagging and chunked replays are exercised.
 /// redb's page cache (its default is 1 GiB): reads are mostly served by the watch cache
 /// above, so the store's own pages need little memory of their own.
-const PAGE_CACHE_BYTES: usize = 64 << 20;
+const PAGE_CACHE_BYTES: usize = 16 << 20;
 /// Live events buffered per watcher before it lags and has to re-read the log.
 const EVENT_BUFFER: usize = if cfg!(test) { 16 } else { 1024 };
 /// Log entries read per transaction while a watch catches up.
@@ -600,6 +600,17 @@ impl Storage for EmbeddedStorage {
         let limit = limit.unwrap_or(usize::MAX);
         self.with_db(move |db| list(db, &prefix, revision, start_after.as_deref(), limit))
             .await
+    }
+
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<ListPage> {
+        // The values are read with the keys here anyway: local reads cost no transfer.
+        self.list(prefix, revision, start_after, limit).await
     }
 
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue> {

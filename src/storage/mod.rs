@@ -125,6 +125,16 @@ pub trait Storage: Send + Sync + 'static {
         limit: Option<usize>,
     ) -> Result<ListPage>;
 
+    /// [`list`](Storage::list), where the values may be left out (empty), for a reader that
+    /// holds the objects already and needs only to learn which keys are at which revision.
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<ListPage>;
+
     /// Creates `key`; `AlreadyExists` if it exists.
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue>;
 

@@ -68,6 +68,21 @@ impl Storage for Timed {
         result
     }
 
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<ListPage> {
+        let started = Instant::now();
+        let result = (self.storage)
+            .list_keys(prefix, revision, start_after, limit)
+            .await;
+        self.done("list", prefix, started);
+        result
+    }
+
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue> {
         let started = Instant::now();
         let result = self.storage.create(key, value).await;

@@ -123,6 +123,57 @@ impl EtcdStorage {
         }
     }
 
+    /// A page of a list, its values left out when `keys_only`.
+    async fn list_page(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+        keys_only: bool,
+    ) -> Result<ListPage> {
+        let (mut key, range_end) = prefix_range(prefix);
+        if let Some(after) = start_after {
+            let mut next = after.as_bytes().to_vec();
+            next.push(0);
+            key = key.max(next);
+        }
+        // Revision 0 is "the current one" to etcd; the store is as empty at 0 as at 1.
+        let at = revision.map_or(0, |revision| revision.max(1));
+        let request = RangeRequest {
+            key,
+            range_end,
+            revision: signed(at)?,
+            limit: match limit {
+                Some(limit) => i64::try_from(limit).unwrap_or(i64::MAX),
+                None => 0,
+            },
+            // etcd reads a limit of 0 as no limit.
+            count_only: limit == Some(0),
+            keys_only,
+            ..Default::default()
+        };
+        let response = self.range(request, revision.unwrap_or(0)).await?;
+        let revision = match revision {
+            Some(revision) => revision,
+            None => header_revision(response.header.as_ref())?,
+        };
+        let items = response
+            .kvs
+            .into_iter()
+            .map(key_value)
+            .collect::<Result<Vec<_>>>()?;
+        // `count` is every key in the range asked for, this page included.
+        let remaining = u64::try_from(response.count)
+            .unwrap_or(0)
+            .saturating_sub(items.len() as u64);
+        Ok(ListPage {
+            items,
+            revision,
+            remaining,
+        })
+    }
+
     async fn range(
         &self,
         request: RangeRequest,
@@ -275,45 +326,19 @@ impl Storage for EtcdStorage {
         start_after: Option<&str>,
         limit: Option<usize>,
     ) -> Result<ListPage> {
-        let (mut key, range_end) = prefix_range(prefix);
-        if let Some(after) = start_after {
-            let mut next = after.as_bytes().to_vec();
-            next.push(0);
-            key = key.max(next);
-        }
-        // Revision 0 is "the current one" to etcd; the store is as empty at 0 as at 1.
-        let at = revision.map_or(0, |revision| revision.max(1));
-        let request = RangeRequest {
-            key,
-            range_end,
-            revision: signed(at)?,
-            limit: match limit {
-                Some(limit) => i64::try_from(limit).unwrap_or(i64::MAX),
-                None => 0,
-            },
-            // etcd reads a limit of 0 as no limit.
-            count_only: limit == Some(0),
-            ..Default::default()
-        };
-        let response = self.range(request, revision.unwrap_or(0)).await?;
-        let revision = match revision {
-            Some(revision) => revision,
-            None => header_revision(response.header.as_ref())?,
-        };
-        let items = response
-            .kvs
-            .into_iter()
-            .map(key_value)
-            .collect::<Result<Vec<_>>>()?;
-        // `count` is every key in the range asked for, this page included.
-        let remaining = u64::try_from(response.count)
-            .unwrap_or(0)
-            .saturating_sub(items.len() as u64);
-        Ok(ListPage {
-            items,
-            revision,
-            remaining,
-        })
+        self.list_page(prefix, revision, start_after, limit, false)
+            .await
+    }
+
+    async fn list_keys(
+        &self,
+        prefix: &str,
+        revision: Option<Revision>,
+        start_after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<ListPage> {
+        self.list_page(prefix, revision, start_after, limit, true)
+            .await
     }
 
     async fn create(&self, key: &str, value: Vec<u8>) -> Result<KeyValue> {
