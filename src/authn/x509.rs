@@ -2,7 +2,9 @@
 //! cluster's `client-ca-file` follows its ConfigMap), the subject's common name as the user
 //! and its organizations as the groups, as Kubernetes' x509 authenticator reads them.
 
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
@@ -12,6 +14,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::ClientCertVerifier;
+use sha2::{Digest, Sha256};
 
 use super::{Authenticator, Credentials, Outcome, UserInfo};
 
@@ -21,9 +24,18 @@ pub struct ClientCa {
     current: RwLock<Option<Arc<LoadedCa>>>,
 }
 
+/// How long a verified chain is taken as verified without checking its signatures again (at
+/// most: never past the expiry of a certificate in it). Verifying costs an ECDSA or RSA
+/// signature check per certificate, on every request of a connection.
+const VERIFIED_FOR: Duration = Duration::from_secs(60);
+/// Chains remembered as verified, at most; past that the memory starts over.
+const VERIFIED_CHAINS: usize = 4096;
+
 struct LoadedCa {
     pem: String,
     verifier: Arc<dyn ClientCertVerifier>,
+    /// Chains this CA verified lately, by digest, each with when it must be checked again.
+    verified: Mutex<HashMap<[u8; 32], u64>>,
 }
 
 impl ClientCa {
@@ -66,13 +78,53 @@ impl ClientCa {
     pub fn verify(&self, chain: &[CertificateDer<'static>]) -> Option<Result<(), String>> {
         let ca = self.loaded()?;
         let (leaf, intermediates) = chain.split_first()?;
-        Some(
-            ca.verifier
-                .verify_client_cert(leaf, intermediates, UnixTime::now())
-                .map(|_| ())
-                .map_err(|e| format!("verifying certificate {} failed: {e}", describe(leaf))),
-        )
+        let now = UnixTime::now();
+        let digest = chain_digest(chain);
+        let mut verified = ca.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified
+            .get(&digest)
+            .is_some_and(|&until| now.as_secs() < until)
+        {
+            return Some(Ok(()));
+        }
+        drop(verified);
+        if let Err(e) = ca.verifier.verify_client_cert(leaf, intermediates, now) {
+            return Some(Err(format!(
+                "verifying certificate {} failed: {e}",
+                describe(leaf)
+            )));
+        }
+        let until = (now.as_secs() + VERIFIED_FOR.as_secs()).min(expiry(chain));
+        verified = ca.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_CHAINS {
+            verified.clear();
+        }
+        verified.insert(digest, until);
+        Some(Ok(()))
     }
+}
+
+fn chain_digest(chain: &[CertificateDer<'_>]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for certificate in chain {
+        hash.update((certificate.len() as u64).to_be_bytes());
+        hash.update(certificate);
+    }
+    hash.finalize().into()
+}
+
+/// When the first certificate of `chain` expires, in seconds since the Unix epoch.
+fn expiry(chain: &[CertificateDer<'_>]) -> u64 {
+    let not_after = |der: &CertificateDer<'_>| {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        u64::try_from(cert.validity().not_after.timestamp()).ok()
+    };
+    // An unparseable certificate would not have verified; 0 only keeps nothing.
+    chain
+        .iter()
+        .map(|c| not_after(c).unwrap_or(0))
+        .min()
+        .unwrap_or(0)
 }
 
 fn load(pem: &str) -> anyhow::Result<LoadedCa> {
@@ -89,6 +141,7 @@ fn load(pem: &str) -> anyhow::Result<LoadedCa> {
     Ok(LoadedCa {
         pem: pem.to_owned(),
         verifier,
+        verified: Mutex::default(),
     })
 }
 
@@ -196,6 +249,11 @@ pub(super) mod tests {
         assert!(matches!(
             authenticator.authenticate(&foreign).await,
             Outcome::Authenticated(UserInfo { name, .. }) if name == "bob"
+        ));
+        // Verified a moment ago, but by the CA replaced since.
+        assert!(matches!(
+            authenticator.authenticate(&credentials).await,
+            Outcome::Rejected(_)
         ));
     }
 }

@@ -717,13 +717,43 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
     };
     let live = live.map(to_json).transpose()?;
     let mut new = to_json(&object)?;
-    // Field sets of long lists take a while: off the async workers, like a patch's merge.
-    crate::offload::cpu_bound(|| {
-        fieldmanager::record_update(info, live.as_ref(), &mut new, &writer)
-    })?;
+    // Field sets of long lists take a while: off the async workers. A small object's take
+    // less than the hand-off would.
+    let large = [Some(&new), live.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|object| larger_than(object, OFFLOADED_NODES));
+    let mut record = || fieldmanager::record_update(info, live.as_ref(), &mut new, &writer);
+    if large {
+        crate::offload::cpu_bound(record)?;
+    } else {
+        record()?;
+    }
     let mut object: T = serde_json::from_value(new).map_err(ApiError::internal)?;
     meta::drop_empty(object.meta_mut());
     Ok(object)
+}
+
+/// Objects of more JSON values than this have their managed fields worked out off the async
+/// workers.
+const OFFLOADED_NODES: usize = 2_000;
+
+/// Whether `value` holds more than `limit` JSON values, counted up to the limit.
+fn larger_than(value: &Value, limit: usize) -> bool {
+    let mut pending = vec![value];
+    let mut count = 0;
+    while let Some(value) = pending.pop() {
+        count += 1;
+        if count > limit {
+            return true;
+        }
+        match value {
+            Value::Array(items) => pending.extend(items),
+            Value::Object(fields) => pending.extend(fields.values()),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// How a write shows in managedFields.
@@ -820,4 +850,18 @@ fn with_status_of<T: Resource + Clone + serde::Serialize + serde::de::Deserializ
     set_status(&mut merged, field_of(new, "status")?)?;
     merged.meta_mut().managed_fields = new.meta().managed_fields.clone();
     Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_values_are_counted_up_to_the_limit() {
+        // The object, the list and its three items, the null and the string: seven.
+        let value = serde_json::json!({"a": [1, 2, {"b": null}], "c": "d"});
+        assert!(!larger_than(&value, 7));
+        assert!(larger_than(&value, 6));
+        assert!(!larger_than(&Value::Null, 1));
+    }
 }
