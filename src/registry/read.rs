@@ -212,16 +212,18 @@ impl<S: Strategy> Store<S> {
             .await
             .map_err(&storage_error)?;
         let cached: Option<Vec<_>> = keys.items.iter().map(|kv| self.cached_at(kv)).collect();
+        // A stored object is never empty: an empty value is one storage left out.
+        let with_values = keys.items.iter().all(|kv| !kv.value.is_empty());
         let objects = match cached {
             Some(objects) => objects,
+            None if with_values => self.read_all(&keys.items)?,
             None => {
                 let at = Some(keys.revision);
                 let stored = (self.storage)
                     .list(&self.prefix, at, start_after, limit)
                     .await
                     .map_err(storage_error)?;
-                let decoded = stored.items.iter().map(|kv| self.read_stored(kv));
-                decoded.collect::<Result<_, ApiError>>()?
+                self.read_all(&stored.items)?
             }
         };
         Ok(Page {
@@ -312,6 +314,10 @@ impl<S: Strategy> Store<S> {
     /// revision (as it does unless the object changed a moment ago).
     fn read_stored(&self, kv: &KeyValue) -> Result<Arc<Cached<S::Object>>, ApiError> {
         self.cached_at(kv).map_or_else(|| cached_at(kv), Ok)
+    }
+
+    fn read_all(&self, kvs: &[KeyValue]) -> Result<Vec<Arc<Cached<S::Object>>>, ApiError> {
+        kvs.iter().map(|kv| self.read_stored(kv)).collect()
     }
 
     /// The cache's copy of the object at `kv`'s key and revision, if it holds that one.
