@@ -1074,8 +1074,8 @@ async fn history_is_bounded_in_bytes() {
     watch.assert_quiet().await;
 }
 
-/// A watcher whose client stops reading holds no more than its small buffer: the others get
-/// every event meanwhile, and once the history has moved past it, it is cut off (its client
+/// A watcher whose client stops reading holds no copies of events, only its place in the
+/// history: the others get every event meanwhile, and once the history has moved past it, it is cut off (its client
 /// resumes, or relists after 410, as from kube-apiserver).
 #[tokio::test]
 async fn a_watcher_that_stops_reading_is_cut_off_and_the_others_go_on() {

@@ -1,5 +1,5 @@
-//! Watch responses: newline-delimited `{"type","object"}` events, flushed one by one, with
-//! bookmarks, served from a watch-cache subscription.
+//! Watch responses: newline-delimited `{"type","object"}` events with bookmarks, served
+//! from a watch-cache subscription and pulled by the connection as it has room for them.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -10,21 +10,21 @@ use axum::response::{IntoResponse, Response};
 use bytes::{BufMut, Bytes, BytesMut};
 use http::header;
 use serde_json::{Value, json};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::{Instant, Interval};
 
 use kube::Resource;
 
 use super::Strategy;
-use super::cache::{Cached, CachedEvent, Change, Subscription};
+use super::cache::{Cached, CachedEvent, Change, Changes, Subscription};
 use super::render::Renderer;
 use super::store::selected;
 use crate::request::ListOptions;
 use crate::status::ApiError;
 use crate::storage::Revision;
 
-/// Bytes of events a watcher may have waiting for its client before its writer waits (a
-/// larger event waits for the buffer to be empty).
-const BUFFERED_BYTES: usize = 1 << 20;
+/// Events gathered into one chunk of the response (one write for the connection) while
+/// more are ready.
+const CHUNK_BYTES: usize = 64 << 10;
 /// How often a watcher that asked for bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -40,21 +40,17 @@ pub struct Watch<S: Strategy> {
 }
 
 /// Answers 200 at once and streams events until the timeout or the client leaving.
+///
+/// The connection asks for the next chunk only once it has sent the last one, so a slow
+/// client holds no copies of events: only its place in the cache's history, which it
+/// loses (and the watch ends, for the client to resume) if it falls too far behind.
 pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let buffer = Buffer {
-        tx,
-        room: Arc::new(Semaphore::new(BUFFERED_BYTES)),
-    };
-    tokio::spawn(async move {
-        let timeout = watch.timeout;
-        // The timeout ends the watch wherever it is, waiting for a slow client included.
-        let _ = tokio::time::timeout(timeout, watch.run(&buffer)).await;
-    });
-    // A line leaves the buffer (and frees its room) as the connection takes it.
-    let stream = futures::stream::unfold(rx, |mut rx| async move {
-        let (line, _room): (Bytes, OwnedSemaphorePermit) = rx.recv().await?;
-        Some((Ok::<_, Infallible>(line), rx))
+    let deadline = Instant::now() + watch.timeout;
+    let stream = futures::stream::unfold(Events::new(watch), move |mut events| async move {
+        let chunk = tokio::time::timeout_at(deadline, events.next_chunk())
+            .await
+            .ok()??;
+        Some((Ok::<_, Infallible>(chunk), events))
     });
     (
         [(header::CONTENT_TYPE, "application/json")],
@@ -63,140 +59,182 @@ pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
         .into_response()
 }
 
-impl<S: Strategy> Watch<S> {
-    async fn run(self, buffer: &Buffer) {
-        let mut out = Out {
-            buffer,
-            renderer: &self.renderer,
-            first: true,
+/// One watcher's progress through its events.
+struct Events<S: Strategy> {
+    lines: Lines<S>,
+    /// Initial objects not sent yet.
+    initial: std::vec::IntoIter<Arc<Cached<S::Object>>>,
+    /// Whether the `k8s.io/initial-events-end` bookmark is still to follow them.
+    end_of_initial_events: bool,
+    /// The changes; `None` once the watch has ended.
+    changes: Option<Changes<S::Object>>,
+    /// Why the watch could not start, to be sent as its only event.
+    refused: Option<ApiError>,
+    bookmarks: Option<Interval>,
+    /// The revision of the last change taken.
+    last: Revision,
+}
+
+impl<S: Strategy> Events<S> {
+    fn new(watch: Watch<S>) -> Self {
+        let bookmarks = watch.bookmarks.then(|| {
+            tokio::time::interval_at(Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL)
+        });
+        let (initial, changes, last, refused) = match watch.subscription {
+            Ok(Subscription {
+                revision,
+                initial,
+                changes,
+            }) => (initial, Some(changes), revision, None),
+            Err(error) => (Vec::new(), None, 0, Some(error)),
         };
-        let Subscription {
-            revision,
-            initial,
-            mut changes,
-        } = match self.subscription {
-            Ok(subscription) => subscription,
-            Err(error) => return out.error(&error).await,
-        };
-        let mut last = revision;
-        for cached in initial.iter().filter(|c| selected(c, &self.options)) {
-            if !out.object("ADDED", cached).await {
-                return;
-            }
+        Events {
+            lines: Lines {
+                renderer: watch.renderer,
+                options: watch.options,
+                first: true,
+            },
+            initial: initial.into_iter(),
+            end_of_initial_events: watch.end_of_initial_events,
+            changes,
+            refused,
+            bookmarks,
+            last,
         }
-        if self.end_of_initial_events && !out.bookmark(last, true).await {
-            return;
+    }
+
+    /// The next chunk of lines, waiting for one; `None` once the watch is over.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
+        let mut chunk = BytesMut::new();
+        if let Some(error) = self.refused.take() {
+            self.lines.error(&mut chunk, &error);
+            return Some(chunk.freeze());
         }
-        let mut bookmarks = tokio::time::interval(BOOKMARK_INTERVAL);
-        bookmarks.tick().await;
-        loop {
-            let sent = tokio::select! {
-                _ = buffer.tx.closed() => return,
-                _ = bookmarks.tick(), if self.bookmarks => out.bookmark(last, false).await,
-                batch = changes.next() => {
-                    // None: too slow to keep up with the history, or the cache relisted;
-                    // closed so that the client resumes from its last revision.
-                    let Some(batch) = batch else { return };
-                    let mut sent = true;
-                    for event in &batch {
-                        last = event.revision();
-                        sent = sent && out.change(event, &self.options).await;
-                    }
-                    sent
+        if let Err(error) = self.fill(&mut chunk).await {
+            // An event that cannot be written ends the watch with an ERROR event.
+            self.lines.error(&mut chunk, &error);
+            self.changes = None;
+        }
+        (!chunk.is_empty()).then(|| chunk.freeze())
+    }
+
+    /// Writes what is ready into `chunk`, waiting only while it has nothing; leaves it
+    /// empty when the watch ends.
+    async fn fill(&mut self, chunk: &mut BytesMut) -> Result<(), ApiError> {
+        for cached in self.initial.by_ref() {
+            if selected(&cached, &self.lines.options) {
+                self.lines.object(chunk, "ADDED", &cached)?;
+                if chunk.len() >= CHUNK_BYTES {
+                    return Ok(());
                 }
-            };
-            if !sent {
-                return;
             }
         }
+        if std::mem::take(&mut self.end_of_initial_events) {
+            self.lines.bookmark(chunk, self.last, true);
+        }
+        while chunk.is_empty() {
+            let Some(changes) = self.changes.as_mut() else {
+                return Ok(());
+            };
+            let batch = tokio::select! {
+                () = tick(&mut self.bookmarks) => {
+                    self.lines.bookmark(chunk, self.last, false);
+                    continue;
+                }
+                batch = changes.next() => batch,
+            };
+            // None: too slow to keep up with the history, or the cache relisted; closed so
+            // that the client resumes from its last revision.
+            let Some(batch) = batch else {
+                self.changes = None;
+                return Ok(());
+            };
+            for event in &batch {
+                self.last = event.revision();
+                self.lines.change(chunk, event)?;
+            }
+        }
+        Ok(())
     }
 }
 
-/// A watcher's lines on their way to the client, bounded in bytes.
-struct Buffer {
-    tx: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
-    room: Arc<Semaphore>,
-}
-
-impl Buffer {
-    /// Waits for room, then queues the line; false once the client is gone.
-    async fn send(&self, line: Bytes) -> bool {
-        let needed = line.len().clamp(1, BUFFERED_BYTES) as u32;
-        // Room is freed as the client reads, or all at once when it leaves.
-        let Ok(room) = self.room.clone().acquire_many_owned(needed).await else {
-            return false;
-        };
-        self.tx.send((line, room)).is_ok()
+/// The next bookmark time, or never without bookmarks.
+async fn tick(bookmarks: &mut Option<Interval>) {
+    match bookmarks {
+        Some(interval) => {
+            interval.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 
-/// Writes one watcher's events.
-struct Out<'a, S: Strategy> {
-    buffer: &'a Buffer,
-    renderer: &'a Renderer<S>,
+/// Writes one watcher's events as lines.
+struct Lines<S: Strategy> {
+    renderer: Renderer<S>,
+    options: ListOptions,
     first: bool,
 }
 
-impl<S: Strategy> Out<'_, S> {
+impl<S: Strategy> Lines<S> {
     /// The event a change is for a watcher with these selectors, if any: an object entering
-    /// the selection is ADDED, one leaving it DELETED. False once the client is gone.
-    async fn change(&mut self, event: &CachedEvent<S::Object>, options: &ListOptions) -> bool {
-        let now = selected(&event.object, options);
+    /// the selection is ADDED, one leaving it DELETED.
+    fn change(
+        &mut self,
+        out: &mut BytesMut,
+        event: &CachedEvent<S::Object>,
+    ) -> Result<(), ApiError> {
+        let now = selected(&event.object, &self.options);
         let before = event
             .prev
             .as_ref()
-            .is_some_and(|prev| selected(prev, options));
+            .is_some_and(|prev| selected(prev, &self.options));
         match (event.change, before, now) {
-            (Change::Deleted, _, true) => self.object("DELETED", &event.object).await,
-            (_, false, true) => self.object("ADDED", &event.object).await,
-            (_, true, true) => self.object("MODIFIED", &event.object).await,
+            (Change::Deleted, _, true) => self.object(out, "DELETED", &event.object),
+            (_, false, true) => self.object(out, "ADDED", &event.object),
+            (_, true, true) => self.object(out, "MODIFIED", &event.object),
             // Leaving the selection: the object as the watcher last saw it, at this revision
             // (as kube-apiserver's watch cache sends it).
             (Change::Added | Change::Modified, true, false) => match &event.prev {
-                Some(prev) => match prev.decode() {
-                    Ok(mut last_seen) => {
-                        let revision = event.revision().to_string();
-                        last_seen.meta_mut().resource_version = Some(revision);
-                        self.owned("DELETED", &last_seen).await
-                    }
-                    Err(error) => self.failed(&error).await,
-                },
-                None => true,
+                Some(prev) => {
+                    let mut last_seen = prev.decode()?;
+                    last_seen.meta_mut().resource_version = Some(event.revision().to_string());
+                    self.owned(out, "DELETED", &last_seen)
+                }
+                None => Ok(()),
             },
-            _ => true,
+            _ => Ok(()),
         }
     }
 
-    async fn object(&mut self, kind: &str, cached: &Arc<Cached<S::Object>>) -> bool {
+    fn object(
+        &mut self,
+        out: &mut BytesMut,
+        kind: &str,
+        cached: &Cached<S::Object>,
+    ) -> Result<(), ApiError> {
         if self.renderer.is_plain_json() {
             // The object's JSON was serialized once for every watcher.
-            return self.send_raw(kind, cached.json()).await;
+            line(out, kind, cached.json());
+            return Ok(());
         }
-        match cached.decode() {
-            Ok(object) => self.owned(kind, &object).await,
-            Err(error) => self.failed(&error).await,
-        }
+        self.owned(out, kind, &cached.decode()?)
     }
 
-    /// Sends an object of this watcher's own.
-    async fn owned(&mut self, kind: &str, object: &S::Object) -> bool {
-        match self.renderer.event_object(object, self.first) {
-            Ok(value) => {
-                self.first = false;
-                self.send(kind, &value).await
-            }
-            Err(error) => self.failed(&error).await,
-        }
-    }
-
-    /// Ends the watch with an ERROR event; false, as the watch is over.
-    async fn failed(&mut self, error: &ApiError) -> bool {
-        self.error(error).await;
-        false
+    /// Writes an object of this watcher's own.
+    fn owned(
+        &mut self,
+        out: &mut BytesMut,
+        kind: &str,
+        object: &S::Object,
+    ) -> Result<(), ApiError> {
+        let value = self.renderer.event_object(object, self.first)?;
+        self.first = false;
+        write(out, kind, &value);
+        Ok(())
     }
 
     /// A BOOKMARK: an object of the kind carrying only the revision reached.
-    async fn bookmark(&mut self, revision: Revision, end_of_initial_events: bool) -> bool {
+    fn bookmark(&self, out: &mut BytesMut, revision: Revision, end_of_initial_events: bool) {
         let info = self.renderer.info();
         let mut metadata = json!({"resourceVersion": revision.to_string()});
         if end_of_initial_events {
@@ -207,25 +245,23 @@ impl<S: Strategy> Out<'_, S> {
             "apiVersion": info.group_version(),
             "metadata": metadata,
         });
-        self.send("BOOKMARK", &object).await
+        write(out, "BOOKMARK", &object);
     }
 
-    async fn error(&mut self, error: &ApiError) {
-        self.send("ERROR", &error.to_status()).await;
+    fn error(&self, out: &mut BytesMut, error: &ApiError) {
+        write(out, "ERROR", &error.to_status());
     }
+}
 
-    async fn send(&self, kind: &str, object: &Value) -> bool {
-        let object = serde_json::to_vec(object).unwrap_or_default();
-        self.send_raw(kind, &object).await
-    }
+fn write(out: &mut BytesMut, kind: &str, object: &Value) {
+    line(out, kind, &serde_json::to_vec(object).unwrap_or_default());
+}
 
-    async fn send_raw(&self, kind: &str, object: &[u8]) -> bool {
-        let mut line = BytesMut::with_capacity(object.len() + kind.len() + 24);
-        line.put_slice(b"{\"type\":\"");
-        line.put_slice(kind.as_bytes());
-        line.put_slice(b"\",\"object\":");
-        line.put_slice(object);
-        line.put_slice(b"}\n");
-        self.buffer.send(line.freeze()).await
-    }
+fn line(out: &mut BytesMut, kind: &str, object: &[u8]) {
+    out.reserve(object.len() + kind.len() + 24);
+    out.put_slice(b"{\"type\":\"");
+    out.put_slice(kind.as_bytes());
+    out.put_slice(b"\",\"object\":");
+    out.put_slice(object);
+    out.put_slice(b"}\n");
 }
