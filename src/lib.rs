@@ -14,6 +14,7 @@ pub mod foo;
 pub mod fuzzing;
 pub mod kubeconfig;
 pub mod manifests;
+pub mod memory;
 pub mod metrics;
 pub mod negotiate;
 pub mod offload;

@@ -43,6 +43,19 @@ pub struct Watch {
     pub first_error: Option<String>,
 }
 
+impl Watch {
+    /// The p99 delivery latency in milliseconds over every expected event, an undelivered
+    /// one counting as never arriving: `None` when more than 1% never arrived.
+    pub fn p99_of_expected_ms(&self) -> Option<f64> {
+        let rank = 0.99 * self.expected as f64;
+        if self.expected == 0 || (self.delivered as f64) < rank {
+            return None;
+        }
+        let quantile = rank / self.delivered as f64;
+        Some(self.latency.value_at_quantile(quantile) as f64 / 1000.0)
+    }
+}
+
 /// A full LIST's effect on memory.
 pub struct ListMemory {
     pub format: &'static str,

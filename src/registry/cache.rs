@@ -400,17 +400,24 @@ where
         .list(prefix, None, None, None)
         .await
         .map_err(|e| e.to_string())?;
+    let revision = page.revision;
     let mut objects = BTreeMap::new();
-    for kv in &page.items {
-        let cached = cached_at(kv).map_err(|e| e.message)?;
+    // Each stored value is freed once its object is cached, so that the cache grows into the
+    // memory the list gives back rather than beside all of it.
+    for kv in page.items {
+        let cached = cached_at(&kv).map_err(|e| e.message)?;
         objects.insert(cached.name().to_owned(), cached);
     }
     let mut events = storage
-        .watch(prefix, page.revision)
+        .watch(prefix, revision)
         .await
         .map_err(|e| e.to_string())?;
     match cache.upgrade() {
-        Some(cache) => cache.load(objects, page.revision),
+        Some(cache) => {
+            cache.load(objects, revision);
+            // The list was a transient as large as the cache.
+            crate::memory::release_free_memory();
+        }
         None => return Ok(()),
     }
     while let Some(notification) = events.next().await {
