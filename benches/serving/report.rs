@@ -246,6 +246,15 @@ pub fn targets_table(verdicts: &[Verdict]) -> String {
         );
     }
     out.push('\n');
+    let missed: Vec<_> = verdicts.iter().filter(|v| v.met == Some(false)).collect();
+    if !missed.is_empty() {
+        out.push_str("What bounds each target not met, from this run's measurements:\n\n");
+        for verdict in missed {
+            let why = verdict.why.as_deref().unwrap_or("not known from this run");
+            let _ = writeln!(out, "- {}: {why}.", verdict.target);
+        }
+        out.push('\n');
+    }
     out
 }
 
