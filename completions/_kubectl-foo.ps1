@@ -215,7 +215,7 @@ Register-ArgumentCompleter -Native -CommandName 'kubectl-foo' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The file holding the Foo(s) (YAML or JSON; several YAML documents allowed), or - for stdin')
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'The file holding the Foo(s) (YAML or JSON; several YAML documents allowed), or - for stdin')
             [CompletionResult]::new('--field-manager', '--field-manager', [CompletionResultType]::ParameterName, 'The field manager for server-side apply')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Must be "none" or "server"')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Must be "none", "server", or "client" (client: print what would be applied, send nothing)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: json|yaml|name|jsonpath=…|custom-columns=…')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: json|yaml|name|jsonpath=…|custom-columns=…')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Path to the kubeconfig file to use for CLI requests')

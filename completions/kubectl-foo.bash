@@ -436,7 +436,7 @@ _kubectl__foo() {
                     return 0
                     ;;
                 --dry-run)
-                    COMPREPLY=($(compgen -W "none server client" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "none server" -- "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -181,7 +181,7 @@ complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand create" -s h -l 
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand create" -s V -l version -d 'Print version'
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand apply" -s f -l filename -d 'The file holding the Foo(s) (YAML or JSON; several YAML documents allowed), or - for stdin' -r
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand apply" -l field-manager -d 'The field manager for server-side apply' -r
-complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand apply" -l dry-run -d 'Must be "none" or "server"' -r -f -a "none\t'Really write'
+complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand apply" -l dry-run -d 'Must be "none", "server", or "client" (client: print what would be applied, send nothing)' -r -f -a "none\t'Really write'
 server\t'Send the request with dryRun=All: validated and defaulted, not persisted'
 client\t'Only print the object that would be sent'"
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand apply" -s o -l output -d 'Output format: json|yaml|name|jsonpath=…|custom-columns=…' -r
@@ -270,8 +270,7 @@ complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand delete" -s h -l 
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand bar" -l arg1 -d 'The argument bar greets (the server\'s default is "world")' -r
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand bar" -l dry-run -d 'Must be "none" or "server"' -r -f -a "none\t'Really write'
-server\t'Send the request with dryRun=All: validated and defaulted, not persisted'
-client\t'Only print the object that would be sent'"
+server\t'Send the request with dryRun=All: validated, not persisted'"
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand bar" -s o -l output -d 'Output format: json|yaml (default: the message alone)' -r -f -a "json\t''
 yaml\t''"
 complete -c kubectl-foo -n "__fish_kubectl_foo_using_subcommand bar" -l kubeconfig -d 'Path to the kubeconfig file to use for CLI requests' -r -F

@@ -392,6 +392,95 @@ fn every_kubectl_dispatches_to_the_plugin() {
     }
 }
 
+/// Usage errors in kubectl's form, through every kubectl's dispatch: the whole message on one
+/// line and the command whose help to read; an unknown command with cobra's "Did you mean
+/// this?"; no command at all prints the help and succeeds, as kubectl does.
+#[test]
+fn usage_errors_say_what_is_wrong_and_where_to_look() {
+    let kc = Path::new("/nonexistent/kubeconfig");
+    common::each_kubectl(|kubectl| {
+        let env = Env::new(kubectl);
+        for (command, missing) in [
+            ("get", "<NAME>..."),
+            ("describe", "<NAME>"),
+            ("create", "<NAME>"),
+            ("apply", "--filename <FILE>"),
+            ("suspend", "<NAME>"),
+            ("delete", "<NAME>..."),
+            ("completion", "<SHELL>"),
+        ] {
+            let err = failure(&env.foo(kc, &[command]), 2);
+            assert_eq!(
+                err,
+                format!(
+                    "error: the following required arguments were not provided: {missing}\n\
+                     See 'kubectl foo {command} --help' for usage.\n"
+                ),
+                "kubectl foo {command}"
+            );
+        }
+        let err = failure(&env.foo(kc, &["list", "--selectr", "a=b"]), 2);
+        assert!(err.contains("'--selectr'"), "{err}");
+        assert!(
+            err.ends_with("See 'kubectl foo list --help' for usage.\n"),
+            "{err}"
+        );
+
+        let out = env.foo(kc, &["lst"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            stderr(&out),
+            "error: unknown command \"lst\" for \"kubectl foo\"\n\n\
+             Did you mean this?\n\tlist\n\n\
+             Run 'kubectl foo --help' for usage.\n"
+        );
+
+        let help = ok(&env.foo(kc, &[]));
+        assert!(help.contains("Usage: kubectl foo"), "{help}");
+        assert!(help.contains("list"), "{help}");
+    });
+}
+
+/// `-o name` output can be fed back: `foo.demo.jeremyxu2010.me/NAME` and every TYPE/NAME
+/// kubectl takes for foos name a Foo; other types are refused before anything is sent.
+#[test]
+fn type_slash_name_is_taken_wherever_a_name_is() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    for name in ["a", "b", "c", "d"] {
+        ok(&env.foo(&kc, &["create", name]));
+    }
+    assert_eq!(
+        ok(&env.foo(
+            &kc,
+            &[
+                "get",
+                "fo/a",
+                "foos/b",
+                "Foo/c",
+                "foos.demo.jeremyxu2010.me/d",
+                "-o",
+                "name"
+            ]
+        )),
+        "foo.demo.jeremyxu2010.me/a\nfoo.demo.jeremyxu2010.me/b\nfoo.demo.jeremyxu2010.me/c\nfoo.demo.jeremyxu2010.me/d\n"
+    );
+    ok(&env.foo(&kc, &["suspend", "foo/a"]));
+    ok(&env.foo(&kc, &["resume", "foos.v1beta1.demo.jeremyxu2010.me/a"]));
+    assert!(ok(&env.foo(&kc, &["describe", "foo/a"])).contains("Name:"));
+    ok(&env.foo(&kc, &["bar", "foo/a"]));
+    let err = failure(&env.foo(&kc, &["delete", "--yes", "pods/a"]), 2);
+    assert!(err.contains("\"pods\" is not foos"), "{err}");
+
+    // As a user would: list the names, then delete them all with xargs.
+    let names = ok(&env.foo(&kc, &["list", "-o", "name"]));
+    let mut args = vec!["delete", "--yes"];
+    args.extend(names.lines());
+    ok(&env.foo(&kc, &args));
+    assert_eq!(ok(&env.foo(&kc, &["list", "-o", "name"])), "");
+}
+
 #[test]
 fn connection_flags_and_errors() {
     let server = Server::start();
@@ -429,6 +518,25 @@ fn connection_flags_and_errors() {
     // --context that does not exist.
     let err = failure(&env.foo(&kc, &["list", "--context", "missing"]), 1);
     assert!(err.contains("context \"missing\" does not exist"), "{err}");
+    // A bool flag before the command takes no value from it, as kubectl's.
+    let out = Command::new(&env.kubectl.path)
+        .args([
+            "foo",
+            "--insecure-skip-tls-verify",
+            "list",
+            "-o",
+            "name",
+            "-s",
+        ])
+        .arg(&server.url)
+        .arg("--kubeconfig")
+        .arg(&kc)
+        .env("PATH", env.path())
+        .env("XDG_CACHE_HOME", env.cache.path())
+        .output()
+        .unwrap();
+    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+    ok(&env.foo(&kc, &["list", "--insecure-skip-tls-verify=false"]));
     // -s/--server with --insecure-skip-tls-verify plus the kubeconfig's client certificate.
     let out = env.foo(
         &kc,
@@ -452,9 +560,26 @@ fn connection_flags_and_errors() {
     // The server is down: one clear line, exit 1.
     let kept = env.cache.path().join("kubeconfig");
     std::fs::copy(&kc, &kept).unwrap();
+    let url = server.url.clone();
     drop(server);
     let err = failure(&env.foo(&kept, &["list"]), 1);
-    assert!(err.starts_with("error: cannot reach the server"), "{err}");
+    assert!(
+        err.starts_with(&format!("error: cannot reach the server {url}: ")),
+        "{err}"
+    );
+    // version prints the plugin's version, then why the server's is missing.
+    let out = env.foo(&kept, &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(ok_stdout(&out).starts_with("Plugin Version: kubectl-foo v"));
+    assert!(stderr(&out).starts_with(&format!("error: cannot reach the server {url}: ")));
+
+    // A kubeconfig that is not there: named once, with why.
+    let err = failure(&env.foo(Path::new("/nonexistent/kubeconfig"), &["list"]), 1);
+    assert_eq!(err.matches("/nonexistent/kubeconfig").count(), 1, "{err}");
+}
+
+fn ok_stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
@@ -502,6 +627,266 @@ fn watch_prints_rows_as_they_change() {
         "{seen:?}"
     );
     assert!(seen.iter().any(|l| l.starts_with("second")), "{seen:?}");
+}
+
+/// A watching command's stdout, read on a thread.
+struct Watching {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: String,
+}
+
+impl Watching {
+    fn start(mut command: Command) -> Watching {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn a watch");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watching {
+            child,
+            lines,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until the output holds `text`, then until it has been quiet a moment.
+    fn until(&mut self, text: &str) -> &str {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.seen.contains(text) && Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push_str(&line);
+                self.seen.push('\n');
+            }
+        }
+        assert!(
+            self.seen.contains(text),
+            "waited for {text:?} in:\n{}",
+            self.seen
+        );
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            self.seen.push_str(&line);
+            self.seen.push('\n');
+        }
+        &self.seen
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `kubectl foo list -w -o FORMAT` prints what `kubectl get foos -w -o FORMAT` prints, byte for
+/// byte: the listed objects one by one (never a List), then each change; YAML documents
+/// separated by `---`.
+#[test]
+fn watch_in_object_formats_prints_as_kubectl_get_w() {
+    let server = Server::start_with(&["--controller=false"]);
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "first"]));
+    for (format, second) in [
+        ("json", "\"name\": \"second\""),
+        ("yaml", "name: second"),
+        ("name", "/second"),
+    ] {
+        let mut plugin = Watching::start(env.command(&kc, &["list", "-w", "-o", format]));
+        let mut kubectl = Watching::start({
+            let mut command = Command::new(&env.kubectl.path);
+            command
+                .args(["get", "foos", "-w", "-o", format, "--kubeconfig"])
+                .arg(&kc)
+                .env("XDG_CACHE_HOME", env.cache.path());
+            command
+        });
+        plugin.until("first");
+        kubectl.until("first");
+        ok(&env.foo(&kc, &["create", "second"]));
+        let expected = kubectl.until(second).to_owned();
+        assert_eq!(plugin.until(second), expected, "-w -o {format}");
+        ok(&env.foo(&kc, &["delete", "--yes", "second"]));
+    }
+}
+
+/// apply over several objects, as kubectl: a file with an object that is not a Foo applies
+/// nothing and names the object; an object the server refuses is reported by name while the
+/// others are applied; a server-side apply conflict keeps the server's message and kubectl's
+/// advice; `--force-conflicts` needs `--server-side`; `--dry-run=client` sends nothing.
+#[test]
+fn apply_checks_every_object_first_and_reports_each_failure() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    let foo = |name: &str, greeting: &str| {
+        format!(
+            "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\nspec:\n  greeting: \"{greeting}\"\n"
+        )
+    };
+    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";
+
+    let mixed = format!("{}---\n{config_map}", foo("first", "Hi"));
+    let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], &mixed), 1);
+    assert!(
+        err.contains("(object 2 of 2)") && err.contains("v1 ConfigMap"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was applied"), "{err}");
+    failure(&env.foo(&kc, &["get", "first"]), 1);
+
+    let one_bad = format!(
+        "{}---\n{}---\n{}",
+        foo("a", "Hi"),
+        foo("b", "\\u0001"),
+        foo("c", "Yo")
+    );
+    let out = env.foo_stdin(&kc, &["apply", "-f", "-"], &one_bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        ok_stdout(&out),
+        "foo.demo.jeremyxu2010.me/a created\nfoo.demo.jeremyxu2010.me/c created\n"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("Error from server (Invalid): error when applying foo.demo.jeremyxu2010.me \"b\" from \"-\": "),
+        "{err}"
+    );
+
+    let err = failure(
+        &env.foo_stdin(
+            &kc,
+            &["apply", "--force-conflicts", "-f", "-"],
+            &foo("a", "Hi"),
+        ),
+        2,
+    );
+    assert!(err.contains("--server-side"), "{err}");
+
+    let out = ok(&env.foo_stdin(
+        &kc,
+        &["apply", "--dry-run=client", "-f", "-"],
+        &format!("{}---\n{}", foo("a", "New"), foo("d", "New")),
+    ));
+    assert_eq!(
+        out,
+        "foo.demo.jeremyxu2010.me/a configured (dry run)\nfoo.demo.jeremyxu2010.me/d created (dry run)\n"
+    );
+    failure(&env.foo(&kc, &["get", "d"]), 1);
+    let err = failure(
+        &env.foo_stdin(
+            &kc,
+            &["apply", "--server-side", "--dry-run=client", "-f", "-"],
+            &foo("a", "Hi"),
+        ),
+        2,
+    );
+    assert!(err.contains("--dry-run=server"), "{err}");
+
+    // "a" was created by kubectl foo: another manager changing its greeting conflicts.
+    let out = env.foo_stdin(
+        &kc,
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager",
+            "other",
+            "-f",
+            "-",
+        ],
+        &foo("a", "Changed"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("error: Apply failed with 1 conflict: conflict with \"kubectl-foo\""),
+        "{err}"
+    );
+    assert!(
+        err.contains(".spec.greeting\nPlease review the fields above"),
+        "{err}"
+    );
+    assert!(err.contains("--force-conflicts"), "{err}");
+    ok(&env.foo_stdin(
+        &kc,
+        &[
+            "apply",
+            "--server-side",
+            "--field-manager",
+            "other",
+            "--force-conflicts",
+            "-f",
+            "-",
+        ],
+        &foo("a", "Changed"),
+    ));
+    assert_eq!(ok(&env.foo(&kc, &["bar", "a"])), "Changed, world\n");
+}
+
+/// A plain-HTTP server that answers every request with `response`; a kubeconfig for it.
+fn answering(response: &'static str, dir: &Path) -> PathBuf {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    let path = dir.join(format!("kubeconfig-{port}"));
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user: {{}}\n"
+        ),
+    )
+    .expect("write kubeconfig");
+    path
+}
+
+/// Servers that are not foo-apiserver: one without the API (kube-apiserver's plain
+/// "404 page not found") is not a missing Foo, and an HTML error page is not printed raw.
+#[test]
+fn servers_without_the_api_or_with_html_errors_get_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = Env::new(&newest());
+    let no_api = answering(
+        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\n404 page not found",
+        dir.path(),
+    );
+    for args in [&["get", "x"][..], &["delete", "--yes", "x"], &["bar", "x"]] {
+        let err = failure(&env.foo(&no_api, args), 1);
+        assert_eq!(
+            err, "error: the server doesn't have a resource type \"foos\"\n",
+            "{args:?}"
+        );
+    }
+    let html = answering(
+        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 51\r\nConnection: close\r\n\r\n<html><body><h1>502 Bad Gateway</h1></body></html>\n",
+        dir.path(),
+    );
+    let err = failure(&env.foo(&html, &["get", "x"]), 1);
+    assert!(!err.contains('<'), "{err}");
+    assert!(err.contains("502 with an HTML page"), "{err}");
 }
 
 #[test]
@@ -647,6 +1032,23 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// tmux's `cursor_flag` of the pane: "1" when the cursor is shown.
+    fn cursor_shown(&self) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display",
+                "-p",
+                "-t",
+                "0",
+                "#{cursor_flag}",
+            ])
+            .output()
+            .expect("tmux display");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
@@ -720,6 +1122,22 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
     tmux.keys(&["Enter"]);
     let screen = tmux.wait_for("EXIT=0");
     assert!(screen.contains("Hi from cherry, tmux"), "{screen}");
+    drop(tmux);
+
+    // Ctrl-C in either prompt ends the command with 130 and the cursor shown again.
+    for (args, prompt) in [("bar", "banana"), ("delete banana", "Delete")] {
+        let tmux = Tmux::start(&env, &kc, args);
+        tmux.wait_for(prompt);
+        assert_eq!(
+            tmux.cursor_shown(),
+            "0",
+            "{args}: the prompt hides the cursor"
+        );
+        tmux.keys(&["C-c"]);
+        tmux.wait_for("EXIT=130");
+        assert_eq!(tmux.cursor_shown(), "1", "{args}: cursor after Ctrl-C");
+    }
+    ok(&env.foo(&kc, &["get", "banana"]));
 }
 
 /// Credentials and routes kubectl users configure: an exec credential plugin, certificate

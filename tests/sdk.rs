@@ -367,6 +367,69 @@ async fn server_side_apply() {
     assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
 }
 
+fn managers(foo: &Foo) -> Vec<String> {
+    let fields = foo.metadata.managed_fields.iter().flatten();
+    fields.filter_map(|m| m.manager.clone()).collect()
+}
+
+/// Writes whose params name no field manager are made as the client's: `foo-sdk`, or the
+/// one set with `with_field_manager`. An apply that changes a field such a write set
+/// conflicts naming that manager (an update and an apply are two managers, as in
+/// kube-apiserver), applying the same value shares it, and `.force()` takes it.
+#[tokio::test]
+async fn writes_have_a_field_manager_by_default() {
+    let server = start(&[]);
+    let foos = foos(&server).await;
+    assert_eq!(foos.field_manager(), foo_sdk::DEFAULT_FIELD_MANAGER);
+    let created = foos
+        .create(&PostParams::default(), &Foo::new("m", FooSpec::new("Hi")))
+        .await
+        .unwrap();
+    assert_eq!(managers(&created), ["foo-sdk"]);
+    let e = expect_err(
+        "apply over the create's value",
+        foos.apply(&Foo::new("m", FooSpec::new("Hey")), "deployer")
+            .await,
+    );
+    assert!(e.is_conflict(), "{e}");
+    assert!(e.to_string().contains("conflict with \"foo-sdk\""), "{e}");
+    let shared = foos
+        .apply(&Foo::new("m", FooSpec::new("Hi")), "deployer")
+        .await
+        .unwrap();
+    assert_eq!(managers(&shared), ["deployer", "foo-sdk"]);
+    let forced = foos
+        .apply_with(
+            &Foo::new("m", FooSpec::new("Hey")),
+            &PatchParams::apply("deployer").force(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forced.spec.greeting, "Hey");
+
+    let mine = foos.clone().with_field_manager("my-controller");
+    let patch = serde_json::json!({"metadata": {"labels": {"team": "a"}}});
+    let patched = mine
+        .patch("m", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    assert!(
+        managers(&patched).contains(&"my-controller".to_owned()),
+        "{:?}",
+        managers(&patched)
+    );
+    // Params that name a manager win.
+    let named = PostParams {
+        field_manager: Some("named".into()),
+        ..PostParams::default()
+    };
+    let other = mine
+        .create(&named, &Foo::new("n", FooSpec::new("Hi")))
+        .await
+        .unwrap();
+    assert_eq!(managers(&other), ["named"]);
+}
+
 /// The status subresource: get, merge patch, replace and apply; spec changes ignored there,
 /// status changes ignored on the main resource; generation unchanged by status writes.
 #[tokio::test]

@@ -12,13 +12,13 @@ use foo_sdk::{
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use crate::api::{FIELD_MANAGER, KIND_GROUP, ListOptions, TableEvent, to_value};
+use crate::api::{KIND_GROUP, ListOptions, TableEvent, to_value};
 use crate::error::{Error, Result};
 use crate::kubeconfig::Connection;
 use crate::printer::{self, Format, out};
 use crate::{
     ApiResourcesArgs, ApplyArgs, BarArgs, Cli, Command, CompletionArgs, CreateArgs, DeleteArgs,
-    DryRun, GetArgs, ListArgs, NameArg, Shell, VersionArgs, term,
+    DryRun, GetArgs, ListArgs, NameArg, ServerDryRun, Shell, VersionArgs, term,
 };
 
 /// Runs the parsed command line.
@@ -32,7 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Version(args) if args.client => version(None, &args).await,
         command => {
             let conn = cli.kube.connect().await?;
-            match command {
+            let done = match command {
                 Command::List(args) => list(&conn, &args).await,
                 Command::Get(args) => get(&conn, &args).await,
                 Command::Describe(args) => describe(&conn, &args).await,
@@ -45,7 +45,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
                 Command::ApiResources(args) => api_resources(&conn, &args).await,
                 Command::Version(args) => version(Some(&conn), &args).await,
                 Command::Completion(_) | Command::Complete(_) => unreachable!(),
-            }
+            };
+            done.map_err(|e| e.naming_server(&conn.server))
         }
     }
 }
@@ -76,53 +77,49 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
     let watch = args.watch || args.watch_only;
     let wide = format == Format::Wide;
     let headers = !args.print.no_headers;
-    let resource_version;
     if format.needs_objects() {
-        let (mut items, version) = conn.list_objects(&opts).await?;
-        resource_version = version;
+        let (mut items, mut version) = conn.list_objects(&opts).await?;
         if let Some(sort) = &args.sort_by {
             printer::sort_objects(&mut items, sort)?;
         }
-        if !args.watch_only {
+        if !watch {
             if items.is_empty() && !matches!(format, Format::Json | Format::Yaml) {
                 eprintln!("No resources found");
             } else {
                 out(&printer::print_objects(&format, &items, false, headers)?);
             }
+            return Ok(());
         }
-        if watch {
-            let mut version = resource_version;
-            let wp = opts.watch_params();
-            loop {
-                let started = Instant::now();
-                let mut events = Box::pin(conn.foos.watch(&wp, &version).await?);
-                while let Some(event) = events.try_next().await? {
-                    if let Some(v) = event.resource_version() {
-                        version = v.to_string();
-                    }
-                    if let FooEvent::Added(foo) | FooEvent::Modified(foo) | FooEvent::Deleted(foo) =
-                        &event
-                    {
-                        out(&printer::print_objects(
-                            &format,
-                            &[to_value(foo)?],
-                            true,
-                            false,
-                        )?);
-                    }
-                }
-                if !resume_watch(started) {
-                    break;
-                }
+        let mut stream = printer::ObjectStream::new(&format, headers);
+        if !args.watch_only {
+            for item in &items {
+                out(&stream.print(item)?);
             }
         }
-        return Ok(());
+        let wp = opts.watch_params();
+        loop {
+            let started = Instant::now();
+            let mut events = Box::pin(conn.foos.watch(&wp, &version).await?);
+            while let Some(event) = events.try_next().await? {
+                if let Some(v) = event.resource_version() {
+                    version = v.to_string();
+                }
+                if let FooEvent::Added(foo) | FooEvent::Modified(foo) | FooEvent::Deleted(foo) =
+                    &event
+                {
+                    out(&stream.print(&to_value(foo)?)?);
+                }
+            }
+            if !resume_watch(started) {
+                return Ok(());
+            }
+        }
     }
     let mut table = conn
         .foos
         .table_with(&opts.list_params(), opts.include())
         .await?;
-    resource_version = table.metadata.resource_version.clone().unwrap_or_default();
+    let resource_version = table.metadata.resource_version.clone().unwrap_or_default();
     if let Some(sort) = &args.sort_by {
         printer::sort_rows(&mut table, sort)?;
     }
@@ -276,7 +273,7 @@ pub async fn create(conn: &Connection, args: &CreateArgs) -> Result<()> {
     });
     let pp = |dry_run| PostParams {
         dry_run,
-        field_manager: Some(FIELD_MANAGER.to_string()),
+        ..PostParams::default()
     };
     let foo: Foo = serde_json::from_value(object.clone())?;
     let (created, suffix) = match args.dry_run {
@@ -333,15 +330,21 @@ fn flatten(value: Value) -> Vec<Value> {
 }
 
 /// `kubectl foo apply -f FILE|-`
+///
+/// Every object in the file is checked before any is applied; an object the server refuses
+/// is reported and the others are still applied, as kubectl does.
 pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
     let format = Format::parse(args.output.as_deref())?;
-    if args.dry_run == DryRun::Client {
+    if args.server_side && args.dry_run == DryRun::Client {
         return Err(Error::usage(
-            "apply supports --dry-run=none or --dry-run=server",
+            "--dry-run=client doesn't work with --server-side (did you mean --dry-run=server instead?)",
         ));
     }
-    let dry_run = args.dry_run == DryRun::Server;
-    let suffix = if dry_run { " (server dry run)" } else { "" };
+    let suffix = match args.dry_run {
+        DryRun::None => "",
+        DryRun::Server => " (server dry run)",
+        DryRun::Client => " (dry run)",
+    };
     let documents = read_documents(&args.filename)?;
     if documents.is_empty() {
         return Err(Error::msg(format!(
@@ -349,54 +352,38 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
             args.filename
         )));
     }
+    let count = documents.len();
+    let objects = documents
+        .into_iter()
+        .enumerate()
+        .map(|(at, doc)| {
+            let name = manifest_name(&doc).map_err(|why| {
+                Error::msg(format!(
+                    "{} (object {} of {count}): {why}; nothing was applied",
+                    args.filename,
+                    at + 1
+                ))
+            })?;
+            Ok((name, doc))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut results = Vec::new();
-    for doc in documents {
-        let api_version = doc["apiVersion"].as_str().unwrap_or_default();
-        let kind = doc["kind"].as_str().unwrap_or_default();
-        if api_version != API_VERSION || kind != "Foo" {
-            return Err(Error::msg(format!(
-                "only {API_VERSION} Foo objects can be applied, not {api_version} {kind}"
-            )));
-        }
-        let name = doc["metadata"]["name"]
-            .as_str()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::msg("an object in the file has no metadata.name"))?
-            .to_string();
-        let (object, verb) = if args.server_side {
-            let mut pp = PatchParams::apply(&args.field_manager).validation_strict();
-            pp.force = args.force_conflicts;
-            pp.dry_run = dry_run;
-            // The manifest as read (not a typed Foo), so that unknown fields are refused.
-            let o = conn.foos.patch(&name, &pp, &Patch::Apply(&doc)).await?;
-            (o, "serverside-applied")
-        } else {
-            match conn.foos.get_opt(&name).await? {
-                None => (conn.create_manifest(&doc, dry_run).await?, "created"),
-                Some(current) => {
-                    let mut patch = doc.clone();
-                    if let Some(map) = patch.as_object_mut() {
-                        map.remove("status");
-                        map.remove("apiVersion");
-                        map.remove("kind");
-                    }
-                    let patched = conn
-                        .foos
-                        .patch(&name, &merge_params(dry_run), &Patch::Merge(&patch))
-                        .await?;
-                    let same =
-                        patched.metadata.resource_version == current.metadata.resource_version;
-                    (patched, if same { "unchanged" } else { "configured" })
+    let mut failed = false;
+    for (name, doc) in objects {
+        match apply_one(conn, args, &name, doc).await {
+            Ok((object, verb)) => {
+                if format == Format::Table {
+                    out(&format!("{} {verb}{suffix}\n", printer::name_of(&object)));
                 }
+                results.push(object);
             }
-        };
-        let object = to_value(&object)?;
-        if format == Format::Table {
-            out(&format!("{} {verb}{suffix}\n", printer::name_of(&object)));
+            Err(error) => {
+                eprintln!("{}", applying_error(error, &name, &args.filename));
+                failed = true;
+            }
         }
-        results.push(object);
     }
-    if format != Format::Table {
+    if format != Format::Table && !results.is_empty() {
         out(&printer::print_objects(
             &format,
             &results,
@@ -404,14 +391,110 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
             true,
         )?);
     }
+    if failed {
+        return Err(Error::Reported);
+    }
     Ok(())
+}
+
+/// The name of a Foo manifest, or why it is not one.
+fn manifest_name(doc: &Value) -> std::result::Result<String, String> {
+    let api_version = doc["apiVersion"].as_str().unwrap_or_default();
+    let kind = doc["kind"].as_str().unwrap_or_default();
+    if api_version != API_VERSION || kind != "Foo" {
+        return Err(format!(
+            "only {API_VERSION} Foo objects can be applied, not {api_version} {kind}"
+        ));
+    }
+    doc["metadata"]["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| "the object has no metadata.name".into())
+}
+
+/// Applies one manifest: the object as the server answered, and what happened to it.
+async fn apply_one(
+    conn: &Connection,
+    args: &ApplyArgs,
+    name: &str,
+    doc: Value,
+) -> Result<(Value, &'static str)> {
+    let dry_run = args.dry_run == DryRun::Server;
+    if args.server_side {
+        let mut pp = PatchParams::apply(&args.field_manager).validation_strict();
+        pp.force = args.force_conflicts;
+        pp.dry_run = dry_run;
+        // The manifest as read (not a typed Foo), so that unknown fields are refused.
+        let applied = conn.foos.patch(name, &pp, &Patch::Apply(&doc)).await?;
+        return Ok((to_value(&applied)?, "serverside-applied"));
+    }
+    let current = conn.foos.get_opt(name).await?;
+    if args.dry_run == DryRun::Client {
+        // Nothing is sent: the manifest is what would be applied.
+        let verb = if current.is_some() {
+            "configured"
+        } else {
+            "created"
+        };
+        return Ok((doc, verb));
+    }
+    let Some(current) = current else {
+        let created = conn.create_manifest(&doc, dry_run).await?;
+        return Ok((to_value(&created)?, "created"));
+    };
+    let mut patch = doc;
+    if let Some(map) = patch.as_object_mut() {
+        map.remove("status");
+        map.remove("apiVersion");
+        map.remove("kind");
+    }
+    let patched = conn
+        .foos
+        .patch(name, &merge_params(dry_run), &Patch::Merge(&patch))
+        .await?;
+    let same = patched.metadata.resource_version == current.metadata.resource_version;
+    let verb = if same { "unchanged" } else { "configured" };
+    Ok((to_value(&patched)?, verb))
+}
+
+/// kubectl's advice after a server-side apply conflict.
+const CONFLICT_HINT: &str =
+    "Please review the fields above--they currently have other managers. Here
+are the ways you can resolve this warning:
+* If you intend to manage all of these fields, please re-run the apply
+  command with the `--force-conflicts` flag.
+* If you do not intend to manage all of the fields, please edit your
+  manifest to remove references to the fields that should keep their
+  current managers.
+* You may co-own fields by updating your manifest to match the existing
+  value; in this case, you'll become the manager if the other manager(s)
+  stop managing the field (remove it from the manifest) or they update
+  the field to a matching value.
+
+See https://kubernetes.io/docs/reference/using-api/server-side-apply/#conflicts";
+
+/// How a failed apply of one object is reported, naming it.
+fn applying_error(error: Error, name: &str, file: &str) -> String {
+    match error {
+        // As kubectl: the server's conflict message as it is (one line per field), then
+        // what to do about it.
+        Error::Api(status) if status.code == 409 && status.message.starts_with("Apply failed") => {
+            format!("error: {}\n{CONFLICT_HINT}", status.message)
+        }
+        Error::Api(status) => format!(
+            "Error from server ({}): error when applying {KIND_GROUP} \"{name}\" from \"{file}\": {}",
+            status.reason,
+            status.message.replace('\n', " ")
+        ),
+        other => other.one_line(),
+    }
 }
 
 /// The parameters of the plugin's merge patches.
 fn merge_params(dry_run: bool) -> PatchParams {
     PatchParams {
         dry_run,
-        field_manager: Some(FIELD_MANAGER.to_string()),
         field_validation: Some(ValidationDirective::Strict),
         ..PatchParams::default()
     }
@@ -460,11 +543,12 @@ pub async fn delete(conn: &Connection, args: &DeleteArgs) -> Result<()> {
             format!("Delete {} Foos ({})?", names.len(), names.join(", "))
         };
         let theme = term::theme();
-        let confirmed = dialoguer::Confirm::with_theme(theme.as_ref())
-            .with_prompt(prompt)
-            .default(false)
-            .interact_on(&dialoguer::console::Term::stderr())
-            .map_err(|e| Error::msg(format!("cannot ask for confirmation: {e}")))?;
+        let confirmed = term::prompt(|on| {
+            dialoguer::Confirm::with_theme(theme.as_ref())
+                .with_prompt(prompt)
+                .default(false)
+                .interact_on(on)
+        })?;
         if !confirmed {
             return Err(Error::msg("deletion cancelled"));
         }
@@ -492,11 +576,6 @@ pub async fn delete(conn: &Connection, args: &DeleteArgs) -> Result<()> {
 
 /// `kubectl foo bar [NAME]`
 pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
-    if args.dry_run == DryRun::Client {
-        return Err(Error::usage(
-            "bar supports --dry-run=none or --dry-run=server",
-        ));
-    }
     let name = match &args.name {
         Some(n) => n.clone(),
         None => {
@@ -510,12 +589,13 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
                 return Err(Error::msg("No resources found: create a Foo first"));
             }
             let theme = term::theme();
-            let picked = dialoguer::FuzzySelect::with_theme(theme.as_ref())
-                .with_prompt("Foo")
-                .items(&names)
-                .default(0)
-                .interact_on_opt(&dialoguer::console::Term::stderr())
-                .map_err(|e| Error::msg(format!("cannot show the picker: {e}")))?;
+            let picked = term::prompt(|on| {
+                dialoguer::FuzzySelect::with_theme(theme.as_ref())
+                    .with_prompt("Foo")
+                    .items(&names)
+                    .default(0)
+                    .interact_on_opt(on)
+            })?;
             match picked {
                 Some(i) => names[i].clone(),
                 None => return Err(Error::msg("no Foo picked")),
@@ -524,7 +604,7 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
     };
     let params = BarParams {
         arg1: args.arg1.clone(),
-        dry_run: args.dry_run == DryRun::Server,
+        dry_run: args.dry_run == ServerDryRun::Server,
     };
     let answer = conn.foos.bar(&name, &params).await?;
     match args.output.as_deref() {
@@ -625,36 +705,16 @@ fn api_version() -> String {
 pub async fn version(conn: Option<&Connection>, args: &VersionArgs) -> Result<()> {
     let plugin = env!("CARGO_PKG_VERSION");
     let mut info = json!({"clientVersion": {"plugin": "kubectl-foo", "version": plugin}});
+    // As kubectl: the client's version is printed even when the server cannot be asked.
+    let mut failure = None;
     if let Some(conn) = conn {
-        let server = conn.version().await?;
-        let served = conn.discovery().await?.is_some();
-        let apiservice = conn
-            .get_optional(&format!(
-                "/apis/apiregistration.k8s.io/v1/apiservices/{VERSION}.{GROUP}"
-            ))
-            .await
-            .unwrap_or(None);
-        let through = match &apiservice {
-            Some(svc) => {
-                let available = svc["status"]["conditions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|c| c["type"] == "Available")
-                    .and_then(|c| c["status"].as_str())
-                    .unwrap_or("Unknown")
-                    .to_string();
-                json!({"apiService": format!("{VERSION}.{GROUP}"), "available": available})
+        match server_version(conn).await {
+            Ok((server, group)) => {
+                info["serverVersion"] = server;
+                info["group"] = group;
             }
-            None => Value::Null,
-        };
-        info["serverVersion"] = server;
-        info["group"] = json!({
-            "groupVersion": api_version(),
-            "served": served,
-            "throughCluster": apiservice.is_some(),
-            "apiService": through,
-        });
+            Err(e) => failure = Some(e),
+        }
     }
     match args.output.as_deref() {
         Some("json") => out(&printer::to_json(&info)?),
@@ -684,7 +744,40 @@ pub async fn version(conn: Option<&Connection>, args: &VersionArgs) -> Result<()
             out(&text);
         }
     }
-    Ok(())
+    failure.map_or(Ok(()), Err)
+}
+
+/// The server's version, and how it serves the group.
+async fn server_version(conn: &Connection) -> Result<(Value, Value)> {
+    let server = conn.version().await?;
+    let served = conn.discovery().await?.is_some();
+    let apiservice = conn
+        .get_optional(&format!(
+            "/apis/apiregistration.k8s.io/v1/apiservices/{VERSION}.{GROUP}"
+        ))
+        .await
+        .unwrap_or(None);
+    let through = match &apiservice {
+        Some(svc) => {
+            let available = svc["status"]["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == "Available")
+                .and_then(|c| c["status"].as_str())
+                .unwrap_or("Unknown")
+                .to_string();
+            json!({"apiService": format!("{VERSION}.{GROUP}"), "available": available})
+        }
+        None => Value::Null,
+    };
+    let group = json!({
+        "groupVersion": api_version(),
+        "served": served,
+        "throughCluster": apiservice.is_some(),
+        "apiService": through,
+    });
+    Ok((server, group))
 }
 
 /// `kubectl foo completion SHELL`

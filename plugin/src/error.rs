@@ -11,12 +11,18 @@ pub enum Error {
     /// The command line is wrong in a way clap cannot see (exit code 2).
     #[error("error: {0}\nSee 'kubectl foo --help' for usage.")]
     Usage(String),
+    /// The server could not be reached; the root cause.
+    #[error("error: cannot reach the server: {0}")]
+    Unreachable(String),
     /// Anything else.
     #[error("error: {0}")]
     Other(String),
     /// A failure already reported on stderr (exit code 1, nothing more to print).
     #[error("")]
     Reported,
+    /// Ctrl-C at a prompt: exit code 130, as a shell reports SIGINT, and nothing printed.
+    #[error("")]
+    Interrupted,
 }
 
 /// The plugin's result type.
@@ -37,6 +43,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) => 2,
+            Error::Interrupted => 130,
             _ => 1,
         }
     }
@@ -49,6 +56,16 @@ impl Error {
                 m.replace('\n', " ")
             ),
             other => other.to_string().replace('\n', " "),
+        }
+    }
+
+    /// The error with the server named where it could not be reached.
+    pub fn naming_server(self, server: &str) -> Self {
+        match self {
+            Error::Unreachable(cause) => {
+                Error::Other(format!("cannot reach the server {server}: {cause}"))
+            }
+            other => other,
         }
     }
 
@@ -66,17 +83,29 @@ impl From<foo_sdk::Error> for Error {
         match err {
             foo_sdk::Error::Api(e) => {
                 let mut status = e.into_status();
+                let names_a_foo = status.details.as_ref().is_some_and(|d| !d.kind.is_empty());
+                if status.code == 404 && !names_a_foo {
+                    // Not a missing Foo: no Foos at all (kube-apiserver's "404 page not
+                    // found", or a Status without details), as kubectl words it.
+                    return Error::Other(format!(
+                        "the server doesn't have a resource type \"{}\"",
+                        foo_sdk::PLURAL
+                    ));
+                }
+                if status.message.trim_start().starts_with('<') {
+                    // An HTML page (a proxy's or a web server's), not a Kubernetes Status.
+                    status.message = format!(
+                        "the server answered {} with an HTML page, not a Kubernetes Status",
+                        status.code
+                    );
+                }
                 if status.reason.is_empty() {
                     status.reason = foo_sdk::Reason::from_code(status.code).to_string();
                 }
                 Error::Api(Box::new(status))
             }
-            foo_sdk::Error::Client(kube::Error::Service(e)) => {
-                Error::Other(format!("cannot reach the server: {}", root(&*e)))
-            }
-            foo_sdk::Error::Client(kube::Error::HyperError(e)) => {
-                Error::Other(format!("cannot reach the server: {}", root(&e)))
-            }
+            foo_sdk::Error::Client(kube::Error::Service(e)) => Error::Unreachable(root(&*e)),
+            foo_sdk::Error::Client(kube::Error::HyperError(e)) => Error::Unreachable(root(&e)),
             foo_sdk::Error::Client(other) => Error::Other(chain(&other)),
             other => Error::Other(chain(&other)),
         }
@@ -90,7 +119,8 @@ impl From<kube::Error> for Error {
     }
 }
 
-fn root(err: &(dyn std::error::Error + 'static)) -> String {
+/// The innermost cause of an error.
+pub fn root(err: &(dyn std::error::Error + 'static)) -> String {
     let mut last = err;
     while let Some(s) = last.source() {
         last = s;

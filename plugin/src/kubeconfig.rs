@@ -59,7 +59,16 @@ pub struct KubeFlags {
     #[arg(long, global = true, value_name = "PATH")]
     pub client_key: Option<String>,
     /// If true, the server's certificate will not be checked for validity
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    // A value only after `=`, as kubectl's bool flags: `--insecure-skip-tls-verify list` must
+    // leave `list` to be the command.
+    #[arg(
+        long,
+        global = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL"
+    )]
     pub insecure_skip_tls_verify: Option<bool>,
     /// Server name to use for server certificate validation
     #[arg(long, global = true, value_name = "NAME")]
@@ -88,10 +97,11 @@ impl KubeFlags {
     pub fn kubeconfig(&self) -> Result<(Kubeconfig, KubeConfigOptions)> {
         let mut kc = match &self.kubeconfig {
             Some(path) => Kubeconfig::read_from(path).map_err(|e| {
+                // kube's own message names the file again: the root cause alone.
                 Error::msg(format!(
                     "cannot read kubeconfig {}: {}",
                     path.display(),
-                    chain(&e)
+                    crate::error::root(&e)
                 ))
             })?,
             None => match Kubeconfig::from_env() {
@@ -274,7 +284,7 @@ impl KubeFlags {
             .map_err(|e| Error::msg(format!("cannot make a client: {}", chain(&e))))?;
         let cache_dir = self.cache_dir.clone().unwrap_or_else(default_cache_dir);
         Ok(Connection {
-            foos: FooApi::new(client),
+            foos: FooApi::new(client).with_field_manager(crate::api::FIELD_MANAGER),
             server,
             cache_dir,
         })

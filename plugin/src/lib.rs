@@ -31,6 +31,7 @@ use printer::PrintFlags;
     version,
     propagate_version = true,
     disable_help_subcommand = true,
+    arg_required_else_help = true,
     after_help = "Use \"kubectl foo <command> --help\" for more information about a command."
 )]
 pub struct Cli {
@@ -107,7 +108,7 @@ pub struct GetArgs {
     #[command(flatten)]
     pub print: PrintFlags,
     /// The Foos to show
-    #[arg(required = true, value_name = "NAME")]
+    #[arg(required = true, value_name = "NAME", value_parser = foo_name)]
     pub names: Vec<String>,
 }
 
@@ -115,7 +116,7 @@ pub struct GetArgs {
 #[derive(Debug, Args)]
 pub struct NameArg {
     /// The Foo's name
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", value_parser = foo_name)]
     pub name: String,
 }
 
@@ -128,6 +129,15 @@ pub enum DryRun {
     Server,
     /// Only print the object that would be sent
     Client,
+}
+
+/// How a write that has nothing to show without the server is dry-run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ServerDryRun {
+    /// Really write
+    None,
+    /// Send the request with dryRun=All: validated, not persisted
+    Server,
 }
 
 /// `kubectl foo create`
@@ -160,12 +170,13 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub server_side: bool,
     /// With --server-side, take ownership of fields other managers own
-    #[arg(long)]
+    #[arg(long, requires = "server_side")]
     pub force_conflicts: bool,
     /// The field manager for server-side apply
     #[arg(long, default_value = "kubectl")]
     pub field_manager: String,
-    /// Must be "none" or "server"
+    /// Must be "none", "server", or "client" (client: print what would be applied, send
+    /// nothing)
     #[arg(long, value_enum, default_value_t = DryRun::None)]
     pub dry_run: DryRun,
     /// Output format: json|yaml|name|jsonpath=…|custom-columns=…
@@ -179,6 +190,7 @@ pub struct DeleteArgs {
     /// The Foos to delete
     #[arg(
         value_name = "NAME",
+        value_parser = foo_name,
         required_unless_present = "all",
         conflicts_with = "all"
     )]
@@ -198,14 +210,14 @@ pub struct DeleteArgs {
 #[derive(Debug, Args)]
 pub struct BarArgs {
     /// The Foo to invoke; on a terminal, omit it to pick one
-    #[arg(value_name = "NAME")]
+    #[arg(value_name = "NAME", value_parser = foo_name)]
     pub name: Option<String>,
     /// The argument bar greets (the server's default is "world")
     #[arg(long, value_name = "VALUE")]
     pub arg1: Option<String>,
     /// Must be "none" or "server"
-    #[arg(long, value_enum, default_value_t = DryRun::None)]
-    pub dry_run: DryRun,
+    #[arg(long, value_enum, default_value_t = ServerDryRun::None)]
+    pub dry_run: ServerDryRun,
     /// Output format: json|yaml (default: the message alone)
     #[arg(short = 'o', long, value_name = "FORMAT", value_parser = ["json", "yaml"])]
     pub output: Option<String>,
@@ -265,6 +277,38 @@ pub struct CompleteArgs {
     pub words: Vec<String>,
 }
 
+/// A Foo's name as given on the command line: `NAME`, or `TYPE/NAME` with any TYPE kubectl
+/// takes for foos (`foo`, `foos`, `fo`, `Foo`, `foos.demo.jeremyxu2010.me`,
+/// `foos.v1beta1.demo.jeremyxu2010.me`), so that the output of `-o name` can be fed back.
+///
+/// ```
+/// assert_eq!(kubectl_foo::foo_name("foo.demo.jeremyxu2010.me/a").unwrap(), "a");
+/// assert_eq!(kubectl_foo::foo_name("b").unwrap(), "b");
+/// assert!(kubectl_foo::foo_name("pods/c").is_err());
+/// ```
+pub fn foo_name(arg: &str) -> std::result::Result<String, String> {
+    let Some((kind, name)) = arg.split_once('/') else {
+        return Ok(arg.to_owned());
+    };
+    let (resource, group) = kind.split_once('.').unwrap_or((kind, ""));
+    let resource = resource.to_ascii_lowercase();
+    let resource_ok =
+        [foo_sdk::SINGULAR, foo_sdk::PLURAL, foo_sdk::SHORT_NAME].contains(&resource.as_str());
+    let versioned = format!("{}.{}", foo_sdk::VERSION, foo_sdk::GROUP);
+    let group_ok = group.is_empty() || group == foo_sdk::GROUP || group == versioned;
+    if !(resource_ok && group_ok) {
+        return Err(format!(
+            "\"{kind}\" is not foos: give NAME or foos/NAME (kubectl foo works on {}/{} only)",
+            foo_sdk::PLURAL,
+            foo_sdk::GROUP
+        ));
+    }
+    if name.is_empty() || name.contains('/') {
+        return Err(format!("\"{arg}\" is not TYPE/NAME"));
+    }
+    Ok(name.to_owned())
+}
+
 /// The clap command tree (for completion scripts and man pages).
 pub fn command() -> clap::Command {
     Cli::command()
@@ -316,17 +360,69 @@ where
 }
 
 fn print_clap_error(err: clap::Error) -> i32 {
-    use clap::error::ErrorKind;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = err.print();
             0
         }
+        // As kubectl with no command: the help on stdout, and success.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            let _ = Cli::command().color(term::color_choice()).print_help();
+            0
+        }
+        ErrorKind::InvalidSubcommand => {
+            // cobra's words, suggestions included.
+            let context = |kind| match err.get(kind) {
+                Some(ContextValue::String(s)) => vec![s.clone()],
+                Some(ContextValue::Strings(s)) => s.clone(),
+                _ => Vec::new(),
+            };
+            let command = context(ContextKind::InvalidSubcommand).join(" ");
+            let mut message = format!("error: unknown command \"{command}\" for \"kubectl foo\"\n");
+            // clap suggests aliases too; cobra names each command once.
+            let cli = Cli::command();
+            let mut suggested: Vec<String> = Vec::new();
+            for suggestion in context(ContextKind::SuggestedSubcommand) {
+                let name = cli
+                    .find_subcommand(&suggestion)
+                    .map_or(suggestion, |command| command.get_name().to_string());
+                if !suggested.contains(&name) {
+                    suggested.push(name);
+                }
+            }
+            if !suggested.is_empty() {
+                message.push_str("\nDid you mean this?\n");
+                for suggestion in suggested {
+                    message.push_str(&format!("\t{suggestion}\n"));
+                }
+            }
+            eprintln!("{message}\nRun 'kubectl foo --help' for usage.");
+            2
+        }
         _ => {
-            // One clear line, then kubectl's usage hint.
+            // The whole message on one line, then where to read the command's usage.
             let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or("error: invalid usage");
-            eprintln!("{first}\nSee 'kubectl foo --help' for usage.");
+            let message = rendered
+                .lines()
+                .take_while(|line| !line.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let command = rendered
+                .lines()
+                .find_map(|line| line.strip_prefix("Usage: "))
+                .map(|usage| {
+                    usage
+                        .split(' ')
+                        .take_while(|word| !word.starts_with(['<', '[', '-']))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .filter(|command| !command.is_empty())
+                .unwrap_or_else(|| "kubectl foo".into());
+            eprintln!("{message}\nSee '{command} --help' for usage.");
             2
         }
     }

@@ -389,6 +389,39 @@ pub fn print_objects(
     }
 }
 
+/// Objects printed one at a time, as `kubectl get -w` prints them: each on its own, never in a
+/// `List`; YAML documents separated by `---`; custom columns' header once, first.
+pub struct ObjectStream<'a> {
+    format: &'a Format,
+    headers: bool,
+    printed: usize,
+}
+
+impl<'a> ObjectStream<'a> {
+    pub fn new(format: &'a Format, headers: bool) -> Self {
+        ObjectStream {
+            format,
+            headers,
+            printed: 0,
+        }
+    }
+
+    pub fn print(&mut self, object: &Value) -> Result<String> {
+        let first = self.printed == 0;
+        let mut text = print_objects(
+            self.format,
+            std::slice::from_ref(object),
+            true,
+            self.headers && first,
+        )?;
+        if *self.format == Format::Yaml && !first {
+            text.insert_str(0, "---\n");
+        }
+        self.printed += 1;
+        Ok(text)
+    }
+}
+
 /// kubectl hides `metadata.managedFields` unless asked (`--show-managed-fields`).
 fn without_managed_fields(object: &Value) -> Value {
     let mut object = object.clone();

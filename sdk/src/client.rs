@@ -38,7 +38,11 @@ use crate::{BAR_SUBRESOURCE, Error, Foo, FooBar, Result};
 pub struct FooApi {
     api: Api<Foo>,
     client: Client,
+    field_manager: String,
 }
+
+/// The field manager of writes made through a [`FooApi`] whose params name none.
+pub const DEFAULT_FIELD_MANAGER: &str = "foo-sdk";
 
 impl fmt::Debug for FooApi {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -195,7 +199,47 @@ impl FooApi {
         FooApi {
             api: Api::all(client.clone()),
             client,
+            field_manager: DEFAULT_FIELD_MANAGER.into(),
         }
+    }
+
+    /// The same client, writing as `manager` where a write's params name no field manager
+    /// (the server records each field's manager in `metadata.managedFields`).
+    ///
+    /// ```no_run
+    /// use foo_sdk::{Foo, FooApi, FooSpec, PostParams};
+    ///
+    /// # async fn run(client: foo_sdk::Client) -> foo_sdk::Result<()> {
+    /// let foos = FooApi::new(client).with_field_manager("my-controller");
+    /// let foo = foos.create(&PostParams::default(), &Foo::new("hello", FooSpec::new("Hi"))).await?;
+    /// let managers = foo.metadata.managed_fields.unwrap_or_default();
+    /// assert_eq!(managers[0].manager.as_deref(), Some("my-controller"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_field_manager(mut self, manager: impl Into<String>) -> Self {
+        self.field_manager = manager.into();
+        self
+    }
+
+    /// The field manager of writes whose params name none ([`DEFAULT_FIELD_MANAGER`] unless
+    /// set with [`with_field_manager`](Self::with_field_manager)).
+    pub fn field_manager(&self) -> &str {
+        &self.field_manager
+    }
+
+    fn post_params(&self, pp: &PostParams) -> PostParams {
+        let mut pp = pp.clone();
+        pp.field_manager
+            .get_or_insert_with(|| self.field_manager.clone());
+        pp
+    }
+
+    fn patch_params(&self, pp: &PatchParams) -> PatchParams {
+        let mut pp = pp.clone();
+        pp.field_manager
+            .get_or_insert_with(|| self.field_manager.clone());
+        pp
     }
 
     /// A client configured as kubectl would be: `KUBECONFIG`, `~/.kube/config`, or the
@@ -256,7 +300,7 @@ impl FooApi {
     /// [`Reason::AlreadyExists`](crate::Reason::AlreadyExists), a bad spec
     /// [`Reason::Invalid`](crate::Reason::Invalid).
     pub async fn create(&self, pp: &PostParams, foo: &Foo) -> Result<Foo> {
-        Ok(self.api.create(pp, foo).await?)
+        Ok(self.api.create(&self.post_params(pp), foo).await?)
     }
 
     /// Replaces a Foo (`PUT`). `foo.metadata.resourceVersion` must be the current one, else
@@ -264,7 +308,7 @@ impl FooApi {
     /// [`replace_status`](Self::replace_status)).
     pub async fn replace(&self, name: &str, pp: &PostParams, foo: &Foo) -> Result<Foo> {
         check_name(name)?;
-        Ok(self.api.replace(name, pp, foo).await?)
+        Ok(self.api.replace(name, &self.post_params(pp), foo).await?)
     }
 
     /// Patches a Foo: a JSON patch, a JSON merge patch, a strategic merge patch or a
@@ -286,19 +330,34 @@ impl FooApi {
         patch: &Patch<P>,
     ) -> Result<Foo> {
         check_name(name)?;
-        Ok(self.api.patch(name, pp, patch).await?)
+        Ok(self.api.patch(name, &self.patch_params(pp), patch).await?)
     }
 
     /// Server-side apply of `foo` as `field_manager` (`application/apply-patch+yaml`),
-    /// without forcing: fields another manager owns are a
+    /// without forcing: changing a field another manager set is a
     /// [`Reason::Conflict`](crate::Reason::Conflict). Creates the Foo if it does not exist.
     ///
+    /// Fields written with [`create`](Self::create), [`patch`](Self::patch) or
+    /// [`replace`](Self::replace) belong to this client's [`field_manager`](Self::field_manager):
+    /// apply as that manager to change them, or take them over with
+    /// [`apply_with`](Self::apply_with) and `.force()`.
+    ///
     /// ```no_run
-    /// use foo_sdk::{Foo, FooApi, FooSpec};
+    /// use foo_sdk::{Foo, FooApi, FooSpec, PatchParams, PostParams, Reason};
     ///
     /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
     /// let applied = foos.apply(&Foo::new("hello", FooSpec::new("Hi")), "my-tool").await?;
     /// assert_eq!(applied.spec.greeting, "Hi");
+    ///
+    /// // A Foo created as foo-sdk: another manager changing its greeting conflicts…
+    /// foos.create(&PostParams::default(), &Foo::new("made", FooSpec::new("Hi"))).await?;
+    /// let mine = Foo::new("made", FooSpec::new("Hey"));
+    /// let refused = foos.apply(&mine, "my-tool").await.unwrap_err();
+    /// assert_eq!(refused.reason(), Some(Reason::Conflict));
+    /// // …unless it forces, taking the field over.
+    /// foos.apply_with(&mine, &PatchParams::apply("my-tool").force()).await?;
+    /// // Applying as the creating manager never conflicts with its own fields.
+    /// foos.apply(&Foo::new("made", FooSpec::new("Hello")), foos.field_manager()).await?;
     /// # Ok(())
     /// # }
     /// ```
@@ -371,13 +430,19 @@ impl FooApi {
         patch: &Patch<P>,
     ) -> Result<Foo> {
         check_name(name)?;
-        Ok(self.api.patch_status(name, pp, patch).await?)
+        Ok(self
+            .api
+            .patch_status(name, &self.patch_params(pp), patch)
+            .await?)
     }
 
     /// Replaces `foos/status` (`PUT`): `foo.metadata.resourceVersion` must be current.
     pub async fn replace_status(&self, name: &str, pp: &PostParams, foo: &Foo) -> Result<Foo> {
         check_name(name)?;
-        Ok(self.api.replace_status(name, pp, foo).await?)
+        Ok(self
+            .api
+            .replace_status(name, &self.post_params(pp), foo)
+            .await?)
     }
 
     /// Server-side apply of `foo.status` through `foos/status`, as `pp`'s field manager

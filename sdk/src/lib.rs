@@ -123,7 +123,7 @@ pub use foo::{Foo, FooBar, FooSpec, FooStatus};
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
-pub use client::{BarParams, Bookmark, Deletion, FooApi, FooEvent};
+pub use client::{BarParams, Bookmark, DEFAULT_FIELD_MANAGER, Deletion, FooApi, FooEvent};
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use error::{ApiError, Error, Reason, Result};
