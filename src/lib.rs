@@ -1,5 +1,4 @@
 pub mod access;
-pub mod age;
 pub mod audit;
 pub mod authn;
 pub mod authz;

@@ -402,10 +402,11 @@ fn usage_errors_say_what_is_wrong_and_where_to_look() {
         let env = Env::new(kubectl);
         for (command, missing) in [
             ("get", "<NAME>..."),
-            ("describe", "<NAME>"),
+            ("describe", "<NAME>..."),
+            ("status", "<NAME>"),
             ("create", "<NAME>"),
             ("apply", "--filename <FILE>"),
-            ("suspend", "<NAME>"),
+            ("suspend", "<NAME>..."),
             ("delete", "<NAME>..."),
             ("completion", "<SHELL>"),
         ] {
@@ -627,6 +628,345 @@ fn watch_prints_rows_as_they_change() {
         "{seen:?}"
     );
     assert!(seen.iter().any(|l| l.starts_with("second")), "{seen:?}");
+}
+
+/// Commands over several Foos, as kubectl's: names, `-l` and `--all` on describe, suspend,
+/// resume and delete, each failure reported while the others go on; delete's
+/// `--ignore-not-found` and `--wait` (which waits for finalizers); `create --labels`;
+/// `get -w` on one Foo; `apply` of several files and directories; `status`.
+#[test]
+fn selections_labels_several_files_and_status() {
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "a1", "--labels", "team=a,tier=web"]));
+    ok(&env.foo(&kc, &["create", "a2", "-l", "team=a"]));
+    ok(&env.foo(&kc, &["create", "b1", "--labels", "team=b"]));
+    let labels = ok(&env.foo(&kc, &["get", "a1", "-o", "jsonpath={.metadata.labels}"]));
+    assert_eq!(labels, r#"{"team":"a","tier":"web"}"#);
+    let err = failure(&env.foo(&kc, &["create", "x", "--labels", "team"]), 2);
+    assert!(err.contains("\"team\" is not key=value"), "{err}");
+
+    assert_eq!(
+        ok(&env.foo(&kc, &["suspend", "-l", "team=a"])),
+        "foo.demo.jeremyxu2010.me/a1 suspended\nfoo.demo.jeremyxu2010.me/a2 suspended\n"
+    );
+    let suspended = ok(&env.foo(
+        &kc,
+        &[
+            "list",
+            "-o",
+            "custom-columns=N:.metadata.name,S:.spec.suspend",
+            "--no-headers",
+        ],
+    ));
+    assert_eq!(suspended, "a1    true\na2    true\nb1    false\n");
+    let out = env.foo(&kc, &["resume", "a1", "missing", "a2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        ok_stdout(&out),
+        "foo.demo.jeremyxu2010.me/a1 resumed\nfoo.demo.jeremyxu2010.me/a2 resumed\n"
+    );
+    assert!(
+        stderr(&out).contains("\"missing\" not found"),
+        "{}",
+        stderr(&out)
+    );
+    ok(&env.foo(&kc, &["resume", "--all"]));
+    let err = failure(&env.foo(&kc, &["suspend", "a1", "-l", "team=a"]), 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+    let out = ok(&env.foo(&kc, &["describe", "-l", "team=a"]));
+    assert_eq!(out.matches("Name:").count(), 2, "{out}");
+    assert!(out.contains("Events:  <none>\n\n\nName:"), "{out}");
+    let out = ok(&env.foo(&kc, &["suspend", "-l", "team=nobody"]));
+    assert_eq!(out, "");
+
+    // delete: a missing Foo fails unless --ignore-not-found; -l picks by label.
+    let out = env.foo(&kc, &["delete", "--yes", "missing"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "Error from server (NotFound): foos.demo.jeremyxu2010.me \"missing\" not found\n"
+    );
+    ok(&env.foo(&kc, &["delete", "--yes", "--ignore-not-found", "missing"]));
+    assert_eq!(
+        ok(&env.foo(&kc, &["delete", "--yes", "-l", "team=a"])),
+        "foo.demo.jeremyxu2010.me \"a1\" deleted\nfoo.demo.jeremyxu2010.me \"a2\" deleted\n"
+    );
+
+    // --wait (the default) returns once the finalizers are done; --wait=false at once.
+    let held = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\n";
+    ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], held));
+    ok(&env.foo(&kc, &["delete", "--yes", "--wait=false", "held"]));
+    ok(&env.foo(&kc, &["get", "held"]));
+    let mut waiting = env
+        .command(&kc, &["delete", "--yes", "held"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "delete returned while held"
+    );
+    let release = Command::new(&env.kubectl.path)
+        .args([
+            "patch",
+            "foo",
+            "held",
+            "--type=merge",
+            "-p",
+            r#"{"metadata":{"finalizers":null}}"#,
+            "--kubeconfig",
+        ])
+        .arg(&kc)
+        .env("XDG_CACHE_HOME", env.cache.path())
+        .output()
+        .unwrap();
+    ok(&release);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while waiting.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "delete still waiting after the finalizer went"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        ok(&waiting.wait_with_output().unwrap()),
+        "foo.demo.jeremyxu2010.me \"held\" deleted\n"
+    );
+    failure(&env.foo(&kc, &["get", "held"]), 1);
+
+    // get -w: one Foo, then its changes; several names are refused as kubectl does.
+    let mut watching = Watching::start(env.command(&kc, &["get", "b1", "-w"]));
+    watching.until("b1");
+    ok(&env.foo(&kc, &["bar", "b1"]));
+    let seen = watching.until("   1   ").to_owned();
+    assert!(seen.starts_with("NAME"), "{seen}");
+    assert_eq!(seen.matches("NAME").count(), 1, "{seen}");
+    assert!(
+        seen.lines().skip(1).all(|line| line.starts_with("b1 ")),
+        "{seen}"
+    );
+    let err = failure(&env.foo(&kc, &["get", "b1", "a1", "-w"]), 1);
+    assert!(
+        err.contains("watch is only supported on individual resources"),
+        "{err}"
+    );
+
+    // apply: several -f, a directory (its .yaml/.yml/.json files), -R for its subdirectories.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |name: &str| {
+        format!("apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\n")
+    };
+    std::fs::write(dir.path().join("one.yaml"), manifest("f1")).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/two.yml"), manifest("f2")).unwrap();
+    let json = dir.path().join("three.json");
+    std::fs::write(
+        &json,
+        r#"{"apiVersion":"demo.jeremyxu2010.me/v1beta1","kind":"Foo","metadata":{"name":"f3"}}"#,
+    )
+    .unwrap();
+    let root = dir.path().display().to_string();
+    let out = ok(&env.foo(&kc, &["apply", "-f", &root, "--dry-run=client"]));
+    assert_eq!(
+        out,
+        "foo.demo.jeremyxu2010.me/f1 created (dry run)\nfoo.demo.jeremyxu2010.me/f3 created (dry run)\n"
+    );
+    let sub = dir.path().join("sub/two.yml").display().to_string();
+    let out = ok(&env.foo(&kc, &["apply", "-R", "-f", &root, "-f", &sub]));
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "foo.demo.jeremyxu2010.me/f1 created",
+            "foo.demo.jeremyxu2010.me/f2 created",
+            "foo.demo.jeremyxu2010.me/f3 created",
+            "foo.demo.jeremyxu2010.me/f2 unchanged",
+        ]
+    );
+    let err = failure(&env.foo(&kc, &["apply", "-f", "/nonexistent/x.yaml"]), 1);
+    assert_eq!(
+        err,
+        "error: the path \"/nonexistent/x.yaml\" does not exist\n"
+    );
+
+    // A YAML error keeps serde-saphyr's snippet, lines and marker included.
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "kind: Foo\nmetadata:\n  name: [x\n").unwrap();
+    let out = env.foo(&kc, &["apply", "-f", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!("error: error parsing {}: ", bad.display())),
+        "{err}"
+    );
+    assert!(err.lines().count() > 2 && err.contains("^"), "{err}");
+
+    // status: the spec, the controller, the conditions and bar at a glance.
+    let out = ok(&env.foo(&kc, &["status", "b1"]));
+    for part in [
+        "Foo b1\n",
+        "\nController\n",
+        "\nConditions\n",
+        "\nBar\n",
+        "  Calls:",
+        "Ready",
+    ] {
+        assert!(out.contains(part), "{part:?} in:\n{out}");
+    }
+    let err = failure(&env.foo(&kc, &["status", "missing"]), 1);
+    assert!(err.contains("\"missing\" not found"), "{err}");
+}
+
+/// `kubectl foo list|get` and `kubectl get foos` print the same bytes for every output form
+/// and flag they share, on the same objects, through each kubectl with that kubectl. Ages
+/// tick between two runs, so the plugin's output must equal kubectl's from just before or
+/// just after it.
+#[test]
+fn output_matches_kubectl_get_byte_for_byte() {
+    let server = Server::start_with(&["--controller=false"]);
+    let kc = server.kubeconfig();
+    let setup = Env::new(&newest());
+    ok(&setup.foo(
+        &kc,
+        &["create", "alpha", "--greeting", "Hi", "--labels", "team=a"],
+    ));
+    ok(&setup.foo(
+        &kc,
+        &["create", "beta", "--suspend", "--labels", "team=b,tier=web"],
+    ));
+    ok(&setup.foo(&kc, &["create", "gamma", "--greeting", "Yo"]));
+    ok(&setup.foo(&kc, &["bar", "alpha"]));
+    common::each_kubectl(|kubectl| same_output_as(&Env::new(kubectl), &kc));
+}
+
+fn same_output_as(env: &Env, kc: &Path) {
+    let kubectl = |args: &[&str]| {
+        let mut command = Command::new(&env.kubectl.path);
+        command
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kc)
+            .env("XDG_CACHE_HOME", env.cache.path())
+            .env_remove("KUBECONFIG");
+        command.output().unwrap()
+    };
+    let same = |plugin_args: &[&str], kubectl_args: &[&str]| {
+        let before = kubectl(kubectl_args);
+        let ours = env.foo(kc, plugin_args);
+        let after = kubectl(kubectl_args);
+        let printed = |out: &Output| (out.status.code(), out.stdout.clone());
+        assert!(
+            printed(&ours) == printed(&before) || printed(&ours) == printed(&after),
+            "kubectl foo {plugin_args:?} vs kubectl {kubectl_args:?}:\n--- ours ({:?}):\n{}{}\n--- kubectl:\n{}{}",
+            ours.status.code(),
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&ours.stderr),
+            String::from_utf8_lossy(&after.stdout),
+            String::from_utf8_lossy(&after.stderr),
+        );
+    };
+    let forms: &[&[&str]] = &[
+        &[],
+        &["-o", "wide"],
+        &["--show-labels"],
+        &["-o", "wide", "--show-labels"],
+        &["--no-headers"],
+        &["-o", "wide", "--no-headers"],
+        &["-o", "name"],
+        &["-o", "json"],
+        &["-o", "yaml"],
+        &["-o", "jsonpath={.metadata.name}"],
+        &[
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name}{\"\\t\"}{.spec.greeting}{\"\\n\"}{end}",
+        ],
+        &[
+            "-o",
+            "custom-columns=NAME:.metadata.name,SAYS:.spec.greeting,LABELS:.metadata.labels",
+        ],
+        &["-o", "custom-columns=NAME:.metadata.name", "--no-headers"],
+        &["--sort-by", ".spec.greeting"],
+        &["--sort-by", "{.status.barCount}", "-o", "name"],
+        &["-l", "team"],
+        &["-l", "team in (a,b),tier!=web", "-o", "wide"],
+        &["--field-selector", "metadata.name!=beta", "-o", "name"],
+    ];
+    for form in forms {
+        let mut ours = vec!["list"];
+        ours.extend_from_slice(form);
+        let mut theirs = vec!["get", "foos"];
+        theirs.extend_from_slice(form);
+        same(&ours, &theirs);
+    }
+    let single: &[&[&str]] = &[
+        &[],
+        &["-o", "wide"],
+        &["-o", "json"],
+        &["-o", "yaml"],
+        &["-o", "name"],
+        &["-o", "jsonpath={.spec}"],
+        &["-o", "custom-columns=N:.metadata.name,S:.spec.suspend"],
+        &["--show-labels", "--no-headers"],
+    ];
+    for form in single {
+        for names in [&["beta"][..], &["alpha", "gamma"][..]] {
+            let mut ours = vec!["get"];
+            ours.extend_from_slice(names);
+            ours.extend_from_slice(form);
+            let mut theirs = vec!["get", "foos"];
+            theirs.extend_from_slice(names);
+            theirs.extend_from_slice(form);
+            same(&ours, &theirs);
+        }
+    }
+}
+
+/// Help in kubectl's layout: each command's own flags, then the connection flags under
+/// "Global flags", then examples; man pages refer to each other by their file names.
+#[test]
+fn help_has_examples_and_global_flags_apart() {
+    let env = Env::new(&newest());
+    let kc = Path::new("/nonexistent/kubeconfig");
+    let top = ok(&env.foo(kc, &["--help"]));
+    let commands: Vec<String> = top
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .map(|line| {
+            line.split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches(',')
+                .to_owned()
+        })
+        .collect();
+    assert!(commands.len() >= 13, "{commands:?}");
+    for command in &commands {
+        let help = ok(&env.foo(kc, &[command, "--help"]));
+        let examples = help
+            .find("Examples:")
+            .unwrap_or_else(|| panic!("no examples for {command}:\n{help}"));
+        let global = help
+            .find("Global flags:")
+            .unwrap_or_else(|| panic!("no Global flags for {command}:\n{help}"));
+        let own = help
+            .find("Options:")
+            .unwrap_or_else(|| panic!("no Options for {command}:\n{help}"));
+        assert!(own < global && global < examples, "{command}:\n{help}");
+        assert!(help[examples..].contains("kubectl"), "{command}:\n{help}");
+        let own_flags = &help[own..global];
+        assert!(!own_flags.contains("--kubeconfig"), "{command}:\n{help}");
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let man = std::fs::read_to_string(root.join("man/kubectl-foo.1")).unwrap();
+    assert!(man.contains("kubectl\\-foo\\-bar(1)"), "{man}");
+    assert!(!man.contains("kubectl foo\\-bar(1)"), "{man}");
 }
 
 /// A watching command's stdout, read on a thread.
@@ -955,10 +1295,51 @@ complete_line kubectl foo li
     );
     assert!(parts[1].lines().any(|l| l.trim() == "list"), "{text}");
 
-    // The static scripts come from `kubectl foo completion`.
+    let scratch = tempfile::tempdir().unwrap();
+    let empty = scratch.path().join("empty-kubeconfig");
+    std::fs::write(&empty, "apiVersion: v1\nkind: Config\n").unwrap();
+    // `source <(kubectl-foo completion bash)`: the script asks `kubectl-foo __complete`, so
+    // names come from the cluster the line's own flags name, and values after `=` complete.
+    let script = format!(
+        r#"
+source <(kubectl-foo completion bash)
+complete_line() {{
+  COMP_LINE="$1"; COMP_POINT=${{#COMP_LINE}}
+  read -ra COMP_WORDS <<< "$COMP_LINE"; [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); COMPREPLY=()
+  _kubectl_foo kubectl-foo "${{COMP_WORDS[COMP_CWORD]}}"
+  printf '%s\n' "${{COMPREPLY[@]}}"; echo ---
+}}
+complete_line "kubectl-foo get comp"
+complete_line "kubectl-foo --kubeconfig {empty} delete "
+complete_line "kubectl-foo --kubeconfig {kc} delete "
+complete_line "kubectl-foo list -o ya"
+complete_line "kubectl-foo ap"
+"#,
+        empty = empty.display(),
+        kc = kc.display(),
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", env.path())
+        .env("KUBECONFIG", &kc)
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    let parts: Vec<Vec<&str>> = text
+        .split("---\n")
+        .map(|part| part.lines().filter(|l| !l.is_empty()).collect())
+        .collect();
+    assert_eq!(parts[0], ["completeme"], "{text}");
+    assert!(parts[1].is_empty(), "no names without a cluster: {text}");
+    assert_eq!(parts[2], ["completeme", "other"], "{text}");
+    assert_eq!(parts[3], ["yaml"], "{text}");
+    assert_eq!(parts[4], ["apply", "api-resources"], "{text}");
+
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = ok(&env.foo(&kc, &["completion", shell]));
-        assert!(out.contains("kubectl-foo"), "{shell}");
+        assert!(out.contains("kubectl-foo __complete"), "{shell}");
     }
 }
 
@@ -1050,15 +1431,19 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str) -> String {
+        self.wait_until(text, |screen| screen.contains(text))
+    }
+
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if done(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "waited for {text:?}; screen:\n{screen}"
+                "waited for {what}; screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -1080,10 +1465,18 @@ fn rand_suffix() -> u128 {
         .as_nanos()
 }
 
+/// Whether tmux is missing for the terminal tests (`cargo xtask test` installs it).
+fn tmux_missing() -> bool {
+    let missing = Command::new("tmux").arg("-V").output().is_err();
+    if missing {
+        eprintln!("tmux is not installed: skipping the terminal test");
+    }
+    missing
+}
+
 #[test]
 fn terminal_prompts_confirm_delete_and_pick_for_bar() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("tmux is not installed: skipping the terminal test");
+    if tmux_missing() {
         return;
     }
     let server = Server::start();
@@ -1114,9 +1507,15 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
     drop(tmux);
     failure(&env.foo(&kc, &["get", "apple"]), 1);
 
-    // bar without a name offers a fuzzy pick among the Foos.
+    // bar without a name offers a fuzzy pick among the Foos, saying which refuse bar.
+    ok(&env.foo(&kc, &["suspend", "banana"]));
     let tmux = Tmux::start(&env, &kc, "bar --arg1 tmux");
-    tmux.wait_for("banana");
+    let screen = tmux.wait_for("banana");
+    assert!(
+        screen.contains("banana  suspended: bar is refused"),
+        "{screen}"
+    );
+    assert!(!screen.contains("cherry  "), "{screen}");
     tmux.keys(&["-l", "cher"]);
     std::thread::sleep(Duration::from_millis(300));
     tmux.keys(&["Enter"]);
@@ -1138,6 +1537,40 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
         assert_eq!(tmux.cursor_shown(), "1", "{args}: cursor after Ctrl-C");
     }
     ok(&env.foo(&kc, &["get", "banana"]));
+}
+
+/// `list --watch` on a terminal keeps one table current in place: rows added, changed and
+/// removed under a single header.
+#[test]
+fn list_watch_redraws_one_table_on_a_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "alpha"]));
+    let tmux = Tmux::start(&env, &kc, "list --watch");
+    tmux.wait_for("alpha");
+    ok(&env.foo(&kc, &["create", "beta"]));
+    tmux.wait_for("beta");
+    ok(&env.foo(&kc, &["bar", "alpha"]));
+    let bars = |screen: &str, name: &str| {
+        let row = screen.lines().find(|line| line.starts_with(name))?;
+        row.split_whitespace().nth(2).map(str::to_owned)
+    };
+    tmux.wait_until("alpha's one bar", |screen| {
+        bars(screen, "alpha").as_deref() == Some("1")
+    });
+    ok(&env.foo(&kc, &["delete", "--yes", "beta"]));
+    let screen = tmux.wait_until("beta gone", |screen| !screen.contains("beta"));
+    assert_eq!(screen.matches("NAME").count(), 1, "{screen}");
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    assert_eq!(rows.len(), 2, "{screen}");
+    assert!(rows[1].starts_with("alpha"), "{screen}");
 }
 
 /// Credentials and routes kubectl users configure: an exec credential plugin, certificate

@@ -10,6 +10,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{RwLock, mpsc};
 use std::time::{Duration, Instant};
@@ -626,7 +627,7 @@ async fn table_pagination_and_objects() {
     let row_names: Vec<&str> = table.rows.iter().map(|r| r.name().unwrap()).collect();
     assert_eq!(row_names, names);
     for (i, row) in table.rows.iter().enumerate() {
-        let meta = row.partial_object().unwrap();
+        let meta = row.partial_object().unwrap().unwrap();
         assert_eq!(meta.kind, "PartialObjectMetadata");
         assert_eq!(meta.api_version, "meta.k8s.io/v1");
         assert_eq!(meta.metadata.name.as_deref(), Some(names[i].as_str()));
@@ -679,7 +680,7 @@ async fn table_pagination_and_objects() {
         let foo: Foo = row.object_as().unwrap().unwrap();
         assert_eq!(foo.spec.greeting, format!("G{i}"));
         assert_eq!(
-            row.partial_object().unwrap().metadata.name,
+            row.partial_object().unwrap().unwrap().metadata.name,
             foo.metadata.name
         );
     }
@@ -744,6 +745,73 @@ where
             .unwrap_or_else(|| panic!("{what}: the watch ended"));
         if !matches!(event, Ok(FooEvent::Bookmark(_))) {
             return event;
+        }
+    }
+}
+
+/// One Foo over time: `wait_ready` returns it once the controller has made it Ready,
+/// `watch_one` yields its own changes from now (not another Foo's, not its past), and
+/// `wait_for` returns when a condition holds, including "it is gone".
+#[tokio::test]
+async fn waiting_for_and_watching_one_foo() {
+    // With the controller, which makes Foos Ready.
+    let server = Server::start();
+    let foos = foos(&server).await;
+    let limit = Duration::from_secs(30);
+
+    let e = expect_err("ready of nothing", foos.wait_ready("nope").await);
+    assert!(e.is_not_found(), "{e}");
+    foos.create(&PostParams::default(), &Foo::new("w", FooSpec::new("Hi")))
+        .await
+        .unwrap();
+    let ready = timeout(limit, foos.wait_ready("w")).await.unwrap().unwrap();
+    assert!(ready.is_ready() && ready.is_reconciled(), "{ready:?}");
+
+    let mut changes = Box::pin(foos.watch_one("w").await.unwrap());
+    foos.create(
+        &PostParams::default(),
+        &Foo::new("other", FooSpec::new("Hi")),
+    )
+    .await
+    .unwrap();
+    foos.bar("w", &BarParams::new("you")).await.unwrap();
+    let event = timeout(limit, changes.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.type_name(), "MODIFIED");
+    assert_eq!(event.object().unwrap().name(), "w");
+    assert_eq!(event.object().unwrap().bar_count(), 1);
+
+    let bars = foos.wait_for("w", |foo| foo.is_some_and(|f| f.bar_count() >= 1));
+    let found = timeout(limit, bars).await.unwrap().unwrap();
+    assert_eq!(found.unwrap().bar_count(), 1);
+
+    // A suspended Foo is not Ready: still waiting when the time is up.
+    let patch = json!({"spec": {"suspend": true}});
+    foos.patch("w", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    let waited = timeout(Duration::from_secs(2), foos.wait_ready("w")).await;
+    assert!(waited.is_err(), "{waited:?}");
+
+    let gone = tokio::spawn({
+        let foos = foos.clone();
+        async move { foos.wait_for("w", |foo| foo.is_none()).await }
+    });
+    foos.delete("w", &DeleteParams::default()).await.unwrap();
+    let gone = timeout(limit, gone).await.unwrap().unwrap().unwrap();
+    assert!(gone.is_none());
+    loop {
+        let event = timeout(limit, changes.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(event.object().unwrap().name(), "w");
+        if event.type_name() == "DELETED" {
+            break;
         }
     }
 }
@@ -1053,6 +1121,63 @@ fn run_example(server: &Server, name: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// Every example builds as a program of its own would: a new crate outside the workspace
+/// with the `[dependencies]` block of the SDK's README (foo-sdk by path), each example a
+/// binary of it.
+#[test]
+fn examples_build_in_a_crate_of_their_own() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("sdk/README.md")).unwrap();
+    let dependencies = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a toml block in sdk/README.md");
+    assert!(
+        dependencies.starts_with("[dependencies]\n"),
+        "{dependencies}"
+    );
+    let sdk = format!("foo-sdk = {{ path = {:?} }}", root.join("sdk"));
+    let dependencies = dependencies.replace("foo-sdk = \"0.1\"", &sdk);
+    assert!(dependencies.contains(&sdk), "{dependencies}");
+
+    let program = tempfile::tempdir().unwrap();
+    std::fs::write(
+        program.path().join("Cargo.toml"),
+        format!("[package]\nname = \"uses-foo-sdk\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n{dependencies}\n[workspace]\n"),
+    )
+    .unwrap();
+    // The workspace's versions, so that nothing new is fetched.
+    std::fs::copy(root.join("Cargo.lock"), program.path().join("Cargo.lock")).unwrap();
+    let bins = program.path().join("src/bin");
+    std::fs::create_dir_all(&bins).unwrap();
+    let mut examples = 0;
+    for entry in std::fs::read_dir(root.join("sdk/examples")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, bins.join(path.file_name().unwrap())).unwrap();
+        examples += 1;
+    }
+    assert!(examples >= 4);
+    let build = cargo()
+        .args(["build", "-q", "--bins", "--manifest-path"])
+        .arg(program.path().join("Cargo.toml"))
+        // Kept between runs (its own: the features differ from the workspace's).
+        .env("CARGO_TARGET_DIR", root.join("target/outside-crate"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (ok, _, stderr) = wait_output(
+        build,
+        "building the outside crate",
+        Duration::from_secs(1200),
+    );
+    assert!(
+        ok,
+        "the examples do not build outside the workspace:\n{stderr}"
+    );
+}
+
 /// Each example in `sdk/examples` runs against the server through `KUBECONFIG` and prints
 /// what its doc comment says.
 #[tokio::test(flavor = "multi_thread")]
@@ -1090,6 +1215,13 @@ async fn examples_print_what_they_say() {
          bar: \"Hello, sdk\" (barCount is now 2)\n"
     );
     assert_eq!(foos.get("example").await.unwrap().bar_count(), 2);
+
+    // With the controller, which makes Foos Ready.
+    let controlled = Server::start();
+    assert_eq!(
+        run_example(&controlled, "wait_ready", &[]),
+        "waiting is Ready (Reconciled)\nbar: \"Hello, sdk\"; the status now counts 1 bar(s)\n"
+    );
 
     let out = run_example(&server, "list", &[]);
     let lines: Vec<Vec<&str>> = out

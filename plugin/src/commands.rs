@@ -1,13 +1,13 @@
 //! One function per command.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 use std::time::{Duration, Instant};
 
-use foo_sdk::table::{IncludeObject, Table};
+use foo_sdk::table::{FooRow, IncludeObject, Table};
 use foo_sdk::{
-    API_VERSION, BarParams, DeleteParams, Foo, FooEvent, GROUP, Patch, PatchParams, PostParams,
-    VERSION, ValidationDirective,
+    API_VERSION, BarParams, DeleteParams, Deletion, Foo, FooEvent, GROUP, ListParams, Patch,
+    PatchParams, PostParams, VERSION, ValidationDirective,
 };
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -15,20 +15,17 @@ use serde_json::{Value, json};
 use crate::api::{KIND_GROUP, ListOptions, TableEvent, to_value};
 use crate::error::{Error, Result};
 use crate::kubeconfig::Connection;
+use crate::live::LiveTable;
 use crate::printer::{self, Format, out};
 use crate::{
     ApiResourcesArgs, ApplyArgs, BarArgs, Cli, Command, CompletionArgs, CreateArgs, DeleteArgs,
-    DryRun, GetArgs, ListArgs, NameArg, ServerDryRun, Shell, VersionArgs, term,
+    DryRun, GetArgs, ListArgs, Selection, ServerDryRun, Shell, StatusArgs, VersionArgs, term,
 };
 
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Completion(args) => completion(&args),
-        Command::Complete(args) => {
-            crate::complete::run(&args.words);
-            Ok(())
-        }
         Command::Version(args) if args.client => version(None, &args).await,
         command => {
             let conn = cli.kube.connect().await?;
@@ -36,6 +33,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
                 Command::List(args) => list(&conn, &args).await,
                 Command::Get(args) => get(&conn, &args).await,
                 Command::Describe(args) => describe(&conn, &args).await,
+                Command::Status(args) => status(&conn, &args).await,
                 Command::Create(args) => create(&conn, &args).await,
                 Command::Apply(args) => apply(&conn, &args).await,
                 Command::Suspend(args) => set_suspend(&conn, &args, true).await,
@@ -44,7 +42,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
                 Command::Bar(args) => bar(&conn, &args).await,
                 Command::ApiResources(args) => api_resources(&conn, &args).await,
                 Command::Version(args) => version(Some(&conn), &args).await,
-                Command::Completion(_) | Command::Complete(_) => unreachable!(),
+                Command::Completion(_) => unreachable!(),
             };
             done.map_err(|e| e.naming_server(&conn.server))
         }
@@ -123,9 +121,24 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
     if let Some(sort) = &args.sort_by {
         printer::sort_rows(&mut table, sort)?;
     }
+    // On a terminal, `-w` keeps one table current in place; piped, it prints a line per
+    // change as kubectl get -w does.
+    let mut live = (watch && !args.watch_only && std::io::stdout().is_terminal()).then(|| {
+        let table = table.clone();
+        LiveTable::new(
+            table,
+            wide,
+            headers,
+            args.print.show_labels,
+            args.sort_by.clone(),
+        )
+    });
+    let width = || usize::from(dialoguer::console::Term::stdout().size().1);
     let mut printed_header = false;
     let mut widths = Vec::new();
-    if !args.watch_only {
+    if let Some(live) = &mut live {
+        out(&live.redraw(width())?);
+    } else if !args.watch_only {
         if table.rows.is_empty() {
             if !watch {
                 eprintln!("No resources found");
@@ -145,15 +158,21 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
             let started = Instant::now();
             let mut events = Box::pin(conn.watch_table(&opts, &version).await?);
             while let Some(event) = events.try_next().await? {
-                let mut row = match event {
+                let (mut row, deleted) = match event {
                     TableEvent::Bookmark(v) => {
                         version = v;
                         continue;
                     }
-                    TableEvent::Row(row) => row,
+                    TableEvent::Row(row) => (row, false),
+                    TableEvent::Deleted(row) => (row, true),
                 };
                 if let Some(v) = row_version(&row) {
                     version = v;
+                }
+                if let Some(live) = &mut live {
+                    live.apply(row, deleted);
+                    out(&live.redraw(width())?);
+                    continue;
                 }
                 if row.column_definitions.is_empty() {
                     row.column_definitions = columns.clone();
@@ -184,24 +203,40 @@ fn resume_watch(started: Instant) -> bool {
 
 /// The resourceVersion of the object in a one-row watch Table.
 fn row_version(row: &Table) -> Option<String> {
-    let object = row.rows.first()?.partial_object()?;
+    let object = row.rows.first()?.partial_object()?.ok()?;
     object.metadata.resource_version
 }
 
 /// `kubectl foo get NAME…`
 pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
     let format = Format::parse(args.print.output.as_deref())?;
-    let mut failure = None;
+    if args.watch {
+        // As kubectl: one Foo, shown and then watched as `list -w` does its selection.
+        let [name] = &args.names[..] else {
+            return Err(Error::msg(format!(
+                "watch is only supported on individual resources and resource collections, but {} resources were found",
+                args.names.len()
+            )));
+        };
+        conn.foos.get(name).await?;
+        let watched = ListArgs {
+            print: args.print.clone(),
+            selector: None,
+            field_selector: Some(format!("metadata.name={name}")),
+            sort_by: None,
+            watch: true,
+            watch_only: false,
+            chunk_size: 0,
+        };
+        return list(conn, &watched).await;
+    }
+    let mut outcome = Outcome::new();
     if format.needs_objects() {
         let mut items = Vec::new();
         for name in &args.names {
             match conn.foos.get(name).await {
                 Ok(foo) => items.push(to_value(&foo)?),
-                Err(e) => {
-                    let e = Error::from(e);
-                    eprintln!("{}", e.one_line());
-                    failure = Some(e);
-                }
+                Err(e) => outcome.report(e.into()),
             }
         }
         if !items.is_empty() {
@@ -225,11 +260,7 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
                     None => table = Some(t),
                     Some(all) => all.rows.extend(t.rows),
                 },
-                Err(e) => {
-                    let e = Error::from(e);
-                    eprintln!("{}", e.one_line());
-                    failure = Some(e);
-                }
+                Err(e) => outcome.report(e.into()),
             }
         }
         if let Some(table) = table {
@@ -241,17 +272,99 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
             ));
         }
     }
-    match failure {
-        // Already printed; exit 1 without printing it twice.
-        Some(_) => Err(Error::Reported),
-        None => Ok(()),
+    outcome.finish()
+}
+
+/// The Foos a selection stands for: those named (each read, a missing one reported), or
+/// those the label selector or `--all` finds.
+async fn selected_foos(conn: &Connection, selection: &Selection) -> Result<Vec<Result<Foo>>> {
+    if selection.names.is_empty() {
+        let lp = ListParams {
+            label_selector: selection.selector.clone(),
+            ..ListParams::default()
+        };
+        let foos = conn.foos.list_all(&lp).await?;
+        return Ok(foos.into_iter().map(Ok).collect());
+    }
+    let mut foos = Vec::new();
+    for name in &selection.names {
+        foos.push(conn.foos.get(name).await.map_err(Error::from));
+    }
+    Ok(foos)
+}
+
+/// The names a selection stands for, without reading the Foos it names.
+async fn selected_names(conn: &Connection, selection: &Selection) -> Result<Vec<String>> {
+    if !selection.names.is_empty() {
+        return Ok(selection.names.clone());
+    }
+    let found = selected_foos(conn, selection).await?;
+    Ok(found
+        .iter()
+        .flatten()
+        .map(|foo| foo.name().to_owned())
+        .collect())
+}
+
+/// Reports each failure on stderr as it comes and goes on, as kubectl does with several
+/// objects; fails at the end if any failed.
+struct Outcome {
+    failed: bool,
+}
+
+impl Outcome {
+    fn new() -> Self {
+        Outcome { failed: false }
+    }
+
+    fn report(&mut self, error: Error) {
+        eprintln!("{}", error.one_line());
+        self.failed = true;
+    }
+
+    fn finish(self) -> Result<()> {
+        // Already printed: exit 1 without printing it twice.
+        if self.failed {
+            Err(Error::Reported)
+        } else {
+            Ok(())
+        }
     }
 }
 
-/// `kubectl foo describe NAME`
-pub async fn describe(conn: &Connection, args: &NameArg) -> Result<()> {
-    let object = to_value(&conn.foos.get(&args.name).await?)?;
-    out(&crate::describe::describe(&object));
+/// `kubectl foo describe NAME…|-l SELECTOR|--all`
+pub async fn describe(conn: &Connection, args: &Selection) -> Result<()> {
+    let foos = selected_foos(conn, args).await?;
+    if foos.is_empty() {
+        eprintln!("No resources found");
+        return Ok(());
+    }
+    let mut outcome = Outcome::new();
+    let mut first = true;
+    for foo in foos {
+        match foo {
+            Ok(foo) => {
+                // kubectl separates descriptions with two blank lines.
+                let separator = if first { "" } else { "\n\n" };
+                out(&format!(
+                    "{separator}{}",
+                    crate::describe::describe(&to_value(&foo)?)
+                ));
+                first = false;
+            }
+            Err(e) => outcome.report(e),
+        }
+    }
+    outcome.finish()
+}
+
+/// `kubectl foo status NAME`
+pub async fn status(conn: &Connection, args: &StatusArgs) -> Result<()> {
+    let foo = conn.foos.get(&args.name).await?;
+    out(&crate::status::report(
+        &foo,
+        k8s_openapi::jiff::Timestamp::now(),
+    ));
     Ok(())
 }
 
@@ -265,10 +378,14 @@ pub async fn create(conn: &Connection, args: &CreateArgs) -> Result<()> {
     if args.suspend {
         spec.insert("suspend".into(), json!(true));
     }
+    let mut metadata = json!({"name": args.name});
+    if !args.labels.is_empty() {
+        metadata["labels"] = json!(args.labels);
+    }
     let object = json!({
         "apiVersion": API_VERSION,
         "kind": "Foo",
-        "metadata": {"name": args.name},
+        "metadata": metadata,
         "spec": spec,
     });
     let pp = |dry_run| PostParams {
@@ -291,6 +408,78 @@ pub async fn create(conn: &Connection, args: &CreateArgs) -> Result<()> {
     Ok(())
 }
 
+/// An object read from a manifest file, and where.
+struct Manifest {
+    file: String,
+    /// Its place among the file's objects (from 1), and how many the file holds.
+    at: usize,
+    of: usize,
+    object: Value,
+}
+
+/// The objects of every `-f`: files, `-` for stdin, and directories (their `.json`, `.yaml`
+/// and `.yml` files, in name order; with `-R`, those of their subdirectories too), as
+/// kubectl reads them.
+fn read_manifests(filenames: &[String], recursive: bool) -> Result<Vec<Manifest>> {
+    let mut files = Vec::new();
+    for filename in filenames {
+        let path = std::path::Path::new(filename);
+        if filename != "-" && path.is_dir() {
+            files_of(path, recursive, &mut files)?;
+        } else if filename == "-" || path.exists() {
+            files.push(filename.clone());
+        } else {
+            return Err(Error::msg(format!(
+                "the path \"{filename}\" does not exist"
+            )));
+        }
+    }
+    let mut manifests = Vec::new();
+    for file in files {
+        let objects = read_documents(&file)?;
+        let of = objects.len();
+        manifests.extend(
+            objects
+                .into_iter()
+                .enumerate()
+                .map(|(at, object)| Manifest {
+                    file: file.clone(),
+                    at: at + 1,
+                    of,
+                    object,
+                }),
+        );
+    }
+    Ok(manifests)
+}
+
+/// The manifest files of a directory, in name order.
+fn files_of(dir: &std::path::Path, recursive: bool, files: &mut Vec<String>) -> Result<()> {
+    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            Error::msg(format!(
+                "the path \"{}\" cannot be read: {e}",
+                dir.display()
+            ))
+        })?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if recursive {
+                files_of(&path, recursive, files)?;
+            }
+        } else if path
+            .extension()
+            .is_some_and(|ext| ["json", "yaml", "yml"].contains(&ext.to_string_lossy().as_ref()))
+        {
+            files.push(path.display().to_string());
+        }
+    }
+    Ok(())
+}
+
 fn read_documents(file: &str) -> Result<Vec<Value>> {
     let text = if file == "-" {
         let mut s = String::new();
@@ -303,14 +492,14 @@ fn read_documents(file: &str) -> Result<Vec<Value>> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         let value: Value = serde_json::from_str(&text)
-            .map_err(|e| Error::msg(format!("error parsing {file}: {e}")))?;
+            .map_err(|e| Error::Parse(format!("error parsing {file}: {e}")))?;
         return Ok(flatten(value));
     }
     let documents: Vec<Value> = serde_saphyr::from_multiple(&text).map_err(|e| {
-        Error::msg(format!(
-            "error parsing {file}: {}",
-            e.to_string().replace('\n', " ")
-        ))
+        // serde-saphyr's message: the place, then a snippet of the text marking it.
+        let message = e.to_string().replace("<input>", file);
+        let message = message.strip_prefix("error: ").unwrap_or(&message);
+        Error::Parse(format!("error parsing {file}: {}", message.trim_end()))
     })?;
     Ok(documents
         .into_iter()
@@ -345,32 +534,26 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
         DryRun::Server => " (server dry run)",
         DryRun::Client => " (dry run)",
     };
-    let documents = read_documents(&args.filename)?;
-    if documents.is_empty() {
-        return Err(Error::msg(format!(
-            "no objects passed to apply in {}",
-            args.filename
-        )));
+    let manifests = read_manifests(&args.filenames, args.recursive)?;
+    if manifests.is_empty() {
+        return Err(Error::msg("no objects passed to apply"));
     }
-    let count = documents.len();
-    let objects = documents
+    let objects = manifests
         .into_iter()
-        .enumerate()
-        .map(|(at, doc)| {
-            let name = manifest_name(&doc).map_err(|why| {
+        .map(|manifest| {
+            let name = manifest_name(&manifest.object).map_err(|why| {
                 Error::msg(format!(
-                    "{} (object {} of {count}): {why}; nothing was applied",
-                    args.filename,
-                    at + 1
+                    "{} (object {} of {}): {why}; nothing was applied",
+                    manifest.file, manifest.at, manifest.of
                 ))
             })?;
-            Ok((name, doc))
+            Ok((name, manifest))
         })
         .collect::<Result<Vec<_>>>()?;
     let mut results = Vec::new();
     let mut failed = false;
-    for (name, doc) in objects {
-        match apply_one(conn, args, &name, doc).await {
+    for (name, manifest) in objects {
+        match apply_one(conn, args, &name, manifest.object).await {
             Ok((object, verb)) => {
                 if format == Format::Table {
                     out(&format!("{} {verb}{suffix}\n", printer::name_of(&object)));
@@ -378,7 +561,7 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
                 results.push(object);
             }
             Err(error) => {
-                eprintln!("{}", applying_error(error, &name, &args.filename));
+                eprintln!("{}", applying_error(error, &name, &manifest.file));
                 failed = true;
             }
         }
@@ -500,26 +683,32 @@ fn merge_params(dry_run: bool) -> PatchParams {
     }
 }
 
-/// `kubectl foo suspend NAME` / `kubectl foo resume NAME`
-pub async fn set_suspend(conn: &Connection, args: &NameArg, suspend: bool) -> Result<()> {
+/// `kubectl foo suspend|resume NAME…|-l SELECTOR|--all`
+pub async fn set_suspend(conn: &Connection, args: &Selection, suspend: bool) -> Result<()> {
+    let names = selected_names(conn, args).await?;
+    if names.is_empty() {
+        eprintln!("No resources found");
+        return Ok(());
+    }
     let patch = json!({"spec": {"suspend": suspend}});
-    let object = conn
-        .foos
-        .patch(&args.name, &merge_params(false), &Patch::Merge(&patch))
-        .await?;
-    let object = to_value(&object)?;
     let verb = if suspend { "suspended" } else { "resumed" };
-    out(&format!("{} {verb}\n", printer::name_of(&object)));
-    Ok(())
+    let mut outcome = Outcome::new();
+    for name in &names {
+        let patched = conn
+            .foos
+            .patch(name, &merge_params(false), &Patch::Merge(&patch))
+            .await;
+        match patched {
+            Ok(foo) => out(&format!("{} {verb}\n", printer::name_of(&to_value(&foo)?))),
+            Err(e) => outcome.report(e.into()),
+        }
+    }
+    outcome.finish()
 }
 
-/// `kubectl foo delete NAME…|--all`
+/// `kubectl foo delete NAME…|-l SELECTOR|--all`
 pub async fn delete(conn: &Connection, args: &DeleteArgs) -> Result<()> {
-    let names = if args.all {
-        conn.names().await?
-    } else {
-        args.names.clone()
-    };
+    let names = selected_names(conn, &args.selection).await?;
     if names.is_empty() {
         eprintln!("No resources found");
         return Ok(());
@@ -554,24 +743,35 @@ pub async fn delete(conn: &Connection, args: &DeleteArgs) -> Result<()> {
         }
     }
     let suffix = if dry_run { " (server dry run)" } else { "" };
-    let mut failure = None;
     let dp = DeleteParams {
         dry_run,
         ..DeleteParams::default()
     };
+    let mut outcome = Outcome::new();
+    let mut finalizing = Vec::new();
     for name in &names {
         match conn.foos.delete(name, &dp).await.map_err(Error::from) {
-            Ok(_) => out(&format!("{KIND_GROUP} \"{name}\" deleted{suffix}\n")),
-            Err(e) => {
-                eprintln!("{}", e.one_line());
-                failure = Some(e);
+            Ok(deletion) => {
+                out(&format!("{KIND_GROUP} \"{name}\" deleted{suffix}\n"));
+                if let Deletion::Finalizing(foo) = deletion {
+                    finalizing.push((name, foo.metadata.uid));
+                }
+            }
+            Err(e) if args.ignore_not_found && e.is_not_found() => {}
+            Err(e) => outcome.report(e),
+        }
+    }
+    // As kubectl's --wait: returns once each Foo is gone, its finalizers done (a Foo made
+    // again under the same name meanwhile is another one).
+    if args.wait && !dry_run {
+        for (name, uid) in finalizing {
+            let gone = |foo: Option<&Foo>| foo.is_none_or(|foo| foo.metadata.uid != uid);
+            if let Err(e) = conn.foos.wait_for(name, gone).await {
+                outcome.report(e.into());
             }
         }
     }
-    match failure {
-        Some(_) => Err(Error::Reported),
-        None => Ok(()),
-    }
+    outcome.finish()
 }
 
 /// `kubectl foo bar [NAME]`
@@ -584,20 +784,23 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
                     "a Foo name is required when not on a terminal: kubectl foo bar NAME",
                 ));
             }
-            let names = conn.names().await?;
-            if names.is_empty() {
+            let table = conn.foos.table(&ListParams::default()).await?;
+            let foos = FooRow::from_table(&table)
+                .map_err(|e| Error::msg(format!("the server's Foo table: {e}")))?;
+            if foos.is_empty() {
                 return Err(Error::msg("No resources found: create a Foo first"));
             }
+            let items = picker_items(&foos);
             let theme = term::theme();
             let picked = term::prompt(|on| {
                 dialoguer::FuzzySelect::with_theme(theme.as_ref())
                     .with_prompt("Foo")
-                    .items(&names)
+                    .items(&items)
                     .default(0)
                     .interact_on_opt(on)
             })?;
             match picked {
-                Some(i) => names[i].clone(),
+                Some(i) => foos[i].name.clone(),
                 None => return Err(Error::msg("no Foo picked")),
             }
         }
@@ -613,6 +816,25 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
         _ => out(&format!("{}\n", answer.message)),
     }
     Ok(())
+}
+
+/// The picker's lines: each Foo's name, and what would make bar fail or wait on it.
+fn picker_items(foos: &[FooRow]) -> Vec<String> {
+    let width = foos.iter().map(|foo| foo.name.len()).max().unwrap_or(0);
+    foos.iter()
+        .map(|foo| {
+            let state = if foo.suspended {
+                "suspended: bar is refused"
+            } else if !foo.is_ready() {
+                "not Ready"
+            } else {
+                ""
+            };
+            format!("{:<width$}  {state}", foo.name)
+                .trim_end()
+                .to_owned()
+        })
+        .collect()
 }
 
 /// `kubectl foo api-resources`
@@ -782,8 +1004,7 @@ async fn server_version(conn: &Connection) -> Result<(Value, Value)> {
 
 /// `kubectl foo completion SHELL`
 pub fn completion(args: &CompletionArgs) -> Result<()> {
-    let script = crate::generate::completion_script(args.shell);
-    out(&script);
+    out(crate::generate::completion_script(args.shell));
     Ok(())
 }
 

@@ -75,11 +75,11 @@ pub fn complete(words: &[String], names: &dyn Fn(&KubeFlags) -> Vec<String>) -> 
                 None => (long, false),
             };
             if let Some(arg) = find_long(cmd, name) {
-                if arg.is_global_set() {
-                    globals.push(word.clone());
-                }
                 if takes_value(arg) && !inline {
+                    // Kept with its value, the next word.
                     pending = Some(arg);
+                } else if arg.is_global_set() {
+                    globals.push(word.clone());
                 }
             }
         } else if let Some(shorts) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
@@ -164,7 +164,7 @@ pub fn complete(words: &[String], names: &dyn Fn(&KubeFlags) -> Vec<String>) -> 
 fn complete_value(arg: &Arg, word: &str, flags: &KubeFlags) -> (Vec<String>, u32) {
     let id = arg.get_id().as_str();
     let values: Vec<String> = match id {
-        "filename"
+        "filenames"
         | "kubeconfig"
         | "certificate_authority"
         | "client_certificate"
@@ -296,5 +296,24 @@ mod tests {
         assert_eq!(d, DEFAULT);
         let (c, _) = complete(&words("describe alpha "), &none);
         assert!(c.is_empty());
+    }
+
+    #[test]
+    fn names_come_from_the_cluster_the_line_names() {
+        let seen = std::cell::RefCell::new(None);
+        let names = |flags: &KubeFlags| {
+            *seen.borrow_mut() = Some(flags.clone());
+            Vec::new()
+        };
+        let line = "--kubeconfig /k --context=c delete -s https://s:1 --insecure-skip-tls-verify ";
+        complete(&words(line), &names);
+        let flags = seen.borrow_mut().take().expect("names were asked for");
+        assert_eq!(
+            flags.kubeconfig.as_deref(),
+            Some(std::path::Path::new("/k"))
+        );
+        assert_eq!(flags.context.as_deref(), Some("c"));
+        assert_eq!(flags.server.as_deref(), Some("https://s:1"));
+        assert_eq!(flags.insecure_skip_tls_verify, Some(true));
     }
 }

@@ -14,6 +14,10 @@ pub enum Error {
     /// The server could not be reached; the root cause.
     #[error("error: cannot reach the server: {0}")]
     Unreachable(String),
+    /// A file that could not be parsed: the message keeps its lines, which show the text
+    /// around the place with a marker under it.
+    #[error("error: {0}")]
+    Parse(String),
     /// Anything else.
     #[error("error: {0}")]
     Other(String),
@@ -48,13 +52,15 @@ impl Error {
         }
     }
 
-    /// The message as printed: the usage hint aside, a single line.
+    /// The message as printed: a single line, but for the usage hint and a parse error's
+    /// snippet of the text.
     pub fn one_line(&self) -> String {
         match self {
             Error::Usage(m) => format!(
                 "error: {}\nSee 'kubectl foo --help' for usage.",
                 m.replace('\n', " ")
             ),
+            Error::Parse(_) => self.to_string(),
             other => other.to_string().replace('\n', " "),
         }
     }

@@ -19,34 +19,16 @@ fn named(name: &str) -> Command {
     cmd
 }
 
-/// The completion script for `kubectl-foo` in `shell`.
-pub fn completion_script(shell: Shell) -> String {
-    let mut cmd = named("kubectl-foo");
-    let mut buf = Vec::new();
+/// The completion script for `kubectl-foo` in `shell`: a thin function that asks
+/// `kubectl-foo __complete` (cobra's protocol, as kubectl's own scripts do), so that Foo names
+/// and flag values are completed from the cluster, not only commands and flags.
+pub fn completion_script(shell: Shell) -> &'static str {
     match shell {
-        Shell::Bash => clap_complete::generate(
-            clap_complete::Shell::Bash,
-            &mut cmd,
-            "kubectl-foo",
-            &mut buf,
-        ),
-        Shell::Zsh => {
-            clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, "kubectl-foo", &mut buf)
-        }
-        Shell::Fish => clap_complete::generate(
-            clap_complete::Shell::Fish,
-            &mut cmd,
-            "kubectl-foo",
-            &mut buf,
-        ),
-        Shell::Powershell => clap_complete::generate(
-            clap_complete::Shell::PowerShell,
-            &mut cmd,
-            "kubectl-foo",
-            &mut buf,
-        ),
+        Shell::Bash => include_str!("completion/kubectl-foo.bash"),
+        Shell::Zsh => include_str!("completion/_kubectl-foo"),
+        Shell::Fish => include_str!("completion/kubectl-foo.fish"),
+        Shell::Powershell => include_str!("completion/_kubectl-foo.ps1"),
     }
-    String::from_utf8_lossy(&buf).into_owned()
 }
 
 /// Every generated file, relative to the workspace root, with its content.
@@ -55,7 +37,7 @@ pub fn files() -> Vec<(PathBuf, Vec<u8>)> {
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Powershell] {
         out.push((
             Path::new("completions").join(shell.file_name()),
-            completion_script(shell).into_bytes(),
+            completion_script(shell).as_bytes().to_vec(),
         ));
     }
     out.push((
@@ -72,7 +54,8 @@ fn man_pages(cmd: &Command, name: &str, display: &str, out: &mut Vec<(PathBuf, V
         .clone()
         .name(name.to_string())
         .bin_name(display.to_string())
-        .display_name(display.to_string());
+        // The page's own name: NAME and the cross-references (`kubectl-foo-bar(1)`) use it.
+        .display_name(name.to_string());
     let mut buf = Vec::new();
     clap_mangen::Man::new(page)
         .title(name.to_uppercase())

@@ -19,8 +19,9 @@ use secrecy_shim::secret;
 
 use crate::error::{Error, Result, chain};
 
-/// kubectl's global flags.
+/// kubectl's global flags, shown after each command's own flags under their own heading.
 #[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Global flags")]
 pub struct KubeFlags {
     /// Path to the kubeconfig file to use for CLI requests
     #[arg(long, global = true, value_name = "PATH")]

@@ -11,7 +11,9 @@ pub mod describe;
 pub mod error;
 pub mod generate;
 pub mod kubeconfig;
+pub mod live;
 pub mod printer;
+pub mod status;
 pub mod term;
 
 use std::ffi::OsString;
@@ -49,17 +51,32 @@ pub enum Command {
     List(ListArgs),
     /// Show one or more Foos by name
     Get(GetArgs),
-    /// Show a Foo's spec, status and conditions in detail
-    Describe(NameArg),
+    /// Show Foos' spec, status and conditions in detail
+    #[command(after_help = examples(&[
+        ("One Foo", "kubectl foo describe hello"),
+        ("Those labelled team=a", "kubectl foo describe -l team=a"),
+    ]))]
+    Describe(Selection),
+    /// Show a Foo's state at a glance: spec, conditions with their ages, bar history, and
+    /// whether the controller has caught up
+    Status(StatusArgs),
     /// Create a Foo
     Create(CreateArgs),
     /// Create or update Foos from a file or stdin
     Apply(ApplyArgs),
-    /// Suspend a Foo: it refuses bar until resumed
-    Suspend(NameArg),
-    /// Resume a suspended Foo
-    Resume(NameArg),
-    /// Delete Foos by name, or all of them (asks for confirmation on a terminal)
+    /// Suspend Foos: they refuse bar until resumed
+    #[command(after_help = examples(&[
+        ("Two Foos", "kubectl foo suspend hello world"),
+        ("Those labelled team=a", "kubectl foo suspend -l team=a"),
+    ]))]
+    Suspend(Selection),
+    /// Resume suspended Foos
+    #[command(after_help = examples(&[
+        ("One Foo", "kubectl foo resume hello"),
+        ("Every Foo", "kubectl foo resume --all"),
+    ]))]
+    Resume(Selection),
+    /// Delete Foos by name, by label, or all of them (asks for confirmation on a terminal)
     Delete(DeleteArgs),
     /// Invoke a Foo's bar subresource and print its message
     Bar(BarArgs),
@@ -69,16 +86,16 @@ pub enum Command {
     Version(VersionArgs),
     /// Print a shell completion script (bash, zsh, fish or powershell)
     Completion(CompletionArgs),
-    /// Completion candidates in cobra's format (used by kubectl_complete-foo)
-    #[command(name = "__complete", hide = true)]
-    Complete(CompleteArgs),
 }
 
 /// `kubectl foo list`
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  kubectl foo list\n  kubectl foo ls -o wide -l team=a\n  kubectl foo list --sort-by .spec.greeting -o name"
-)]
+#[command(after_help = examples(&[
+    ("List every Foo", "kubectl foo list"),
+    ("With more columns, those labelled team=a", "kubectl foo ls -o wide -l team=a"),
+    ("Their names, sorted by greeting", "kubectl foo list --sort-by .spec.greeting -o name"),
+    ("One table kept current (plain lines when piped)", "kubectl foo list --watch"),
+]))]
 pub struct ListArgs {
     #[command(flatten)]
     pub print: PrintFlags,
@@ -91,7 +108,8 @@ pub struct ListArgs {
     /// Sort the list by this JSONPath expression (e.g. '.metadata.name' or '{.spec.greeting}')
     #[arg(long, value_name = "JSONPATH")]
     pub sort_by: Option<String>,
-    /// After listing, watch for changes
+    /// After listing, watch for changes: on a terminal the table is redrawn in place, else
+    /// each change is printed as a line (as kubectl get -w)
     #[arg(short = 'w', long)]
     pub watch: bool,
     /// Watch for changes without listing first
@@ -104,18 +122,49 @@ pub struct ListArgs {
 
 /// `kubectl foo get`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("Show two Foos", "kubectl foo get hello world"),
+    ("As YAML", "kubectl foo get hello -o yaml"),
+    ("Names from -o name are taken as they are", "kubectl foo get foo.demo.jeremyxu2010.me/hello"),
+    ("Print the row again at each change", "kubectl foo get hello -w"),
+]))]
 pub struct GetArgs {
     #[command(flatten)]
     pub print: PrintFlags,
     /// The Foos to show
     #[arg(required = true, value_name = "NAME", value_parser = foo_name)]
     pub names: Vec<String>,
+    /// After showing them, watch them for changes
+    #[arg(short = 'w', long)]
+    pub watch: bool,
 }
 
-/// A command taking one Foo name.
+/// Which Foos a command acts on: by name, by label, or all of them.
 #[derive(Debug, Args)]
-pub struct NameArg {
-    /// The Foo's name
+pub struct Selection {
+    /// The Foos, by name
+    #[arg(
+        value_name = "NAME",
+        value_parser = foo_name,
+        required_unless_present_any = ["selector", "all"],
+        conflicts_with_all = ["selector", "all"]
+    )]
+    pub names: Vec<String>,
+    /// Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'
+    #[arg(short = 'l', long, conflicts_with = "all")]
+    pub selector: Option<String>,
+    /// Every Foo
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `kubectl foo status`
+#[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("A Foo's state at a glance", "kubectl foo status hello"),
+]))]
+pub struct StatusArgs {
+    /// The Foo
     #[arg(value_name = "NAME", value_parser = foo_name)]
     pub name: String,
 }
@@ -142,6 +191,11 @@ pub enum ServerDryRun {
 
 /// `kubectl foo create`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("Create a Foo", "kubectl foo create hello"),
+    ("With its greeting and labels", "kubectl foo create hello --greeting Bonjour --labels team=a,tier=web"),
+    ("Print what would be sent, and send nothing", "kubectl foo create hello --dry-run=client -o yaml"),
+]))]
 pub struct CreateArgs {
     /// The new Foo's name
     #[arg(value_name = "NAME")]
@@ -152,6 +206,9 @@ pub struct CreateArgs {
     /// Create the Foo suspended
     #[arg(long)]
     pub suspend: bool,
+    /// Labels to set, as key=value pairs separated by commas
+    #[arg(short = 'l', long, value_name = "KEY=VALUE,…", value_parser = labels, default_value = "")]
+    pub labels: std::collections::BTreeMap<String, String>,
     /// Must be "none", "server", or "client"
     #[arg(long, value_enum, default_value_t = DryRun::None)]
     pub dry_run: DryRun,
@@ -162,10 +219,19 @@ pub struct CreateArgs {
 
 /// `kubectl foo apply`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("Apply the Foos of a file", "kubectl foo apply -f foos.yaml"),
+    ("Of several files, and of every .yaml, .yml and .json file of a directory tree", "kubectl foo apply -f a.yaml -f b.json -f manifests/ -R"),
+    ("From stdin, with server-side apply", "kubectl foo list -o yaml | kubectl foo apply -f - --server-side"),
+]))]
 pub struct ApplyArgs {
-    /// The file holding the Foo(s) (YAML or JSON; several YAML documents allowed), or - for stdin
-    #[arg(short = 'f', long, required = true, value_name = "FILE")]
-    pub filename: String,
+    /// A file holding Foos (YAML or JSON; several YAML documents allowed), a directory of
+    /// such files, or - for stdin; repeatable
+    #[arg(short = 'f', long = "filename", required = true, value_name = "FILE")]
+    pub filenames: Vec<String>,
+    /// Process the directories given with -f recursively
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
     /// Apply on the server (server-side apply) instead of a create-or-merge-patch
     #[arg(long)]
     pub server_side: bool,
@@ -186,18 +252,21 @@ pub struct ApplyArgs {
 
 /// `kubectl foo delete`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("Delete a Foo (asks first on a terminal)", "kubectl foo delete hello"),
+    ("Those labelled team=a, without asking", "kubectl foo delete -l team=a --yes"),
+    ("Whatever -o name printed", "kubectl foo list -o name | xargs kubectl foo delete --yes"),
+    ("Succeed if it is already gone, and do not wait for finalizers", "kubectl foo delete hello --ignore-not-found --wait=false --yes"),
+]))]
 pub struct DeleteArgs {
-    /// The Foos to delete
-    #[arg(
-        value_name = "NAME",
-        value_parser = foo_name,
-        required_unless_present = "all",
-        conflicts_with = "all"
-    )]
-    pub names: Vec<String>,
-    /// Delete every Foo
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Treat a Foo that does not exist as deleted
     #[arg(long)]
-    pub all: bool,
+    pub ignore_not_found: bool,
+    /// Wait until each Foo is gone (its finalizers done) before returning
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    pub wait: bool,
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short = 'y', long)]
     pub yes: bool,
@@ -208,6 +277,11 @@ pub struct DeleteArgs {
 
 /// `kubectl foo bar`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("Invoke bar", "kubectl foo bar hello --arg1 you"),
+    ("Pick the Foo from a list (on a terminal)", "kubectl foo bar"),
+    ("Validate without counting it", "kubectl foo bar hello --dry-run=server -o yaml"),
+]))]
 pub struct BarArgs {
     /// The Foo to invoke; on a terminal, omit it to pick one
     #[arg(value_name = "NAME", value_parser = foo_name)]
@@ -225,6 +299,9 @@ pub struct BarArgs {
 
 /// `kubectl foo api-resources`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("The group's resources, as kubectl api-resources", "kubectl foo api-resources -o wide"),
+]))]
 pub struct ApiResourcesArgs {
     /// Output format: wide|json|yaml|name
     #[arg(short = 'o', long, value_name = "FORMAT", value_parser = ["wide", "json", "yaml", "name"])]
@@ -236,6 +313,10 @@ pub struct ApiResourcesArgs {
 
 /// `kubectl foo version`
 #[derive(Debug, Args)]
+#[command(after_help = examples(&[
+    ("The plugin's and the server's versions", "kubectl foo version"),
+    ("The plugin's alone, without a server", "kubectl foo version --client -o json"),
+]))]
 pub struct VersionArgs {
     /// Only print the plugin's version
     #[arg(long)]
@@ -260,21 +341,43 @@ pub enum Shell {
 
 /// `kubectl foo completion`
 #[derive(Debug, Args)]
-#[command(
-    after_help = "Examples:\n  source <(kubectl-foo completion bash)\n  kubectl-foo completion zsh > \"${fpath[1]}/_kubectl-foo\"\n\nFor `kubectl foo <TAB>`, put kubectl_complete-foo on PATH (kubectl 1.26 and newer)."
-)]
+#[command(after_help = examples(&[
+    ("Bash, in this shell", "source <(kubectl-foo completion bash)"),
+    ("Zsh, for every shell", "kubectl-foo completion zsh > \"${fpath[1]}/_kubectl-foo\""),
+    ("For kubectl foo <TAB>: kubectl 1.26 and newer run kubectl_complete-foo from PATH", "install completions/kubectl_complete-foo /usr/local/bin/"),
+]))]
 pub struct CompletionArgs {
     /// The shell
     #[arg(value_enum)]
     pub shell: Shell,
 }
 
-/// `kubectl foo __complete`
-#[derive(Debug, Args)]
-pub struct CompleteArgs {
-    /// The words after `kubectl foo`, the last being the one to complete
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub words: Vec<String>,
+/// An "Examples:" section in kubectl's layout: each example's comment, then its command.
+fn examples(examples: &[(&str, &str)]) -> String {
+    let mut text = String::from("Examples:");
+    for (comment, command) in examples {
+        text.push_str(&format!("\n  # {comment}\n  {command}\n"));
+    }
+    text.trim_end().to_owned()
+}
+
+/// `key=value,key=value` as labels (empty for none).
+///
+/// ```
+/// let labels = kubectl_foo::labels("team=a,tier=web").unwrap();
+/// assert_eq!(labels["tier"], "web");
+/// assert!(kubectl_foo::labels("team").is_err());
+/// ```
+pub fn labels(
+    arg: &str,
+) -> std::result::Result<std::collections::BTreeMap<String, String>, String> {
+    arg.split(',')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+            _ => Err(format!("{pair:?} is not key=value")),
+        })
+        .collect()
 }
 
 /// A Foo's name as given on the command line: `NAME`, or `TYPE/NAME` with any TYPE kubectl
@@ -321,6 +424,18 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // `kubectl-foo __complete WORDS…` (cobra's hidden command, which the completion scripts
+    // and kubectl_complete-foo call): the words are the line being typed, flags included,
+    // so they are not parsed as this invocation's own flags.
+    if args.get(1).is_some_and(|arg| arg == "__complete") {
+        let words: Vec<String> = args[2..]
+            .iter()
+            .map(|word| word.to_string_lossy().into_owned())
+            .collect();
+        complete::run(&words);
+        return 0;
+    }
     let color = term::color_choice();
     let cli = match Cli::command().color(color).try_get_matches_from(args) {
         Ok(matches) => {
@@ -332,10 +447,6 @@ where
         }
         Err(err) => return print_clap_error(err),
     };
-    if let Command::Complete(args) = &cli.command {
-        complete::run(&args.words);
-        return 0;
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,10 +1,9 @@
-//! Every output format, in one place: server-printed tables (comfy-table, kubectl's layout),
+//! Every output format, in one place: server-printed tables (in the layout of kubectl's tabwriter),
 //! `json`, `yaml`, `name`, `wide`, `jsonpath=…`, `custom-columns=…`.
 
 use std::io::Write;
 
 use clap::Args;
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Width};
 use foo_sdk::table::{Table, TableColumnDefinition, TableRow};
 use serde_json::Value;
 
@@ -139,80 +138,44 @@ pub fn render_table_min(
             cells
         })
         .collect();
-    let mut header_row = Some(header_row);
-    if !headers {
-        // Still count the headers' widths so later rows line up with the first ones.
-        let widths: Vec<usize> = header_row
-            .take()
-            .unwrap_or_default()
-            .iter()
-            .map(|h| h.len() + 3)
-            .collect();
-        let min: Vec<usize> = widths
-            .iter()
-            .zip(min_widths.iter().chain(std::iter::repeat(&0)))
-            .map(|(a, b)| *a.max(b))
-            .collect();
-        return layout_min(None, rows, &min);
-    }
-    layout_min(header_row, rows, min_widths)
+    layout_min(headers.then_some(header_row), rows, min_widths)
 }
 
-/// Lays out rows as kubectl's tabwriter does: left-aligned, three spaces between columns,
-/// no trailing spaces.
+/// Lays out rows as kubectl's tabwriter does: cells separated by tabs and padded to their
+/// column's width (the widest text plus three spaces, six at least), the last cell of a
+/// line as it is, so a line whose last cell is empty ends in the padding of the one before.
 pub fn layout(header: Option<Vec<String>>, rows: Vec<Vec<String>>) -> String {
     layout_min(header, rows, &[]).0
 }
 
 /// [`layout`] with minimum column widths (padding included), returning the widths used so
-/// that rows printed later (watch events) line up with the first ones.
+/// that rows printed later (watch events) line up with the first ones, as kubectl's
+/// tabwriter remembers them.
 pub fn layout_min(
     header: Option<Vec<String>>,
     rows: Vec<Vec<String>>,
     min_widths: &[usize],
 ) -> (String, Vec<usize>) {
-    let mut table = comfy_table::Table::new();
-    table
-        .load_preset(comfy_table::presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .force_no_tty();
-    let width = header
-        .as_ref()
-        .map(Vec::len)
-        .or_else(|| rows.first().map(Vec::len))
-        .unwrap_or(0);
-    if width == 0 {
-        return (String::new(), Vec::new());
-    }
-    let mut widths = vec![0usize; width];
-    for row in header.iter().chain(rows.iter()) {
-        for (i, cell) in row.iter().enumerate().take(width) {
+    let lines: Vec<Vec<String>> = header.into_iter().chain(rows).collect();
+    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths: Vec<usize> = (0..columns)
+        .map(|i| min_widths.get(i).copied().unwrap_or(0))
+        .collect();
+    for line in &lines {
+        // Only cells a tab ends are padded, and only they count towards a width.
+        for (i, cell) in line.iter().enumerate().take(line.len().saturating_sub(1)) {
             widths[i] = widths[i].max(cell.chars().count() + 3).max(6);
         }
     }
-    for (w, m) in widths.iter_mut().zip(min_widths) {
-        *w = (*w).max(*m);
-    }
-    if let Some(header) = header {
-        table.add_row(header);
-    }
-    for row in rows {
-        table.add_row(row);
-    }
-    for (i, column) in table.column_iter_mut().enumerate() {
-        column.set_cell_alignment(CellAlignment::Left);
-        if i + 1 < width {
-            column.set_padding((0, 3));
-            // tabwriter's minimum cell width (6, padding included)
-            let min = u16::try_from(widths[i]).unwrap_or(u16::MAX);
-            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(min)));
-        } else {
-            column.set_padding((0, 0));
-        }
-    }
     let mut out = String::new();
-    for line in table.lines() {
-        out.push_str(line.trim_end());
+    for line in &lines {
+        for (i, cell) in line.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < line.len() {
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
         out.push('\n');
     }
     (out, widths)
@@ -249,14 +212,14 @@ fn labels_of(row: &TableRow) -> String {
 /// Sorts a Table's rows (which must carry full objects) by a JSONPath expression.
 pub fn sort_rows(table: &mut Table, expr: &str) -> Result<()> {
     let template = Template::parse(&braced(expr))?;
-    let mut keyed: Vec<(Vec<Value>, TableRow)> = Vec::new();
-    for row in table.rows.drain(..) {
-        let object = row.object.clone().unwrap_or(Value::Null);
-        let key = template.values(&object)?;
-        keyed.push((key, row));
+    let mut keys = Vec::new();
+    for row in &table.rows {
+        keys.push(template.values(row.object.as_ref().unwrap_or(&Value::Null))?);
     }
-    keyed.sort_by(|(a, _), (b, _)| compare_values(a, b));
-    table.rows = keyed.into_iter().map(|(_, r)| r).collect();
+    let order = kubectl_order(&keys);
+    let rows = std::mem::take(&mut table.rows);
+    let mut rows: Vec<Option<TableRow>> = rows.into_iter().map(Some).collect();
+    table.rows = order.iter().filter_map(|&i| rows[i].take()).collect();
     Ok(())
 }
 
@@ -267,30 +230,101 @@ pub fn sort_objects(items: &mut [Value], expr: &str) -> Result<()> {
     for item in items.iter() {
         keys.push(template.values(item)?);
     }
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by(|&a, &b| compare_values(&keys[a], &keys[b]));
-    let sorted: Vec<Value> = order.iter().map(|&i| items[i].clone()).collect();
+    let sorted: Vec<Value> = kubectl_order(&keys)
+        .iter()
+        .map(|&i| items[i].clone())
+        .collect();
     items.clone_from_slice(&sorted);
     Ok(())
 }
 
-fn compare_values(a: &[Value], b: &[Value]) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    for (x, y) in a.iter().zip(b.iter()) {
-        let ord = match (x, y) {
-            (Value::Number(x), Value::Number(y)) => x
-                .as_f64()
-                .partial_cmp(&y.as_f64())
-                .unwrap_or(Ordering::Equal),
-            (Value::String(x), Value::String(y)) => x.cmp(y),
-            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
-            (x, y) => x.to_string().cmp(&y.to_string()),
-        };
-        if ord != Ordering::Equal {
-            return ord;
+/// The order kubectl's `--sort-by` gives: its comparison (the first value found, an object
+/// without one before any other, strings in natural order) applied as Go's `sort.Sort`
+/// applies it. That sort is not stable, so ties and missing values land where its
+/// insertion sort (12 items or fewer) puts them; longer lists keep ties in listed order,
+/// which Go's pattern-defeating quicksort may not.
+fn kubectl_order(keys: &[Vec<Value>]) -> Vec<usize> {
+    let less = |a: usize, b: usize| match (keys[a].first(), keys[b].first()) {
+        (None, _) => true,
+        (_, None) => false,
+        (Some(x), Some(y)) => value_less(x, y),
+    };
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    if order.len() <= 12 {
+        for i in 1..order.len() {
+            let mut j = i;
+            while j > 0 && less(order[j], order[j - 1]) {
+                order.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    } else {
+        order.sort_by(|&a, &b| match (less(a, b), less(b, a)) {
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            _ => std::cmp::Ordering::Equal,
+        });
+    }
+    order
+}
+
+/// kubectl's `isLess`: numbers by value, strings in natural order (`a9` before `a10`),
+/// false before true, anything else by its JSON text.
+fn value_less(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() < y.as_f64(),
+        (Value::String(x), Value::String(y)) => natural_less(x, y),
+        (Value::Bool(x), Value::Bool(y)) => !x & y,
+        (x, y) => x.to_string().cmp(&y.to_string()).is_lt(),
+    }
+}
+
+/// Natural order, as kubectl's (`sortorder.NaturalLess`): runs of digits compare as numbers
+/// and come before other characters; other bytes compare as bytes.
+fn natural_less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        match (x.is_ascii_digit(), y.is_ascii_digit()) {
+            (true, false) => return true,
+            (false, true) => return false,
+            (false, false) => {
+                if x != y {
+                    return x < y;
+                }
+                i += 1;
+                j += 1;
+            }
+            (true, true) => {
+                while i < a.len() && a[i] == b'0' {
+                    i += 1;
+                }
+                while j < b.len() && b[j] == b'0' {
+                    j += 1;
+                }
+                let (start_a, start_b) = (i, j);
+                while i < a.len() && a[i].is_ascii_digit() {
+                    i += 1;
+                }
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                let (digits_a, digits_b) = (&a[start_a..i], &b[start_b..j]);
+                if digits_a.len() != digits_b.len() {
+                    return digits_a.len() < digits_b.len();
+                }
+                if digits_a != digits_b {
+                    return digits_a < digits_b;
+                }
+                // The same number: fewer leading zeros first.
+                if start_a != start_b {
+                    return start_a < start_b;
+                }
+            }
         }
     }
-    a.len().cmp(&b.len())
+    a.len() < b.len()
 }
 
 /// Sorts object keys recursively (Go's encoding sorts map keys; kubectl output is sorted).
@@ -377,7 +411,7 @@ pub fn print_objects(
                     row.push(if values.is_empty() {
                         "<none>".to_string()
                     } else {
-                        values.iter().map(plain).collect::<Vec<_>>().join(",")
+                        values.iter().map(go_value).collect::<Vec<_>>().join(",")
                     });
                 }
                 rows.push(row);
@@ -438,12 +472,56 @@ pub fn out(text: &str) {
     let _ = stdout.flush();
 }
 
+/// A value as kubectl's JSONPath prints it: strings bare, maps and lists as JSON.
 fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// A value as Go's `%v` prints the decoded JSON (what kubectl's custom columns show): maps as
+/// `map[k:v …]` with sorted keys, lists as `[a b]`, null as `<nil>`.
+fn go_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "<nil>".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) => go_float(f),
+            (None, None) => n.to_string(),
+        },
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(go_value).collect();
+            format!("[{}]", items.join(" "))
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by_key(|(key, _)| *key);
+            let entries: Vec<String> = entries
+                .into_iter()
+                .map(|(key, value)| format!("{key}:{}", go_value(value)))
+                .collect();
+            format!("map[{}]", entries.join(" "))
+        }
+    }
+}
+
+/// A float as Go's `%v`: the shortest digits, with an exponent (`1e+21`, `1e-05`) below 1e-4
+/// and from 1e21 on.
+fn go_float(f: f64) -> String {
+    let magnitude = f.abs();
+    if magnitude != 0.0 && !(1e-4..1e21).contains(&magnitude) {
+        let text = format!("{f:e}");
+        if let Some((mantissa, exponent)) = text.split_once('e') {
+            let exponent: i32 = exponent.parse().unwrap_or(0);
+            let sign = if exponent < 0 { '-' } else { '+' };
+            return format!("{mantissa}e{sign}{:02}", exponent.abs());
+        }
+    }
+    f.to_string()
 }
 
 /// A kubectl JSONPath template: text, `{expr}`, `{range expr}…{end}`, `{"literal"}`.
@@ -615,6 +693,36 @@ fn render_nodes(nodes: &[Node], data: &Value, out: &mut String) -> Result<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn custom_column_values_print_as_go_does() {
+        let value = json!({"b": [1, "x", true, null], "a": {"c": 1.5}, "e": 1e21, "s": 0.00001});
+        assert_eq!(
+            go_value(&value),
+            "map[a:map[c:1.5] b:[1 x true <nil>] e:1e+21 s:1e-05]"
+        );
+    }
+
+    #[test]
+    fn sort_by_orders_as_kubectl() {
+        assert!(natural_less("a9", "a10") && !natural_less("a10", "a9"));
+        assert!(natural_less("1x", "x") && natural_less("a01", "a001"));
+        let keys = [vec![json!(1)], vec![], vec![], vec![json!("b")]];
+        // Go's insertion sort with kubectl's "missing is less" in both directions.
+        assert_eq!(kubectl_order(&keys[..3]), [2, 1, 0]);
+        let names = ["x10", "x9", "x1"].map(|n| vec![json!(n)]);
+        assert_eq!(kubectl_order(&names), [2, 1, 0]);
+    }
+
+    #[test]
+    fn tables_lay_out_as_kubectls_tabwriter() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        let text = layout(
+            Some(row(&["NAME", "MESSAGE"])),
+            vec![row(&["a", ""]), row(&["bb", "hi"])],
+        );
+        assert_eq!(text, "NAME   MESSAGE\na      \nbb     hi\n");
+    }
 
     #[test]
     fn jsonpath_templates() {

@@ -18,9 +18,9 @@
 //! KUBECONFIG=/path/to/kubeconfig cargo run -p foo-sdk --example watch [CHANGES]
 //! ```
 
-use foo_sdk::{Foo, FooApi, watcher};
+use foo_sdk::watcher::{self, WatchStreamExt};
+use foo_sdk::{Foo, FooApi};
 use futures::TryStreamExt;
-use kube::runtime::WatchStreamExt;
 
 fn describe(foo: &Foo) -> String {
     format!(

@@ -274,6 +274,23 @@ impl FooApi {
 
     /// One page of Foos: at most `lp.limit` of them, from `lp.continue_token` on. The list's
     /// `metadata.continue` tells whether more follow; see [`list_all`](Self::list_all).
+    ///
+    /// Selectors: labels with every operator of label selectors (`=`, `==`, `!=`, `in`,
+    /// `notin`, `key`, `!key`); fields on `metadata.name` alone (`=`, `==`, `!=`): any other
+    /// field is refused with `400 BadRequest` (`field label not supported: …`), as
+    /// kube-apiserver refuses it. The same holds for [`watch`](Self::watch) and the tables.
+    ///
+    /// ```no_run
+    /// use foo_sdk::{FooApi, ListParams};
+    ///
+    /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+    /// let team_a = ListParams::default().labels("team=a").fields("metadata.name!=legacy");
+    /// for foo in foos.list(&team_a).await?.items {
+    ///     println!("{}", foo.name());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list(&self, lp: &ListParams) -> Result<ObjectList<Foo>> {
         Ok(self.api.list(lp).await?)
     }
@@ -636,6 +653,172 @@ impl FooApi {
         kube::runtime::watcher(self.api.clone(), config)
     }
 
+    // ----- one Foo over time -----
+
+    /// The changes of the Foo named `name` from now on: `Added` when it is created,
+    /// `Modified` at each change (the controller's status writes included), `Deleted` when
+    /// it goes. The stream goes on across the watches the server ends (bookmarks only move it
+    /// on; none are yielded) and ends with an error the watch cannot go on from, such as
+    /// [`Error::is_expired`] after a long disconnection.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use foo_sdk::{FooApi, FooEvent};
+    ///
+    /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+    /// let mut changes = Box::pin(foos.watch_one("hello").await?);
+    /// while let Some(event) = changes.try_next().await? {
+    ///     match event {
+    ///         FooEvent::Deleted(_) => break,
+    ///         event => println!("{}: {:?}", event.type_name(), event.object().map(|f| f.bar_count())),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn watch_one(
+        &self,
+        name: &str,
+    ) -> Result<impl Stream<Item = Result<FooEvent>> + Send + use<>> {
+        check_name(name)?;
+        let (_, version) = self.current(name).await?;
+        Ok(self.follow(name, version))
+    }
+
+    /// Waits until `condition` holds for the Foo named `name` (`None` while it does not
+    /// exist) and returns what it held for. The condition is checked on the Foo as it is now,
+    /// then on each change, with a new read when the watch cannot go on. There is no time
+    /// limit: wrap the call in `tokio::time::timeout` for one.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use foo_sdk::FooApi;
+    ///
+    /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+    /// // Until bar has been called three times, for at most a minute.
+    /// let waited = tokio::time::timeout(
+    ///     Duration::from_secs(60),
+    ///     foos.wait_for("hello", |foo| foo.is_some_and(|foo| foo.bar_count() >= 3)),
+    /// )
+    /// .await;
+    /// match waited {
+    ///     Ok(found) => println!("{:?} reached 3 bars", found?.map(|foo| foo.bar_count())),
+    ///     Err(_) => println!("still fewer than 3 bars after a minute"),
+    /// }
+    /// // Until it is gone.
+    /// foos.wait_for("hello", |foo| foo.is_none()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for(
+        &self,
+        name: &str,
+        condition: impl Fn(Option<&Foo>) -> bool,
+    ) -> Result<Option<Foo>> {
+        check_name(name)?;
+        loop {
+            let (foo, version) = self.current(name).await?;
+            if condition(foo.as_ref()) {
+                return Ok(foo);
+            }
+            let mut changes = std::pin::pin!(self.follow(name, version));
+            while let Some(event) = changes.next().await {
+                match event {
+                    Ok(FooEvent::Added(foo) | FooEvent::Modified(foo)) if condition(Some(&foo)) => {
+                        return Ok(Some(foo));
+                    }
+                    Ok(FooEvent::Deleted(_)) if condition(None) => return Ok(None),
+                    Ok(_) => {}
+                    // Too far behind to go on: read it again.
+                    Err(e) if e.is_expired() => break,
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// Waits until the Foo named `name` is Ready for its current spec (the controller has
+    /// reconciled its latest generation and set `Ready` to `True`) and returns it. A Foo that
+    /// does not exist, or is deleted while waiting, is [`Error::is_not_found`]; a suspended
+    /// Foo is not Ready until resumed.
+    ///
+    /// ```no_run
+    /// use foo_sdk::{Foo, FooApi, FooSpec, PostParams};
+    ///
+    /// # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
+    /// foos.create(&PostParams::default(), &Foo::new("hello", FooSpec::default())).await?;
+    /// let ready = foos.wait_ready("hello").await?;
+    /// assert!(ready.is_ready() && ready.is_reconciled());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_ready(&self, name: &str) -> Result<Foo> {
+        let ready = |foo: &Foo| foo.is_reconciled() && foo.is_ready();
+        let found = self.wait_for(name, |foo| foo.is_none_or(ready)).await?;
+        found.ok_or_else(|| {
+            let message = format!("{}.{} \"{name}\" not found", crate::PLURAL, crate::GROUP);
+            Error::from(Status::failure(&message, "NotFound").with_code(404))
+        })
+    }
+
+    /// The Foo named `name` if it exists, and the resourceVersion to watch it from.
+    async fn current(&self, name: &str) -> Result<(Option<Foo>, String)> {
+        let list = self
+            .api
+            .list(&ListParams::default().fields(&one(name)))
+            .await?;
+        let version = list.metadata.resource_version.unwrap_or_default();
+        Ok((list.items.into_iter().next(), version))
+    }
+
+    /// The events of the Foo named `name` after `version`, watch after watch.
+    fn follow(
+        &self,
+        name: &str,
+        version: String,
+    ) -> impl Stream<Item = Result<FooEvent>> + Send + use<> {
+        let following = Following {
+            foos: self.clone(),
+            params: WatchParams::default().fields(&one(name)),
+            version,
+            events: None,
+            failed: false,
+        };
+        futures::stream::unfold(following, |mut f| async move {
+            if f.failed {
+                return None;
+            }
+            loop {
+                let events = match &mut f.events {
+                    Some(events) => events,
+                    None => match f.foos.watch(&f.params, &f.version).await {
+                        Ok(events) => f.events.insert(events.boxed()),
+                        Err(e) => {
+                            f.failed = true;
+                            return Some((Err(e), f));
+                        }
+                    },
+                };
+                match events.next().await {
+                    // The server ended this watch: the next one goes on from here.
+                    None => f.events = None,
+                    Some(Err(e)) => {
+                        f.failed = true;
+                        return Some((Err(e), f));
+                    }
+                    Some(Ok(event)) => {
+                        if let Some(version) = event.resource_version() {
+                            f.version = version.to_owned();
+                        }
+                        if !matches!(event, FooEvent::Bookmark(_)) {
+                            return Some((Ok(event), f));
+                        }
+                    }
+                }
+            }
+        })
+    }
+
     // ----- discovery -----
 
     /// What the server says about the group: versions, resources, subresources; `None`
@@ -648,6 +831,21 @@ impl FooApi {
     pub async fn is_served(&self) -> Result<bool> {
         discovery::is_served(&self.client).await
     }
+}
+
+/// The field selector of the Foo named `name`.
+fn one(name: &str) -> String {
+    format!("metadata.name={name}")
+}
+
+/// Where [`FooApi::watch_one`] is: the watch under way, and the resourceVersion the next
+/// one starts from.
+struct Following {
+    foos: FooApi,
+    params: WatchParams,
+    version: String,
+    events: Option<futures::stream::BoxStream<'static, Result<FooEvent>>>,
+    failed: bool,
 }
 
 /// Refuses names that would address something else than one Foo: kube puts the name in the

@@ -54,7 +54,8 @@
 //! | status | [`get_status`](FooApi::get_status), [`patch_status`](FooApi::patch_status), [`replace_status`](FooApi::replace_status), [`apply_status`](FooApi::apply_status) |
 //! | bar | [`bar`](FooApi::bar) with [`BarParams`] → [`FooBar`] |
 //! | printing | [`table`](FooApi::table), [`table_with`](FooApi::table_with), [`table_page`](FooApi::table_page), [`get_table`](FooApi::get_table) → [`Table`](table::Table) |
-//! | watching | [`watch`](FooApi::watch) → [`FooEvent`]s; [`watcher`](FooApi::watcher) (`runtime` feature) |
+//! | watching | [`watch`](FooApi::watch) → [`FooEvent`]s; [`watch_one`](FooApi::watch_one) for one Foo from now; [`watcher`](FooApi::watcher) (`runtime` feature) with [`watcher::WatchStreamExt`] |
+//! | waiting | [`wait_for`](FooApi::wait_for) a condition, [`wait_ready`](FooApi::wait_ready) |
 //! | discovery | [`discovery::discover`] and friends, [`FooApi::discover`], [`FooApi::is_served`] |
 //!
 //! [`FooApi::api`] gives the underlying `kube::Api<Foo>` for anything else.
@@ -63,14 +64,20 @@
 //!
 //! ```no_run
 //! # #[cfg(feature = "client")] mod doc {
+//! use foo_sdk::table::FooRow;
 //! use foo_sdk::{FooApi, ListParams};
 //!
 //! # async fn run(foos: FooApi) -> foo_sdk::Result<()> {
 //! // Every page is fetched (50 rows at a time) and merged into one Table.
 //! let table = foos.table(&ListParams::default().limit(50)).await?;
 //! print!("{}", table.to_text(false)); // as `kubectl get foos` prints it
+//! // The server's columns as typed fields.
+//! for foo in FooRow::from_table(&table).expect("the server's Foo columns") {
+//!     println!("{}: {} bars, Ready {}", foo.name, foo.bars, foo.ready);
+//! }
 //! for row in &table.rows {
 //!     let meta = row.partial_object().expect("rows carry their metadata");
+//!     let meta = meta.map_err(foo_sdk::Error::Decode)?;
 //!     println!("{:?} created {:?}", meta.metadata.name, meta.metadata.creation_timestamp);
 //! }
 //! # Ok(())
@@ -91,12 +98,12 @@
 //!
 //! Like every library built on `k8s-openapi`, foo-sdk leaves the choice of the Kubernetes
 //! version to the final binary: enable one version feature of `k8s-openapi` there
-//! (`k8s-openapi = { version = "0.29", features = ["latest"] }`).
+//! (`k8s-openapi = { version = "0.29", default-features = false, features = ["std", "latest"] }`).
 //!
 //! ## Examples
 //!
-//! `sdk/examples/` holds `list`, `create_and_bar`, `watch` and `table`. Run them against a
-//! local server:
+//! `sdk/examples/` holds `list`, `create_and_bar`, `watch`, `wait_ready` and `table`. Run them
+//! against a local server:
 //!
 //! ```sh
 //! foo-apiserver local --data-dir /tmp/foo &        # writes /tmp/foo/kubeconfig
@@ -107,6 +114,7 @@
 // The guide links to the client, which a types-only build leaves out.
 #![cfg_attr(not(feature = "client"), allow(rustdoc::broken_intra_doc_links))]
 
+pub mod age;
 mod foo;
 pub mod table;
 mod wire;
@@ -120,6 +128,9 @@ pub mod discovery;
 mod error;
 
 pub use foo::{Foo, FooBar, FooSpec, FooStatus};
+/// What the rows of a Table carry: beside the other request parameters.
+#[doc(no_inline)]
+pub use table::IncludeObject;
 
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
@@ -148,10 +159,27 @@ pub use kube::Client;
 #[doc(no_inline)]
 pub use kube::core::response::{Status, StatusCause, StatusDetails};
 
-/// The `kube::runtime::watcher` types used by [`FooApi::watcher`].
+/// The `kube::runtime::watcher` types used by [`FooApi::watcher`], and the extension trait
+/// of its stream, so that a program needs no `kube` dependency of its own for them.
+///
+/// ```no_run
+/// use foo_sdk::watcher::{self, WatchStreamExt};
+/// use foo_sdk::FooApi;
+/// use futures::TryStreamExt;
+///
+/// # async fn run(foos: FooApi) -> Result<(), watcher::Error> {
+/// let mut changed = Box::pin(foos.watcher(watcher::Config::default()).default_backoff().applied_objects());
+/// while let Some(foo) = changed.try_next().await? {
+///     println!("{} has {} bars", foo.name(), foo.bar_count());
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[cfg(feature = "runtime")]
 #[cfg_attr(docsrs, doc(cfg(feature = "runtime")))]
 pub mod watcher {
+    #[doc(no_inline)]
+    pub use kube::runtime::WatchStreamExt;
     #[doc(no_inline)]
     pub use kube::runtime::watcher::{Config, Error, Event, InitialListStrategy, ListSemantic};
 }

@@ -109,6 +109,139 @@ pub struct TableRow {
     pub object: Option<serde_json::Value>,
 }
 
+/// A row of a Foo [`Table`] with the server's columns as fields, the cells as the server
+/// rendered them (ages such as `5m`, `<none>` for a time not yet set).
+///
+/// ```
+/// use foo_sdk::table::{FooRow, Table};
+///
+/// let table: Table = serde_json::from_value(serde_json::json!({
+///     "apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": {},
+///     "columnDefinitions": ["Name", "Greeting", "Bars", "Ready", "Age", "Suspended", "Last Bar", "Message"]
+///         .map(|name| serde_json::json!({"name": name, "type": "string", "format": "", "description": "", "priority": 0})),
+///     "rows": [{"cells": ["hello", "Hi", 3, "True", "5m", false, "2m", "Hi, world"]}]
+/// }))
+/// .unwrap();
+/// let rows = FooRow::from_table(&table).unwrap();
+/// assert_eq!(rows[0].name, "hello");
+/// assert_eq!(rows[0].bars, 3);
+/// assert!(rows[0].is_ready() && !rows[0].suspended);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FooRow {
+    /// `Name`: the Foo's name.
+    pub name: String,
+    /// `Greeting`: the greeting bar answers with.
+    pub greeting: String,
+    /// `Bars`: how many times bar has been invoked.
+    pub bars: i64,
+    /// `Ready`: the status of the Ready condition (`True`, `False` or `Unknown`).
+    pub ready: String,
+    /// `Age`: how long ago the Foo was created.
+    pub age: String,
+    /// `Suspended` (wide): whether the Foo refuses bar.
+    pub suspended: bool,
+    /// `Last Bar` (wide): how long ago bar was last invoked.
+    pub last_bar: String,
+    /// `Message` (wide): the message bar last answered.
+    pub message: String,
+}
+
+/// Why a [`Table`] does not read as [`FooRow`]s: a column missing, or a cell of another type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FooRowError {
+    /// The column.
+    pub column: &'static str,
+    /// The row (from 0), when a cell was wrong rather than the column missing.
+    pub row: Option<usize>,
+}
+
+impl std::fmt::Display for FooRowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.row {
+            None => write!(f, "the table has no column {:?}", self.column),
+            Some(row) => write!(
+                f,
+                "row {row}: column {:?} has a cell of another type",
+                self.column
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FooRowError {}
+
+impl FooRow {
+    /// Every row of a Foo Table, each column found by its name (so column order and
+    /// columns added later do not matter).
+    pub fn from_table(table: &Table) -> Result<Vec<FooRow>, FooRowError> {
+        let index = |column: &'static str| {
+            table
+                .column_index(column)
+                .ok_or(FooRowError { column, row: None })
+        };
+        let columns = [
+            index("Name")?,
+            index("Greeting")?,
+            index("Bars")?,
+            index("Ready")?,
+            index("Age")?,
+            index("Suspended")?,
+            index("Last Bar")?,
+            index("Message")?,
+        ];
+        let [
+            name,
+            greeting,
+            bars,
+            ready,
+            age,
+            suspended,
+            last_bar,
+            message,
+        ] = columns;
+        table
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(at, row)| {
+                let wrong = |column| FooRowError {
+                    column,
+                    row: Some(at),
+                };
+                let text = |i: usize, column| {
+                    row.cell(i)
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| wrong(column))
+                };
+                Ok(FooRow {
+                    name: text(name, "Name")?,
+                    greeting: text(greeting, "Greeting")?,
+                    bars: row
+                        .cell(bars)
+                        .and_then(Value::as_i64)
+                        .ok_or_else(|| wrong("Bars"))?,
+                    ready: text(ready, "Ready")?,
+                    age: text(age, "Age")?,
+                    suspended: row
+                        .cell(suspended)
+                        .and_then(Value::as_bool)
+                        .ok_or_else(|| wrong("Suspended"))?,
+                    last_bar: text(last_bar, "Last Bar")?,
+                    message: text(message, "Message")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the Ready condition is `True`.
+    pub fn is_ready(&self) -> bool {
+        self.ready == "True"
+    }
+}
+
 /// An object's metadata alone (`meta.k8s.io/v1` `PartialObjectMetadata`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -232,16 +365,19 @@ impl TableRow {
     }
 
     /// The row's object metadata as a [`PartialObjectMetadata`]: present for
-    /// `includeObject=Metadata` (the default) and, reduced to its metadata, for `Object`.
-    pub fn partial_object(&self) -> Option<PartialObjectMetadata> {
+    /// `includeObject=Metadata` (the default) and, reduced to its metadata, for `Object`;
+    /// `None` when the row carries no object, an error when its metadata does not decode.
+    pub fn partial_object(&self) -> Option<Result<PartialObjectMetadata, serde_json::Error>> {
         let object = self.object.as_ref()?;
-        let metadata = ObjectMeta::deserialize(object.get("metadata")?).ok()?;
         let text = |key: &str| object.get(key).and_then(Value::as_str).unwrap_or_default();
-        Some(PartialObjectMetadata {
-            api_version: text("apiVersion").to_owned(),
-            kind: text("kind").to_owned(),
-            metadata,
-        })
+        let metadata = object.get("metadata").unwrap_or(&Value::Null);
+        Some(
+            ObjectMeta::deserialize(metadata).map(|metadata| PartialObjectMetadata {
+                api_version: text("apiVersion").to_owned(),
+                kind: text("kind").to_owned(),
+                metadata,
+            }),
+        )
     }
 
     /// The row's object decoded as `T`, e.g. a [`Foo`](crate::Foo) for

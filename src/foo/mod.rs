@@ -8,11 +8,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::age;
 use crate::registry::{Connected, Strategy};
 use crate::request::Query;
 use crate::resource::{FOO, ResourceInfo};
 use crate::status::{ApiError, FieldError};
+use foo_sdk::age;
 
 const DEFAULT_GREETING: &str = "Hello";
 const DEFAULT_ARG1: &str = "world";

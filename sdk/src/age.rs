@@ -1,5 +1,15 @@
 //! Human-readable ages, as kubectl prints them (apimachinery
-//! `pkg/util/duration.HumanDuration`).
+//! `pkg/util/duration.HumanDuration`): what the server puts in the `Age` column, and what a
+//! client shows for any other time.
+//!
+//! ```
+//! use foo_sdk::age;
+//! use foo_sdk::deps::k8s_openapi::jiff::{SignedDuration, Timestamp};
+//!
+//! let created = Timestamp::from_second(1_700_000_000).unwrap();
+//! assert_eq!(age::since(created, created + SignedDuration::from_secs(150)), "2m30s");
+//! assert_eq!(age::human_duration(SignedDuration::from_hours(49)), "2d1h");
+//! ```
 
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 
