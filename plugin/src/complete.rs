@@ -14,9 +14,11 @@ pub const DEFAULT: u32 = 0;
 pub const NO_FILE_COMP: u32 = 4;
 
 /// The commands whose positional arguments are Foo names.
-const NAME_COMMANDS: &[&str] = &["get", "describe", "suspend", "resume", "delete", "bar"];
+const NAME_COMMANDS: &[&str] = &[
+    "get", "describe", "status", "suspend", "resume", "delete", "bar",
+];
 /// Those taking several names.
-const MULTI_NAME_COMMANDS: &[&str] = &["get", "delete"];
+const MULTI_NAME_COMMANDS: &[&str] = &["get", "describe", "suspend", "resume", "delete"];
 
 /// Prints the candidates for `words` (kubectl's plugin-completion protocol).
 pub fn run(words: &[String]) {
@@ -294,7 +296,9 @@ mod tests {
         assert!(c.contains(&"yaml".to_string()));
         let (_, d) = complete(&words("apply -f "), &none);
         assert_eq!(d, DEFAULT);
-        let (c, _) = complete(&words("describe alpha "), &none);
+        let (c, _) = complete(&words("suspend alpha "), &none);
+        assert_eq!(c, vec!["beta"]);
+        let (c, _) = complete(&words("status alpha "), &none);
         assert!(c.is_empty());
     }
 
