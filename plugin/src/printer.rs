@@ -39,6 +39,8 @@ pub enum Format {
     Name,
     /// A kubectl JSONPath template.
     JsonPath(String),
+    /// A kubectl JSONPath template whose every result is printed as a JSON array.
+    JsonPathAsJson(String),
     /// `HEADER:.path,…`
     CustomColumns(Vec<(String, String)>),
 }
@@ -58,9 +60,13 @@ impl Format {
             ("yaml", None) => Format::Yaml,
             ("name", None) => Format::Name,
             ("wide", None) => Format::Wide,
-            ("jsonpath" | "jsonpath-as-json", Some(t)) if !t.is_empty() => {
+            ("jsonpath", Some(t)) if !t.is_empty() => {
                 Template::parse(t)?;
                 Format::JsonPath(t.to_string())
+            }
+            ("jsonpath-as-json", Some(t)) if !t.is_empty() => {
+                Template::parse(t)?;
+                Format::JsonPathAsJson(t.to_string())
             }
             ("custom-columns", Some(spec)) if !spec.is_empty() => {
                 let mut columns = Vec::new();
@@ -397,7 +403,8 @@ pub fn print_objects(
         Format::Json => to_json(&as_value()),
         Format::Yaml => to_yaml(&as_value()),
         Format::Name => Ok(items.iter().map(|i| name_of(i) + "\n").collect()),
-        Format::JsonPath(t) => Template::parse(t)?.render(&as_value()),
+        Format::JsonPath(t) => Template::parse(t)?.render(&as_value(), false),
+        Format::JsonPathAsJson(t) => Template::parse(t)?.render(&as_value(), true),
         Format::CustomColumns(columns) => {
             let templates = columns
                 .iter()
@@ -592,10 +599,11 @@ impl Template {
         })
     }
 
-    /// Renders the template against `data`.
-    pub fn render(&self, data: &Value) -> Result<String> {
+    /// Renders the template against `data`; `as_json` prints each part's results as an
+    /// indented JSON array, as `-o jsonpath-as-json` does.
+    pub fn render(&self, data: &Value, as_json: bool) -> Result<String> {
         let mut out = String::new();
-        render_nodes(&self.nodes, data, &mut out)?;
+        render_nodes(&self.nodes, data, as_json, &mut out)?;
         Ok(out)
     }
 
@@ -670,18 +678,23 @@ fn query(expr: &str, data: &Value) -> Result<Vec<Value>> {
         .map_err(|e| Error::usage(format!("error parsing jsonpath {expr}: {e}")))
 }
 
-fn render_nodes(nodes: &[Node], data: &Value, out: &mut String) -> Result<()> {
+fn render_nodes(nodes: &[Node], data: &Value, as_json: bool, out: &mut String) -> Result<()> {
     for node in nodes {
         match node {
+            Node::Text(t) if as_json => out.push_str(&to_json(&Value::from(vec![t.clone()]))?),
             Node::Text(t) => out.push_str(t),
             Node::Expr(e) => {
                 let values = query(e, data)?;
-                let text: Vec<String> = values.iter().map(plain).collect();
-                out.push_str(&text.join(" "));
+                if as_json {
+                    out.push_str(&to_json(&Value::Array(values))?);
+                } else {
+                    let text: Vec<String> = values.iter().map(plain).collect();
+                    out.push_str(&text.join(" "));
+                }
             }
             Node::Range(e, body) => {
                 for item in query(e, data)? {
-                    render_nodes(body, &item, out)?;
+                    render_nodes(body, &item, as_json, out)?;
                 }
             }
         }
@@ -728,11 +741,11 @@ mod tests {
     fn jsonpath_templates() {
         let data = json!({"items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]});
         let t = Template::parse("{range .items[*]}{.metadata.name}{\"\\n\"}{end}").unwrap();
-        assert_eq!(t.render(&data).unwrap(), "a\nb\n");
+        assert_eq!(t.render(&data, false).unwrap(), "a\nb\n");
         let t = Template::parse("{.items[*].metadata.name}").unwrap();
-        assert_eq!(t.render(&data).unwrap(), "a b");
+        assert_eq!(t.render(&data, false).unwrap(), "a b");
         let t = Template::parse("names: {.items[0].metadata.name}").unwrap();
-        assert_eq!(t.render(&data).unwrap(), "names: a");
+        assert_eq!(t.render(&data, false).unwrap(), "names: a");
     }
 
     #[test]

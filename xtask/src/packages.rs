@@ -6,8 +6,14 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// `(command, Debian package providing it)` for the commands the tests start: real etcd
-/// members (`tests/common/etcd.rs`) and tmux, which answers kubectl-foo's prompts.
-pub const TEST_PACKAGES: &[(&str, &str)] = &[("etcd", "etcd-server"), ("tmux", "tmux")];
+/// members (`tests/common/etcd.rs`), tmux, which answers kubectl-foo's prompts, and the
+/// shells whose completion scripts kubectl-foo writes.
+pub const TEST_PACKAGES: &[(&str, &str)] = &[
+    ("etcd", "etcd-server"),
+    ("tmux", "tmux"),
+    ("fish", "fish"),
+    ("zsh", "zsh"),
+];
 
 /// Installs the package of every command in `packages` that is not on the `PATH`.
 pub fn ensure(packages: &[(&str, &str)]) -> Result<()> {
