@@ -115,10 +115,14 @@ pub struct TableRow {
 /// ```
 /// use foo_sdk::table::{FooRow, Table};
 ///
+/// let names = ["Name", "Greeting", "Bars", "Ready", "Age", "Suspended", "Last Bar", "Message"];
+/// let columns: Vec<_> = names
+///     .iter()
+///     .map(|name| serde_json::json!({"name": name, "type": "", "format": "", "description": "", "priority": 0}))
+///     .collect();
 /// let table: Table = serde_json::from_value(serde_json::json!({
 ///     "apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": {},
-///     "columnDefinitions": ["Name", "Greeting", "Bars", "Ready", "Age", "Suspended", "Last Bar", "Message"]
-///         .map(|name| serde_json::json!({"name": name, "type": "string", "format": "", "description": "", "priority": 0})),
+///     "columnDefinitions": columns,
 ///     "rows": [{"cells": ["hello", "Hi", 3, "True", "5m", false, "2m", "Hi, world"]}]
 /// }))
 /// .unwrap();
