@@ -168,11 +168,16 @@ pub fn server_side_apply(data: &[u8]) {
     if foo.meta().managed_fields.as_ref().is_none_or(Vec::is_empty) {
         return;
     }
-    // Applying the same configuration again changes nothing and conflicts with no one.
+    // Applying the same configuration again changes nothing and conflicts with no one, in
+    // the object the server stores: the merge decoded as a Foo (a null that the merge drops,
+    // such as `status:` in a condition, is the type's empty value again once decoded).
     let stored = serde_json::to_value(&foo).expect("an applied Foo serializes");
     let again = fieldmanager::apply(&FOO, Some(&stored), &config, &writer, false)
         .expect("a second identical apply succeeds");
-    assert_eq!(again, stored, "a second identical apply changes nothing");
+    let again = decode::decode_value::<Foo>(&FOO, again, FieldValidation::Ignore)
+        .expect("a second identical apply decodes")
+        .object;
+    assert_eq!(again, foo, "a second identical apply changes nothing");
 }
 
 /// A `labelSelector` and a `fieldSelector`, parsed and matched against the live Foo.
