@@ -318,7 +318,11 @@ impl Outcome {
     }
 
     fn report(&mut self, error: Error) {
-        eprintln!("{}", error.one_line());
+        self.report_text(&error.one_line());
+    }
+
+    fn report_text(&mut self, text: &str) {
+        eprintln!("{text}");
         self.failed = true;
     }
 
@@ -551,7 +555,7 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let mut results = Vec::new();
-    let mut failed = false;
+    let mut outcome = Outcome::new();
     for (name, manifest) in objects {
         match apply_one(conn, args, &name, manifest.object).await {
             Ok((object, verb)) => {
@@ -560,10 +564,7 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
                 }
                 results.push(object);
             }
-            Err(error) => {
-                eprintln!("{}", applying_error(error, &name, &manifest.file));
-                failed = true;
-            }
+            Err(error) => outcome.report_text(&applying_error(error, &name, &manifest.file)),
         }
     }
     if format != Format::Table && !results.is_empty() {
@@ -574,10 +575,7 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
             true,
         )?);
     }
-    if failed {
-        return Err(Error::Reported);
-    }
-    Ok(())
+    outcome.finish()
 }
 
 /// The name of a Foo manifest, or why it is not one.
