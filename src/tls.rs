@@ -1,6 +1,7 @@
 //! HTTPS serving: the rustls configuration, the accept loop (HTTP/1.1 and HTTP/2) and the
 //! client's certificates handed to authentication.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -24,7 +25,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::authn::{ClientCa, PeerCertificates};
-use crate::body::DrainOnDrop;
+use crate::body;
 use crate::pki::CertPair;
 
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -230,13 +231,14 @@ pub async fn serve(
                     .map(|chain| chain.iter().map(|c| c.clone().into_owned()).collect())
                     .unwrap_or_default(),
             ));
-            let service = app.map_request(move |request: http::Request<Incoming>| {
-                let mut request = request.map(DrainOnDrop::new);
+            let service = tower::service_fn(move |request: http::Request<Incoming>| {
+                let (mut request, unread) = body::keep_unread(request);
                 request.extensions_mut().insert(client.clone());
                 request
                     .extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
-                request
+                let response = app.clone().oneshot(request);
+                async move { Ok::<_, Infallible>(response.await?.map(|b| unread.release_after(b))) }
             });
             let connection = builder.serve_connection_with_upgrades(
                 TokioIo::new(tls),

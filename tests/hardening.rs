@@ -6,8 +6,13 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::http::{FOOS, JSON, Reply, foo, send};
 use http::Method;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http2;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
 const JSON_PATCH: &str = "application/json-patch+json";
@@ -94,6 +99,47 @@ impl Env {
         let (body, code) = out.rsplit_once('\n').unwrap();
         let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
         (body, code.to_owned())
+    }
+
+    /// POSTs `body` to `path` over a new HTTP/2 connection with the admin certificate, as
+    /// JSON: the status code and the answer.
+    async fn post_over_http2(&self, path: &str, body: Bytes) -> (u16, Value) {
+        let pki = self.server.dir.path().join("pki");
+        let pem = |file: &str| std::fs::read_to_string(pki.join(file)).unwrap();
+        let tls =
+            common::cluster::tls_client_pem(&pem("ca.crt"), &pem("admin.crt"), &pem("admin.key"));
+        let mut tls = (*tls).clone();
+        tls.alpn_protocols = vec![b"h2".to_vec()];
+        let authority = self.server.url.trim_start_matches("https://").to_owned();
+        let tcp = tokio::net::TcpStream::connect(&authority).await.unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(tls))
+            .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+            .await
+            .unwrap();
+        let (mut sender, connection) = http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let request = http::Request::post(format!("https://{authority}{path}"))
+            .header("content-type", JSON)
+            .body(Full::new(body))
+            .unwrap();
+        let answer = async {
+            let response = sender.send_request(request).await.expect("an answer");
+            let code = response.status().as_u16();
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .expect("the whole answer");
+            (
+                code,
+                serde_json::from_slice(&body.to_bytes()).expect("a JSON answer"),
+            )
+        };
+        tokio::time::timeout(ANSWER_WITHIN, answer)
+            .await
+            .unwrap_or_else(|_| panic!("no answer to POST {path} within {ANSWER_WITHIN:?}"))
     }
 
     async fn alive(&self) {
@@ -203,24 +249,17 @@ async fn a_watch_from_a_revision_not_written_yet_is_a_504() {
     env.alive().await;
 }
 
-/// The 413 reaches an HTTP/2 client every time, before its stream is reset.
+/// The 413 reaches an HTTP/2 client every time, before its stream is reset: the server answers
+/// before it has read the whole body, then resets the stream with NO_ERROR, as Go's does.
+/// (curl is no judge here: it sometimes ends its upload short after such an early answer and
+/// reports the reset that follows as an error, from Go's server too.)
 #[tokio::test]
 async fn an_oversized_body_over_http2_gets_its_413() {
     let env = Env::start().await;
-    let body = env.server.dir.path().join("4MiB.json");
-    let big = foo("big", &"x".repeat(4 << 20));
-    std::fs::write(&body, big.to_string()).unwrap();
-    let data = format!("@{}", body.display());
+    let big = Bytes::from(foo("big", &"x".repeat(4 << 20)).to_string());
     for attempt in 0..10 {
-        let args = [
-            "--http2",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-        ];
-        let (status, code) = env.curl(&[&args[..], &["--data-binary", &data]].concat(), FOOS);
-        assert_eq!(code, "2 413", "attempt {attempt}: {status}");
+        let (code, status) = env.post_over_http2(FOOS, big.clone()).await;
+        assert_eq!(code, 413, "attempt {attempt}: {status}");
         assert_eq!(status["reason"], "RequestEntityTooLarge", "{status}");
     }
     env.alive().await;
