@@ -1249,67 +1249,69 @@ fn servers_without_the_api_or_with_html_errors_get_one_clear_line() {
 fn completion_through_kubectl_and_bash() {
     let server = Server::start();
     let kc = server.kubeconfig();
-    let kubectl = kubectls().into_iter().rfind(|k| k.minor() >= 26).unwrap();
-    let env = Env::new(&kubectl);
+    let env = Env::new(&newest());
     ok(&env.foo(&kc, &["create", "completeme"]));
     ok(&env.foo(&kc, &["create", "other"]));
 
-    // kubectl's __complete relays kubectl_complete-foo (subcommands, flags, names).
-    let complete = |words: &[&str]| {
-        let out = Command::new(&env.kubectl.path)
-            .arg("__complete")
-            .arg("foo")
-            .args(words)
+    common::each_kubectl(|kubectl| {
+        let env = Env::new(kubectl);
+        // kubectl's __complete relays kubectl_complete-foo (subcommands, flags, names).
+        let complete = |words: &[&str]| {
+            let out = Command::new(&env.kubectl.path)
+                .arg("__complete")
+                .arg("foo")
+                .args(words)
+                .env("PATH", env.path())
+                .env("KUBECONFIG", &kc)
+                .output()
+                .unwrap();
+            ok(&out)
+        };
+        let out = complete(&["de"]);
+        assert!(
+            out.contains("delete\t") && out.contains("describe\t") && out.ends_with(":4\n"),
+            "{out}"
+        );
+        let out = complete(&["list", "--sort"]);
+        assert!(out.contains("--sort-by"), "{out}");
+        let out = complete(&["get", "comp"]);
+        assert_eq!(out, "completeme\n:4\n");
+        let out = complete(&["list", "-o", ""]);
+        assert!(
+            out.contains("yaml") && out.contains("custom-columns="),
+            "{out}"
+        );
+
+        // The same through kubectl's bash completion script.
+        let script = r#"
+    _get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
+    compopt() { :; }
+    source <(kubectl completion bash)
+    complete_line() {
+      COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+      COMPREPLY=(); __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+      printf '%s\n' "${COMPREPLY[@]}"; echo ---
+    }
+    complete_line kubectl foo bar ""
+    complete_line kubectl foo li
+    "#;
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(script)
             .env("PATH", env.path())
             .env("KUBECONFIG", &kc)
             .output()
             .unwrap();
-        ok(&out)
-    };
-    let out = complete(&["de"]);
-    assert!(
-        out.contains("delete\t") && out.contains("describe\t") && out.ends_with(":4\n"),
-        "{out}"
-    );
-    let out = complete(&["list", "--sort"]);
-    assert!(out.contains("--sort-by"), "{out}");
-    let out = complete(&["get", "comp"]);
-    assert_eq!(out, "completeme\n:4\n");
-    let out = complete(&["list", "-o", ""]);
-    assert!(
-        out.contains("yaml") && out.contains("custom-columns="),
-        "{out}"
-    );
-
-    // The same through kubectl's bash completion script.
-    let script = r#"
-_get_comp_words_by_ref() { cur="${COMP_WORDS[COMP_CWORD]}"; prev="${COMP_WORDS[COMP_CWORD-1]}"; words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-compopt() { :; }
-source <(kubectl completion bash)
-complete_line() {
-  COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-  COMPREPLY=(); __start_kubectl kubectl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-  printf '%s\n' "${COMPREPLY[@]}"; echo ---
-}
-complete_line kubectl foo bar ""
-complete_line kubectl foo li
-"#;
-    let out = Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .env("PATH", env.path())
-        .env("KUBECONFIG", &kc)
-        .output()
-        .unwrap();
-    let text = ok(&out);
-    let parts: Vec<&str> = text.split("---\n").collect();
-    let names: Vec<&str> = parts[0].lines().map(str::trim).collect();
-    assert!(
-        names.contains(&"completeme") && names.contains(&"other"),
-        "{text}\n{}",
-        stderr(&out)
-    );
-    assert!(parts[1].lines().any(|l| l.trim() == "list"), "{text}");
+        let text = ok(&out);
+        let parts: Vec<&str> = text.split("---\n").collect();
+        let names: Vec<&str> = parts[0].lines().map(str::trim).collect();
+        assert!(
+            names.contains(&"completeme") && names.contains(&"other"),
+            "{text}\n{}",
+            stderr(&out)
+        );
+        assert!(parts[1].lines().any(|l| l.trim() == "list"), "{text}");
+    });
 
     let scratch = tempfile::tempdir().unwrap();
     let empty = scratch.path().join("empty-kubeconfig");
@@ -1381,12 +1383,6 @@ complete_line "kubectl-foo ap"
     assert_eq!(parts[1], "yaml\n", "{fish}");
     assert!(parts[2].contains("apply\tCreate or update Foos"), "{fish}");
     assert!(parts[2].contains("api-resources\t"), "{fish}");
-    // zsh loads its script into the completion system.
-    let zsh = shell(
-        "zsh",
-        "autoload -U compinit && compinit -u && source <(kubectl-foo completion zsh) && print ${_comps[kubectl-foo]}",
-    );
-    assert_eq!(zsh, "_kubectl-foo\n");
 }
 
 #[test]
@@ -1413,10 +1409,16 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// `kubectl foo args` on a terminal of its own.
     fn start(env: &Env, kubeconfig: &Path, args: &str) -> Tmux {
+        Tmux::run(env, kubeconfig, &format!("kubectl foo {args}"))
+    }
+
+    /// `command` (a shell line) on a terminal of its own, with the plugin on PATH.
+    fn run(env: &Env, kubeconfig: &Path, command: &str) -> Tmux {
         let socket = format!("kubectl-foo-test-{}-{}", std::process::id(), rand_suffix());
         let command = format!(
-            "PATH='{}' KUBECONFIG='{}' XDG_CACHE_HOME='{}' kubectl foo {args}; echo EXIT=$?; sleep 30",
+            "PATH='{}' KUBECONFIG='{}' XDG_CACHE_HOME='{}' {command}; echo EXIT=$?; sleep 30",
             env.path(),
             kubeconfig.display(),
             env.cache.path().display()
@@ -1583,6 +1585,37 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
         assert_eq!(tmux.cursor_shown(), "1", "{args}: cursor after Ctrl-C");
     }
     ok(&env.foo(&kc, &["get", "banana"]));
+}
+
+/// zsh, interactively, completes with the plugin's own script and through kubectl's: names
+/// from the cluster, flag values and subcommands.
+#[test]
+fn zsh_completes_on_a_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let server = Server::start();
+    let kc = server.kubeconfig();
+    let env = Env::new(&newest());
+    ok(&env.foo(&kc, &["create", "completeme"]));
+    let tmux = Tmux::run(&env, &kc, "PS1='zsh> ' zsh -f");
+    tmux.wait_for("zsh>");
+    let setup = "autoload -U compinit && compinit -u && source <(kubectl-foo completion zsh) \
+        && source <(kubectl completion zsh) && clear";
+    tmux.keys(&[setup, "Enter"]);
+    for (typed, completed) in [
+        ("kubectl-foo get comp", "kubectl-foo get completeme"),
+        ("kubectl-foo list -o ya", "kubectl-foo list -o yaml"),
+        ("kubectl-foo sus", "kubectl-foo suspend"),
+        ("kubectl foo get comp", "kubectl foo get completeme"),
+        ("kubectl foo des", "kubectl foo describe"),
+    ] {
+        tmux.keys(&["-l", typed]);
+        tmux.keys(&["Tab"]);
+        tmux.wait_for(completed);
+        tmux.keys(&["C-u"]);
+        tmux.wait_until("an empty line", |screen| !screen.contains(completed));
+    }
 }
 
 /// `list --watch` on a terminal keeps one table current in place: rows added, changed and
