@@ -8,7 +8,9 @@ mod etcd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use foo_apiserver::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage, StorageError};
+use aggregated_apiserver::storage::{
+    EmbeddedStorage, EtcdConfig, EtcdStorage, Storage, StorageError,
+};
 use futures::StreamExt;
 use futures::future::join_all;
 

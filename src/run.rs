@@ -8,13 +8,17 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::cli::{AuditArgs, ControllerArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
-use crate::filters::{Access, InFlight, Limits};
-use crate::pki::{self, CertPair};
-use crate::server::{Api, Backend, router};
-use crate::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage};
-use crate::tls::TlsConfig;
-use crate::{access, kubeconfig, tls};
+use aggregated_apiserver::options::{AuditArgs, LimitArgs};
+
+use crate::cli::{ControllerArgs, LocalArgs, ServeArgs, StorageArgs};
+use aggregated_apiserver::filters::{Access, InFlight, Limits};
+use aggregated_apiserver::pki::{self, CertPair};
+use aggregated_apiserver::server::{Api, Backend, Kind, router};
+use aggregated_apiserver::storage::{EmbeddedStorage, EtcdConfig, EtcdStorage, Storage};
+use aggregated_apiserver::tls::TlsConfig;
+
+use crate::foo::FooStrategy;
+use aggregated_apiserver::{access, kubeconfig, tls};
 
 /// `foo-apiserver [flags]`: serve with the given or a self-signed certificate.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -150,16 +154,17 @@ async fn run(
     settings: &StorageArgs,
 ) -> anyhow::Result<()> {
     let audit = match (&audit.audit_log_path, &audit.audit_policy_file) {
-        (Some(path), Some(policy)) => Some(Arc::new(crate::audit::Log::open(
+        (Some(path), Some(policy)) => Some(Arc::new(aggregated_apiserver::audit::Log::open(
             path,
-            crate::audit::Policy::read(policy)?,
+            aggregated_apiserver::audit::Policy::read(policy)?,
         )?)),
         _ => None,
     };
     let storage = backend.storage.clone();
     let api = Arc::new(Api::new(
         backend,
-        crate::registry::HistoryLimit {
+        vec![Kind::new(FooStrategy)],
+        aggregated_apiserver::registry::HistoryLimit {
             events: settings.default_watch_cache_size,
             bytes: settings.watch_cache_size_bytes,
         },

@@ -238,8 +238,10 @@ impl User {
 
 /// A certificate for `user` from a CA of its own, which nothing trusts.
 fn foreign_certificate(dir: &Path, user: &str) -> common::cluster::CertFiles {
-    let pki = foo_apiserver::pki::load_or_create_local_pki(&dir.join("foreign")).expect("a CA");
-    let pair = foo_apiserver::pki::issue_client_certificate(&pki.ca, user, None).expect("a cert");
+    let pki =
+        aggregated_apiserver::pki::load_or_create_local_pki(&dir.join("foreign")).expect("a CA");
+    let pair =
+        aggregated_apiserver::pki::issue_client_certificate(&pki.ca, user, None).expect("a cert");
     let (cert, key) = (dir.join("foreign/user.crt"), dir.join("foreign/user.key"));
     std::fs::write(&cert, &pair.cert_pem).unwrap();
     std::fs::write(&key, &pair.key_pem).unwrap();

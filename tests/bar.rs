@@ -159,13 +159,14 @@ async fn bar_is_authorized_as_create_on_foos_bar() {
 
     let pki = server.dir.path().join("pki");
     let read = |name: &str| std::fs::read_to_string(pki.join(name)).unwrap();
-    let ca = foo_apiserver::pki::CertPair {
+    let ca = aggregated_apiserver::pki::CertPair {
         cert_pem: read("ca.crt"),
         key_pem: read("ca.key"),
     };
-    let bob = foo_apiserver::pki::issue_client_certificate(&ca, "bob", Some("devs")).unwrap();
+    let bob =
+        aggregated_apiserver::pki::issue_client_certificate(&ca, "bob", Some("devs")).unwrap();
     let kubeconfig = server.dir.path().join("bob.kubeconfig");
-    foo_apiserver::kubeconfig::write_kubeconfig(
+    aggregated_apiserver::kubeconfig::write_kubeconfig(
         &kubeconfig,
         &server.url,
         &ca.cert_pem,

@@ -19,7 +19,7 @@ mod writer;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use foo_apiserver::pki::{CertPair, LocalPki, load_or_create_local_pki};
+use aggregated_apiserver::pki::{CertPair, LocalPki, load_or_create_local_pki};
 use tempfile::TempDir;
 
 use crate::common::cluster::{free_port, tls_client_pem};
@@ -132,7 +132,7 @@ fn start(
         cert_pem: endpoint.client_cert_pem.clone(),
         key_pem: endpoint.client_key_pem.clone(),
     };
-    foo_apiserver::kubeconfig::write_kubeconfig(
+    aggregated_apiserver::kubeconfig::write_kubeconfig(
         &kubeconfig,
         &endpoint.url,
         &endpoint.ca_pem,

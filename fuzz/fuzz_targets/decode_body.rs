@@ -1,4 +1,4 @@
 //! A POST or PUT body: byte 0 picks JSON or YAML and the field validation.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::decode_body(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::FOO.decode_body(data));

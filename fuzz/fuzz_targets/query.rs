@@ -1,4 +1,4 @@
 //! A list or watch query string, and continue tokens.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::query(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::FOO.query(data));

@@ -1,4 +1,4 @@
 //! A label selector and a field selector, parsed and matched.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::selectors(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::FOO.selectors(data));

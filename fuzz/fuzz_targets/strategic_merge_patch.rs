@@ -1,4 +1,4 @@
 //! A strategic merge patch of a stored Foo, and the update it makes.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::strategic_merge_patch(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| foo_apiserver::fuzzing::FOO.strategic_merge_patch(data));

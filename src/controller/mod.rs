@@ -133,7 +133,7 @@ impl LocalController {
 /// service account.
 async fn client(kubeconfig: Option<&Path>) -> anyhow::Result<Client> {
     if let Some(path) = kubeconfig {
-        return crate::kubeconfig::client_from(path).await;
+        return aggregated_apiserver::kubeconfig::client_from(path).await;
     }
     let config = kube::Config::infer()
         .await

@@ -2,22 +2,61 @@
 
 pub mod openapi;
 
-use foo_sdk::table::TableColumnDefinition;
 use foo_sdk::{Foo, FooBar};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Value, json};
 
-use crate::registry::{Connected, Strategy};
-use crate::request::Query;
-use crate::resource::{FOO, ResourceInfo};
-use crate::status::{ApiError, FieldError};
+use aggregated_apiserver::registry::{Connected, Strategy, TableColumnDefinition};
+use aggregated_apiserver::request::Query;
+use aggregated_apiserver::resource::{ListType, ResourceInfo, SubresourceInfo};
+use aggregated_apiserver::status::{ApiError, FieldError};
 use foo_sdk::age;
 
 const DEFAULT_GREETING: &str = "Hello";
 const DEFAULT_ARG1: &str = "world";
 const MAX_GREETING_CHARS: usize = 256;
 const CONDITION_STATUSES: &[&str] = &["True", "False", "Unknown"];
+
+/// Foo, as API.md describes it.
+pub const FOO: ResourceInfo = ResourceInfo {
+    group: foo_sdk::GROUP,
+    version: foo_sdk::VERSION,
+    kind: "Foo",
+    list_kind: "FooList",
+    plural: "foos",
+    singular: "foo",
+    short_names: &["fo"],
+    categories: &["demo"],
+    namespaced: false,
+    verbs: &[
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+        "watch",
+    ],
+    subresources: &[
+        SubresourceInfo {
+            name: "bar",
+            kind: "FooBar",
+            verbs: &["create"],
+        },
+        SubresourceInfo {
+            name: "status",
+            kind: "Foo",
+            verbs: &["get", "patch", "update"],
+        },
+    ],
+    lists: &[
+        ("metadata.finalizers", ListType::Set),
+        ("metadata.ownerReferences", ListType::Map(&["uid"])),
+        ("status.conditions", ListType::Map(&["type"])),
+    ],
+};
 
 pub struct FooStrategy;
 
@@ -186,7 +225,7 @@ fn bar(foo: &Foo, arg1: Option<&str>) -> Result<Connected<Foo>, ApiError> {
     let status = object.status.get_or_insert_default();
     // The count is client-settable through /status: it stops at the maximum, never wraps.
     status.bar_count = Some(status.bar_count.unwrap_or(0).saturating_add(1));
-    status.last_bar_time = Some(crate::registry::now());
+    status.last_bar_time = Some(aggregated_apiserver::registry::now());
     status.last_message = Some(message.clone());
     let answer = FooBar {
         metadata: ObjectMeta {

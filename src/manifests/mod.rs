@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::cli::ManifestsArgs;
-use crate::pki::{self, ServingPki};
+use aggregated_apiserver::pki::{self, ServingPki};
 
 /// What replaces certificates and keys in [`render_redacted`]; not base64, so kubectl and the
 /// API server reject the Secret and the APIService that hold it.

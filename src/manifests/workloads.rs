@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 
 use super::rbac::{account_name, controller_name};
 use super::{Component, Options, SERVING_CERT_HASH_ANNOTATION, labels, meta, selector_labels};
-use crate::pki::ServingPki;
+use aggregated_apiserver::pki::ServingPki;
 
 /// Where the server finds the Secret's files.
 pub const SERVING_CERT_DIR: &str = "/var/run/foo-apiserver/serving-cert";

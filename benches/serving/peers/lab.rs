@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use foo_apiserver::pki::load_or_create_serving_pki;
+use aggregated_apiserver::pki::load_or_create_serving_pki;
 use serde_json::{Value, json};
 
 use super::{

@@ -16,13 +16,12 @@ mod watch;
 
 pub use cache::HistoryLimit;
 pub use meta::now;
-pub use render::respond;
+pub use render::{TableColumnDefinition, respond};
 pub use store::{MAX_BODY_BYTES, Store};
 
 use async_trait::async_trait;
 use axum::response::Response;
 use bytes::Bytes;
-use foo_sdk::table::TableColumnDefinition;
 use http::{HeaderMap, Method};
 use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;

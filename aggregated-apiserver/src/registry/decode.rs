@@ -162,7 +162,7 @@ fn json_path(path: &serde_ignored::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::FOO;
+    use crate::testing::FOO;
     use foo_sdk::Foo;
 
     fn foo(body: &str, v: FieldValidation) -> Result<Decoded<Foo>, ApiError> {

@@ -20,7 +20,7 @@ mod gets;
 mod proto;
 
 #[cfg(test)]
-#[path = "../../../tests/common/etcd.rs"]
+#[path = "../../../../tests/common/etcd.rs"]
 mod launcher;
 
 use std::path::PathBuf;

@@ -470,7 +470,7 @@ impl IntoResponse for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::FOO;
+    use crate::testing::FOO;
 
     #[test]
     fn messages_read_like_kube_apiserver() {

@@ -19,7 +19,7 @@ use crate::filters::{self, Access, Limits, Observed};
 use crate::metrics::Metrics;
 use crate::negotiate::{self, Output};
 use crate::openapi;
-use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store};
+use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store, Strategy};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
@@ -30,6 +30,34 @@ use crate::storage::{Storage, Timed};
 pub struct Backend {
     pub storage: Arc<dyn Storage>,
     pub key_root: String,
+}
+
+/// A kind to serve: a [`Store`] for its strategy, made on the server's storage.
+pub struct Kind(Box<MakeStore>);
+
+type MakeStore = dyn FnOnce(&StoreSettings) -> Arc<dyn Endpoint>;
+
+/// What every kind's store shares.
+struct StoreSettings {
+    storage: Arc<dyn Storage>,
+    key_root: String,
+    history: HistoryLimit,
+    min_watch_seconds: u64,
+}
+
+impl Kind {
+    /// The kind that `strategy` describes, served from a generic [`Store`].
+    pub fn new<S: Strategy>(strategy: S) -> Kind {
+        Kind(Box::new(move |settings| {
+            Arc::new(Store::new(
+                strategy,
+                settings.storage.clone(),
+                &settings.key_root,
+                settings.history,
+                settings.min_watch_seconds,
+            ))
+        }))
+    }
 }
 
 /// Everything the handlers share.
@@ -43,18 +71,26 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(backend: Backend, watch_history: HistoryLimit, min_watch_seconds: u64) -> Self {
+    /// Serves `kinds` from `backend`, each kind's watch cache keeping `watch_history`.
+    pub fn new(
+        backend: Backend,
+        kinds: Vec<Kind>,
+        watch_history: HistoryLimit,
+        min_watch_seconds: u64,
+    ) -> Self {
         let Backend { storage, key_root } = backend;
         let metrics = Arc::new(Metrics::default());
         let storage: Arc<dyn Storage> = Arc::new(Timed::new(storage, metrics.clone()));
-        // Every served kind: one line each.
-        let served: Vec<Arc<dyn Endpoint>> = vec![Arc::new(Store::new(
-            crate::foo::FooStrategy,
-            storage.clone(),
-            &key_root,
-            watch_history,
+        let settings = StoreSettings {
+            storage: storage.clone(),
+            key_root,
+            history: watch_history,
             min_watch_seconds,
-        ))];
+        };
+        let served: Vec<Arc<dyn Endpoint>> = kinds
+            .into_iter()
+            .map(|Kind(serve)| serve(&settings))
+            .collect();
 
         let schemas: Vec<_> = served
             .iter()

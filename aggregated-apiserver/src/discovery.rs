@@ -172,7 +172,7 @@ pub fn etag(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::FOO;
+    use crate::testing::FOO;
 
     #[test]
     fn legacy_resource_list_lists_subresources() {

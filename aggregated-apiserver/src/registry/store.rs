@@ -810,7 +810,7 @@ fn to_json<T: serde::Serialize>(object: &T) -> Result<Value, ApiError> {
 }
 
 /// A top-level field of an object (`spec`, `status`), `Null` when absent.
-fn field_of<T: serde::Serialize>(object: &T, field: &str) -> Result<Value, ApiError> {
+pub(crate) fn field_of<T: serde::Serialize>(object: &T, field: &str) -> Result<Value, ApiError> {
     let mut value = serde_json::to_value(object).map_err(ApiError::internal)?;
     Ok(value.get_mut(field).map(Value::take).unwrap_or(Value::Null))
 }
@@ -825,7 +825,7 @@ fn spec_of<T: serde::Serialize>(object: &T) -> Result<Value, ApiError> {
     Ok(value)
 }
 
-fn set_status<T: serde::Serialize + serde::de::DeserializeOwned>(
+pub(crate) fn set_status<T: serde::Serialize + serde::de::DeserializeOwned>(
     object: &mut T,
     status: Value,
 ) -> Result<(), ApiError> {

@@ -875,7 +875,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::resource::FOO;
+    use crate::testing::FOO;
 
     fn foo() -> Value {
         json!({

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
-use foo_sdk::table::TableColumnDefinition;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
@@ -20,6 +19,23 @@ use super::store::ListResult;
 use crate::negotiate::{self, MetaVersion, Output};
 use crate::request::Query;
 use crate::status::{ApiError, FieldError};
+
+/// One column of a kind's server-side printing, as `meta.k8s.io` Tables declare it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableColumnDefinition {
+    /// The column header.
+    pub name: String,
+    /// An OpenAPI type: `string`, `integer`, `number`, `boolean` or `date`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// An OpenAPI format hint such as `name`, or empty.
+    pub format: String,
+    /// What the column shows.
+    pub description: String,
+    /// 0 for the default view; higher priorities are shown only with `-o wide`.
+    pub priority: i32,
+}
 
 /// The outcome of a write or read of one object.
 pub struct Rendered<T> {

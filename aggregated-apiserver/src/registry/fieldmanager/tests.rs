@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::resource::FOO;
+use crate::testing::FOO;
 
 const GV: &str = "demo.jeremyxu2010.me/v1beta1";
 const T1: &str = "2026-11-25T10:00:00Z";

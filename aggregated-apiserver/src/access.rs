@@ -14,8 +14,8 @@ use crate::authz::{
     self, AlwaysAllow, AlwaysAllowPaths, AuthenticatedNonResource, PrivilegedGroups,
     SubjectAccessReview,
 };
-use crate::cli::{AuthenticationArgs, AuthorizationArgs, AuthorizationMode};
 use crate::filters::Access;
+use crate::options::{AuthenticationArgs, AuthorizationArgs, AuthorizationMode};
 use crate::tls::TlsConfig;
 
 /// The group whose members may do anything, asked or not.

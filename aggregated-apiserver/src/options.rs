@@ -1,0 +1,135 @@
+//! The generic server's command-line options, with kube-apiserver's flag names and defaults
+//! (k8s.io/apiserver's options): limits, audit, delegated authentication and authorization.
+//! A server flattens them into its own command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// What one server takes on at once and for how long, with kube-apiserver's flags and
+/// defaults.
+#[derive(Clone, Debug, Args)]
+pub struct LimitArgs {
+    /// Read-only requests served at once (watches excluded); more get 429 (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 400)]
+    pub max_requests_inflight: usize,
+    /// Writes served at once; more get 429 (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_mutating_requests_inflight: usize,
+    /// How long a request other than a watch may take before it is answered 504.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// The shortest a watch without timeoutSeconds lasts, in seconds; each lasts a random time
+    /// between this and twice this, so that clients do not all reconnect at once.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub min_request_timeout: u64,
+}
+
+/// Audit logging, with kube-apiserver's flags.
+#[derive(Clone, Debug, Args)]
+pub struct AuditArgs {
+    /// Write audit events, one JSON line each, to this file (`-` for standard output).
+    #[arg(long, value_name = "PATH", requires = "audit_policy_file")]
+    pub audit_log_path: Option<PathBuf>,
+    /// The audit.k8s.io/v1 Policy that decides what is logged and at which level.
+    #[arg(long, value_name = "FILE", requires = "audit_log_path")]
+    pub audit_policy_file: Option<PathBuf>,
+}
+
+/// Delegated authentication, with k8s.io/apiserver's flags and defaults.
+#[derive(Debug, Args)]
+pub struct AuthenticationArgs {
+    /// A kubeconfig for the cluster that authenticates bearer tokens (TokenReview) and
+    /// publishes kube-system/extension-apiserver-authentication [default: in-cluster when
+    /// running in a pod; else neither is used].
+    #[arg(long, value_name = "PATH")]
+    pub authentication_kubeconfig: Option<PathBuf>,
+    /// Do not read the client CA and front-proxy settings from the cluster's
+    /// extension-apiserver-authentication ConfigMap.
+    #[arg(long, value_name = "BOOL", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub authentication_skip_lookup: bool,
+    /// Start even if that ConfigMap cannot be read.
+    #[arg(long, value_name = "BOOL", default_value_t = false, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub authentication_tolerate_lookup_failure: bool,
+    /// Authenticate client certificates signed by this CA (PEM): the subject's CN is the user,
+    /// its O the groups [default: the cluster's client-ca-file].
+    #[arg(long, value_name = "FILE")]
+    pub client_ca_file: Option<PathBuf>,
+    /// Trust the user named in request headers only from a client certificate signed by this
+    /// CA (PEM), as kube-apiserver's front proxy presents [default: the cluster's].
+    #[arg(long, value_name = "FILE")]
+    pub requestheader_client_ca_file: Option<PathBuf>,
+    /// Common names of the front proxy's certificate; empty allows any certificate of the
+    /// requestheader CA.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub requestheader_allowed_names: Vec<String>,
+    /// Headers to read the user name from, the first non-empty one.
+    #[arg(
+        long,
+        value_name = "HEADERS",
+        value_delimiter = ',',
+        default_value = "x-remote-user"
+    )]
+    pub requestheader_username_headers: Vec<String>,
+    /// Headers to read the user's groups from.
+    #[arg(
+        long,
+        value_name = "HEADERS",
+        value_delimiter = ',',
+        default_value = "x-remote-group"
+    )]
+    pub requestheader_group_headers: Vec<String>,
+    /// Prefixes of headers that carry the user's extra attributes.
+    #[arg(
+        long,
+        value_name = "PREFIXES",
+        value_delimiter = ',',
+        default_value = "x-remote-extra-"
+    )]
+    pub requestheader_extra_headers_prefix: Vec<String>,
+    /// Headers to read the user's UID from.
+    #[arg(long, value_name = "HEADERS", value_delimiter = ',')]
+    pub requestheader_uid_headers: Vec<String>,
+    /// Serve requests without credentials as system:anonymous (group system:unauthenticated),
+    /// for authorization to judge; false refuses them with 401.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub anonymous_auth: bool,
+}
+
+/// How requests are authorized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthorizationMode {
+    /// Ask the cluster with a SubjectAccessReview (system:masters and the always-allowed
+    /// paths are allowed without asking).
+    #[value(name = "Delegated")]
+    Delegated,
+    /// Allow every request, anonymous ones included: only for a server nobody else can reach.
+    #[value(name = "AlwaysAllow")]
+    AlwaysAllow,
+}
+
+/// Delegated authorization, with k8s.io/apiserver's flags and defaults.
+#[derive(Debug, Args)]
+pub struct AuthorizationArgs {
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "Delegated",
+        ignore_case = true
+    )]
+    pub authorization_mode: AuthorizationMode,
+    /// A kubeconfig for the cluster that answers SubjectAccessReviews [default: in-cluster
+    /// when running in a pod].
+    #[arg(long, value_name = "PATH")]
+    pub authorization_kubeconfig: Option<PathBuf>,
+    /// Paths anyone may request without asking the cluster; `*` at the end makes a prefix.
+    #[arg(
+        long,
+        value_name = "PATHS",
+        value_delimiter = ',',
+        default_value = "/healthz,/readyz,/livez"
+    )]
+    pub authorization_always_allow_paths: Vec<String>,
+}
