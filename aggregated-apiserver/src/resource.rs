@@ -49,6 +49,25 @@ impl ResourceInfo {
             .map_or(&ListType::Atomic, |(_, t)| t)
     }
 
+    /// The verbs served on the resource (`None`) or on one of its subresources; `None` for a
+    /// subresource the kind does not have.
+    pub fn verbs_of(&self, subresource: Option<&str>) -> Option<&'static [&'static str]> {
+        match subresource {
+            None => Some(self.verbs),
+            Some(name) => self
+                .subresources
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.verbs),
+        }
+    }
+
+    /// Whether status is a subresource of its own, written only through it (and so kept
+    /// as it was by writes of the main resource).
+    pub fn has_status(&self) -> bool {
+        self.verbs_of(Some("status")).is_some()
+    }
+
     pub fn group_version(&self) -> String {
         format!("{}/{}", self.group, self.version)
     }

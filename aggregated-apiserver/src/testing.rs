@@ -1,6 +1,12 @@
 //! Test fixtures: a kind for the generic code to work on.
 
+use k8s_openapi::jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use crate::registry::{Connected, Strategy, TableColumnDefinition};
+use crate::request::Query;
 use crate::resource::{ListType, ResourceInfo, SubresourceInfo};
+use crate::status::{ApiError, FieldError};
 
 /// A kind shaped like the demo's Foo (cluster-scoped, `status` and `bar` subresources,
 /// merged lists in metadata and status), for the generic code's tests.
@@ -42,3 +48,50 @@ pub const FOO: ResourceInfo = ResourceInfo {
         ("status.conditions", ListType::Map(&["type"])),
     ],
 };
+
+/// [`FOO`] without a status subresource (status is an ordinary field) and served only for
+/// creating, reading and replacing.
+pub const PLAIN_FOO: ResourceInfo = ResourceInfo {
+    verbs: &["create", "get", "list", "update"],
+    subresources: &[],
+    ..FOO
+};
+
+/// A strategy with nothing of its own (no defaults, validation, columns, schemas or
+/// actions) for the demo's Foo type, described by its `ResourceInfo`.
+pub struct Plain(pub &'static ResourceInfo);
+
+impl Strategy for Plain {
+    type Object = foo_sdk::Foo;
+
+    fn info(&self) -> &'static ResourceInfo {
+        self.0
+    }
+
+    fn default(&self, _: &mut Self::Object) {}
+
+    fn validate(&self, _: &Self::Object) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    fn table_columns(&self) -> Vec<TableColumnDefinition> {
+        Vec::new()
+    }
+
+    fn table_cells(&self, _: &Self::Object, _: Timestamp) -> Vec<Value> {
+        Vec::new()
+    }
+
+    fn openapi_schemas(&self) -> Map<String, Value> {
+        Map::new()
+    }
+
+    fn connect(
+        &self,
+        _: &str,
+        _: &Self::Object,
+        _: &Query,
+    ) -> Result<Connected<Self::Object>, ApiError> {
+        Err(ApiError::path_not_found())
+    }
+}

@@ -167,7 +167,9 @@ impl<S: Strategy> Store<S> {
             ));
         }
         meta::fill_for_create(object.meta_mut());
-        set_status(&mut object, Value::Null)?;
+        if self.info().has_status() {
+            set_status(&mut object, Value::Null)?;
+        }
         self.strategy.default(&mut object);
         let mut errors = meta::validate_create(object.meta());
         errors.extend(self.strategy.validate(&object));
@@ -309,7 +311,7 @@ impl<S: Strategy> Store<S> {
         }
         if part == Part::Status {
             object = with_status_of(&current.object, &object)?;
-        } else {
+        } else if self.info().has_status() {
             let status = field_of(&current.object, "status")?;
             set_status(&mut object, status)?;
         }
@@ -443,14 +445,31 @@ impl<S: Strategy> Store<S> {
             &request.query,
             list,
         )?;
-        match (
-            name.as_deref(),
-            request.subresource.as_deref(),
-            &request.method,
-        ) {
+        let subresource = request.subresource.as_deref();
+        let verbs = self
+            .info()
+            .verbs_of(subresource)
+            .ok_or_else(ApiError::path_not_found)?;
+        let verb = match (&request.method, list) {
+            (&Method::GET, false) => "get",
+            (&Method::GET, true) => "list",
+            (&Method::POST, _) => "create",
+            (&Method::PUT, _) => "update",
+            (&Method::PATCH, _) => "patch",
+            (&Method::DELETE, false) => "delete",
+            (&Method::DELETE, true) => "deletecollection",
+            _ => return Err(ApiError::method_not_allowed()),
+        };
+        if !verbs.contains(&verb) {
+            return Err(ApiError::method_not_allowed());
+        }
+        match (name.as_deref(), subresource, &request.method) {
             (None, None, &Method::GET) => {
                 let options = ListOptions::parse(&request.query)?;
                 if options.watch.is_some() {
+                    if !verbs.contains(&"watch") {
+                        return Err(ApiError::method_not_allowed());
+                    }
                     return self.watch(options, rendering).await;
                 }
                 let listed = self.list(&options).await?;
@@ -481,9 +500,6 @@ impl<S: Strategy> Store<S> {
             }
             (Some(name), None, &Method::DELETE) => {
                 rendering.one(self.delete(name, &request).await?)
-            }
-            (Some(_), Some(sub), _) if !self.info().subresources.iter().any(|s| s.name == sub) => {
-                Err(ApiError::path_not_found())
             }
             (Some(name), Some(sub), &Method::POST) if sub != "status" => {
                 self.connect(name, sub, &request).await
@@ -855,6 +871,91 @@ fn with_status_of<T: Resource + Clone + serde::Serialize + serde::de::Deserializ
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+    use http::{HeaderMap, Method};
+    use serde_json::json;
+
+    use crate::registry::Endpoint;
+    use crate::request::Query;
+    use crate::storage::EmbeddedStorage;
+    use crate::testing::{PLAIN_FOO, Plain};
+
+    fn request(method: Method, name: Option<&str>, subresource: Option<&str>) -> ResourceRequest {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            "application/json".parse().unwrap(),
+        );
+        ResourceRequest {
+            method,
+            name: name.map(str::to_owned),
+            subresource: subresource.map(str::to_owned),
+            query: Query::default(),
+            headers,
+            body: Bytes::new(),
+        }
+    }
+
+    async fn body(response: Response) -> Value {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    /// A kind serves only the verbs and subresources it declares; without a status
+    /// subresource, status is written with the rest of the object.
+    #[tokio::test]
+    async fn a_kind_serves_what_it_declares() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
+        let history = HistoryLimit {
+            events: 100,
+            bytes: 1 << 20,
+        };
+        let store = Store::new(Plain(&PLAIN_FOO), storage, "/registry", history, 60);
+        let foo = |count: i64| {
+            json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                   "metadata": {"name": "a"}, "spec": {"greeting": "hi"},
+                   "status": {"barCount": count}})
+        };
+        let mut create = request(Method::POST, None, None);
+        create.body = foo(3).to_string().into();
+        let created = body(store.handle(create).await.unwrap()).await;
+        assert_eq!(created["status"]["barCount"], 3, "{created}");
+
+        let mut update = request(Method::PUT, Some("a"), None);
+        let mut replacement = foo(4);
+        replacement["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"].clone();
+        update.body = replacement.to_string().into();
+        let updated = body(store.handle(update).await.unwrap()).await;
+        assert_eq!(updated["status"]["barCount"], 4, "{updated}");
+
+        for (method, name, subresource, code) in [
+            (Method::DELETE, Some("a"), None, 405),
+            (Method::DELETE, None, None, 405),
+            (Method::PATCH, Some("a"), None, 405),
+            (Method::GET, Some("a"), Some("status"), 404),
+            (Method::POST, Some("a"), Some("bar"), 404),
+        ] {
+            let refused = store
+                .handle(request(method.clone(), name, subresource))
+                .await;
+            let code_seen = refused.err().map(|e| e.code);
+            assert_eq!(code_seen, Some(code), "{method} {name:?} {subresource:?}");
+        }
+        let mut watch = request(Method::GET, None, None);
+        watch.query = Query::parse(Some("watch=true"));
+        assert_eq!(store.handle(watch).await.err().map(|e| e.code), Some(405));
+        let read = body(
+            store
+                .handle(request(Method::GET, Some("a"), None))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(read["status"]["barCount"], 4);
+    }
 
     #[test]
     fn json_values_are_counted_up_to_the_limit() {
