@@ -26,7 +26,10 @@ const HEALTH_PATHS: [&str; 3] = ["/healthz", "/livez", "/readyz"];
 /// The filters' configuration, the CAs the TLS server names to clients, and what is still to
 /// be read from the cluster once the TLS server exists.
 pub struct Configured {
+    /// The authenticators and authorizers the request filters apply.
     pub access: Arc<Access>,
+    /// The CAs whose client certificates the TLS server asks for (client CA and front proxy);
+    /// those to be read from the cluster start empty and are filled by `look_up_cluster`.
     pub client_cas: Vec<Arc<ClientCa>>,
     lookup: Option<Lookup>,
 }

@@ -17,19 +17,28 @@ use crate::authz::RequestInfo;
 /// How much of a request is recorded.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Record nothing (also the level when no rule matches).
     #[default]
     None,
+    /// Record the request's metadata (user, verb, resource, response status) but no bodies.
     Metadata,
+    /// Metadata and the request body (`requestObject`).
     Request,
+    /// Metadata, the request body and the response body (`responseObject`).
     RequestResponse,
 }
 
 /// The stages of a request that get an event.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 pub enum Stage {
+    /// As soon as the request arrives, before it is handled.
     RequestReceived,
+    /// Once the response headers are sent, before the body: only for long-running requests
+    /// (watches).
     ResponseStarted,
+    /// Once the response has been sent in full.
     ResponseComplete,
+    /// When the handler panicked.
     Panic,
 }
 
@@ -162,6 +171,7 @@ impl Rule {
 /// Where events go: one JSON line each.
 pub struct Log {
     out: Mutex<Box<dyn Write + Send>>,
+    /// The Policy that decides each request's level and the stages left out.
     pub policy: Policy,
 }
 
@@ -185,6 +195,7 @@ impl Log {
         })
     }
 
+    /// Writes `event` as one JSON line; a failure is only logged as a warning, not returned.
     pub fn write(&self, event: &Value) {
         let mut line = event.to_string();
         line.push('\n');
@@ -197,15 +208,25 @@ impl Log {
 
 /// The parts of an event known when the request arrives.
 pub struct Event {
+    /// The level the policy decided for the request.
     pub level: Level,
+    /// A unique ID of the request, shared by all its events (`auditID`).
     pub audit_id: String,
+    /// The request's URI as received (`requestURI`).
     pub request_uri: String,
+    /// The request's verb as the authorizer sees it (`verb`).
     pub verb: String,
+    /// The authenticated user (`user`).
     pub user: UserInfo,
+    /// The user impersonated with `Impersonate-*` headers, once known (`impersonatedUser`).
     pub impersonated: Option<UserInfo>,
+    /// The client's IP address, if known (`sourceIPs`).
     pub source_ip: Option<String>,
+    /// The `User-Agent` header, if any (`userAgent`).
     pub user_agent: Option<String>,
+    /// What the request is about; its resource, if any, becomes `objectRef`.
     pub request: RequestInfo,
+    /// When the request arrived, RFC 3339 with microseconds (`requestReceivedTimestamp`).
     pub received: String,
 }
 

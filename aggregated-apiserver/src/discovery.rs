@@ -24,6 +24,7 @@ pub fn aggregated_version(headers: &http::HeaderMap) -> Option<&'static str> {
     })
 }
 
+/// The `Content-Type` of the aggregated discovery document in `version` (`v2` or `v2beta1`).
 pub fn aggregated_content_type(version: &str) -> String {
     format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList")
 }

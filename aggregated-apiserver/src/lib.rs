@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! The machinery of a Kubernetes aggregated API server, for any kind: storage (embedded or
 //! etcd) with a watch cache in front, a generic registry driven by a kind's [`registry::Strategy`],
 //! discovery, OpenAPI, patches and server-side apply, authentication, authorization, audit and

@@ -26,13 +26,23 @@ const STORAGE_BUCKETS: [f64; 21] = [
 /// What a request did, as kube-apiserver labels it.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
+    /// `GET`, `LIST`, `WATCH`, `POST`, `PUT`, `PATCH`, `APPLY`, `DELETE`, ... for a resource;
+    /// the HTTP method otherwise.
     pub verb: String,
+    /// `All` for a `dryRun=All` request, else empty.
     pub dry_run: String,
+    /// The resource's API group; empty for non-resource requests.
     pub group: String,
+    /// The resource's API version; empty for non-resource requests.
     pub version: String,
+    /// The resource (plural name); empty for non-resource requests.
     pub resource: String,
+    /// The subresource (`status`), if any.
     pub subresource: String,
+    /// `resource` for one named object, `namespace` or `cluster` for collections; empty for
+    /// non-resource requests.
     pub scope: String,
+    /// The component serving the request: always `apiserver`.
     pub component: String,
 }
 

@@ -8,11 +8,14 @@ use crate::status::ApiError;
 /// The `meta.k8s.io` version of a Table or PartialObjectMetadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaVersion {
+    /// `meta.k8s.io/v1`.
     V1,
+    /// `meta.k8s.io/v1beta1`, which older clients still ask for.
     V1beta1,
 }
 
 impl MetaVersion {
+    /// The `apiVersion` to write in the response, e.g. `meta.k8s.io/v1`.
     pub fn api_version(self) -> &'static str {
         match self {
             MetaVersion::V1 => "meta.k8s.io/v1",
@@ -24,26 +27,33 @@ impl MetaVersion {
 /// What an answer carrying objects should look like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Output {
+    /// The objects themselves, as JSON.
     Json,
+    /// The objects themselves, as YAML.
     Yaml,
+    /// A `Table` of the objects' printer columns (`as=Table`), as `kubectl get` asks for.
     Table(MetaVersion),
     /// `PartialObjectMetadata` for one object, `PartialObjectMetadataList` for a list.
     Metadata(MetaVersion),
 }
 
+/// The JSON media type, the default for requests and responses.
 pub const JSON: &str = "application/json";
+/// The YAML media type.
 pub const YAML: &str = "application/yaml";
 const ACCEPTED: &[&str] = &[JSON, YAML];
 
 /// One entry of an `Accept` header, e.g. `application/json;as=Table;v=v1;g=meta.k8s.io`.
 #[derive(Debug, PartialEq)]
 pub struct MediaRange<'a> {
+    /// The media type without parameters, lowercased (`application/json`, `*/*`).
     pub essence: String,
     params: Vec<(String, &'a str)>,
     quality: f32,
 }
 
 impl MediaRange<'_> {
+    /// The value of parameter `name` (lowercase; quotes removed), such as `as`, `g` or `v`.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
     }
@@ -137,10 +147,13 @@ fn output_for(range: &MediaRange, list: bool) -> Option<Output> {
 /// The format of a request body, from `Content-Type` (JSON when absent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BodyFormat {
+    /// `application/json`.
     Json,
+    /// `application/yaml`.
     Yaml,
 }
 
+/// The format of the request body; 415 Unsupported Media Type for anything but JSON or YAML.
 pub fn body_format(headers: &HeaderMap) -> Result<BodyFormat, ApiError> {
     // An absent or empty Content-Type is JSON, as kube-apiserver takes it; one that does not
     // parse as a media type (`;;;`) is refused.

@@ -112,6 +112,7 @@ pub enum AuthorizationMode {
 /// Delegated authorization, with k8s.io/apiserver's flags and defaults.
 #[derive(Debug, Args)]
 pub struct AuthorizationArgs {
+    /// How requests are authorized: by the cluster (Delegated) or not at all (AlwaysAllow).
     #[arg(
         long,
         value_enum,

@@ -22,7 +22,9 @@ const CA_COMMON_NAME: &str = "foo-apiserver-local-ca";
 /// A PEM encoded certificate (chain) and its PEM encoded private key.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CertPair {
+    /// The PEM certificate, or the chain with the leaf first.
     pub cert_pem: String,
+    /// The PEM private key (elided from `Debug` output).
     pub key_pem: String,
 }
 
@@ -86,8 +88,11 @@ pub fn self_signed_serving(cert_dir: &Path, hosts: &[String]) -> Result<CertPair
 /// issued by it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LocalPki {
+    /// The local CA, which issued the other two.
     pub ca: CertPair,
+    /// The serving certificate, for `localhost`, `127.0.0.1` and `::1`.
     pub serving: CertPair,
+    /// The client certificate of user `admin` in group `system:masters`.
     pub admin: CertPair,
 }
 
@@ -155,7 +160,9 @@ pub fn issue_client_certificate(
 /// what the APIService's `caBundle` trusts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServingPki {
+    /// The CA, for the APIService's `caBundle`.
     pub ca: CertPair,
+    /// The serving certificate the CA issued for the Service's DNS names.
     pub serving: CertPair,
 }
 

@@ -13,6 +13,7 @@ use crate::storage::Revision;
 pub struct Query(Vec<(String, String)>);
 
 impl Query {
+    /// Decodes a raw (percent-encoded) query string; `None` is an empty query.
     pub fn parse(raw: Option<&str>) -> Self {
         Query(
             form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
@@ -21,6 +22,7 @@ impl Query {
         )
     }
 
+    /// The first value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
@@ -40,6 +42,7 @@ impl Query {
         }
     }
 
+    /// An integer parameter; `None` when absent or empty, 400 Bad Request when not a number.
     pub fn integer(&self, key: &str) -> Result<Option<i64>, ApiError> {
         self.get(key)
             .filter(|v| !v.is_empty())
@@ -109,6 +112,7 @@ pub enum ReadAt {
 /// Where a paginated list resumes, kept in the opaque continue token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Continue {
+    /// The revision the first page was read at; every later page is read at it too.
     pub revision: Revision,
     /// The last name returned.
     pub after: String,
@@ -133,6 +137,8 @@ impl Continue {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&token).unwrap_or_default())
     }
 
+    /// Parses a `continue` token; 400 Bad Request if it is malformed or names a bad key or
+    /// resourceVersion, as kube-apiserver rejects it.
     pub fn decode(token: &str) -> Result<Self, ApiError> {
         let invalid = |why: &str| {
             ApiError::bad_request(format!(
@@ -168,24 +174,34 @@ impl Continue {
 /// The options of a list or watch request.
 #[derive(Debug)]
 pub struct ListOptions {
+    /// `labelSelector`, when given and not blank.
     pub labels: Option<LabelSelector>,
+    /// `fieldSelector`, when given and not blank.
     pub fields: Option<FieldSelector>,
+    /// `limit`: the page size; `None` when absent or not positive (no pagination).
     pub limit: Option<usize>,
+    /// The decoded `continue` token of a list (ignored for a watch).
     pub continue_from: Option<Continue>,
+    /// Which state the request reads, from `resourceVersion` and `resourceVersionMatch`.
     pub read_at: ReadAt,
     /// Set for `watch=true`.
     pub watch: Option<WatchOptions>,
 }
 
+/// The options that only a watch request takes.
 #[derive(Debug, Default)]
 pub struct WatchOptions {
+    /// `allowWatchBookmarks`: the client accepts `BOOKMARK` events.
     pub bookmarks: bool,
     /// `sendInitialEvents`, when given.
     pub send_initial_events: Option<bool>,
+    /// `timeoutSeconds`: how long the watch may last (negative values count as 0).
     pub timeout_seconds: Option<u64>,
 }
 
 impl ListOptions {
+    /// Reads and validates the options from `query` as apimachinery's `ValidateListOptions`
+    /// does: 422 for invalid combinations, 400 for malformed values.
     pub fn parse(query: &Query) -> Result<Self, ApiError> {
         let selector = |key| query.get(key).filter(|s: &&str| !s.trim().is_empty());
         let labels = selector("labelSelector")

@@ -3,17 +3,28 @@
 /// A served resource of one group/version.
 #[derive(Debug)]
 pub struct ResourceInfo {
+    /// The API group, e.g. `example.com`.
     pub group: &'static str,
+    /// The version within the group, e.g. `v1alpha1`.
     pub version: &'static str,
+    /// The object's `kind`.
     pub kind: &'static str,
+    /// The `kind` of its lists, conventionally `<Kind>List`.
     pub list_kind: &'static str,
+    /// The resource name in URL paths and storage keys (lowercase plural).
     pub plural: &'static str,
+    /// The lowercase singular name, as discovery reports it (for kubectl).
     pub singular: &'static str,
+    /// Abbreviations kubectl accepts for the resource, from discovery.
     pub short_names: &'static [&'static str],
+    /// Groupings the resource belongs to, such as `all`, for `kubectl get <category>`.
     pub categories: &'static [&'static str],
+    /// Whether objects live in a namespace (`/namespaces/<ns>/<plural>`) or are
+    /// cluster-scoped.
     pub namespaced: bool,
     /// Sorted, as discovery lists them.
     pub verbs: &'static [&'static str],
+    /// The subresources served under `<plural>/<name>/`.
     pub subresources: &'static [SubresourceInfo],
     /// How each list of the kind merges (in strategic merge patch and server-side apply);
     /// lists not named here are atomic (replaced whole).
@@ -34,9 +45,11 @@ pub enum ListType {
 /// A subresource such as `status` or a connect-style action such as `bar`.
 #[derive(Debug)]
 pub struct SubresourceInfo {
+    /// The path segment after the object's name, e.g. `status`.
     pub name: &'static str,
     /// The kind the subresource answers with.
     pub kind: &'static str,
+    /// The verbs served on the subresource, as discovery lists them.
     pub verbs: &'static [&'static str],
 }
 
@@ -68,6 +81,7 @@ impl ResourceInfo {
         self.verbs_of(Some("status")).is_some()
     }
 
+    /// The `apiVersion` of the kind's objects: `<group>/<version>`.
     pub fn group_version(&self) -> String {
         format!("{}/{}", self.group, self.version)
     }

@@ -28,7 +28,10 @@ use crate::storage::{Storage, Timed};
 /// Where objects are kept: the storage, and the root of their keys
 /// (`<root>/<group>/<plural>/<name>`).
 pub struct Backend {
+    /// The storage every kind's store reads and writes (wrapped in [`Timed`] by the server).
     pub storage: Arc<dyn Storage>,
+    /// The prefix of every key, without a trailing slash: `--etcd-prefix` on etcd,
+    /// `/registry` on the embedded store, as kube-apiserver uses.
     pub key_root: String,
 }
 

@@ -11,40 +11,51 @@ use crate::resource::ResourceInfo;
 /// One invalid field, as `field.Error` of k8s.io/apimachinery.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldError {
+    /// The field's path, as it starts the message (`spec.greeting`, `metadata.labels`).
     pub field: String,
+    /// What is wrong with the field; it gives the cause's reason.
     pub kind: FieldErrorKind,
 }
 
+/// What is wrong with a field: apimachinery's `field.ErrorType`, with what its message shows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldErrorKind {
+    /// `FieldValueRequired`: the field is missing; the detail (possibly empty) says more.
     Required(String),
     /// The offending value, already rendered as Go's `%#v` would (a quoted string, a number).
     Invalid(String, String),
+    /// `FieldValueTooLong`: the value is longer than this many characters.
     TooLong(usize),
+    /// `FieldValueForbidden`: the field may not be set here; the detail says why.
     Forbidden(String),
     /// The rendered value and the values that are supported.
     NotSupported(String, Vec<String>),
 }
 
 impl FieldError {
+    /// A `Required value` error for `field`, with `detail` after it unless empty.
     pub fn required(field: &str, detail: &str) -> Self {
         Self::new(field, FieldErrorKind::Required(detail.into()))
     }
+    /// An `Invalid value` error showing the string `value` quoted as Go's `%q` does.
     pub fn invalid(field: &str, value: &str, detail: &str) -> Self {
         Self::new(
             field,
             FieldErrorKind::Invalid(crate::validation::go_quote(value), detail.into()),
         )
     }
+    /// An `Invalid value` error showing a value already rendered as Go would (a number, a list).
     pub fn invalid_raw(field: &str, rendered_value: &str, detail: &str) -> Self {
         Self::new(
             field,
             FieldErrorKind::Invalid(rendered_value.into(), detail.into()),
         )
     }
+    /// A `Too long` error for a value longer than `max` characters.
     pub fn too_long(field: &str, max: usize) -> Self {
         Self::new(field, FieldErrorKind::TooLong(max))
     }
+    /// An `Unsupported value` error listing the `supported` values, each quoted.
     pub fn not_supported(field: &str, rendered_value: &str, supported: &[&str]) -> Self {
         let supported = supported.iter().map(|s| format!("{s:?}")).collect();
         Self::new(
@@ -52,6 +63,7 @@ impl FieldError {
             FieldErrorKind::NotSupported(rendered_value.into(), supported),
         )
     }
+    /// A `Forbidden` error for `field`, with `detail` saying why.
     pub fn forbidden(field: &str, detail: &str) -> Self {
         Self::new(field, FieldErrorKind::Forbidden(detail.into()))
     }
@@ -105,32 +117,48 @@ impl std::fmt::Display for FieldError {
 /// A failed request: turned into a `Status` response.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
+    /// The HTTP status code, also the Status's `code`.
     pub code: u16,
+    /// The Status's `reason` (a `metav1.StatusReason` such as `NotFound` or `Invalid`).
     pub reason: &'static str,
+    /// The Status's human-readable `message`, worded as kube-apiserver words it.
     pub message: String,
+    /// The Status's `details`; `None` leaves the field out.
     pub details: Option<Box<Details>>,
 }
 
+/// `metav1.StatusDetails`: the object an error is about, its causes, and when to retry;
+/// empty fields are left out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Details {
+    /// The name of the object concerned.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
+    /// The API group of the object concerned.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub group: String,
+    /// The object's kind, or its resource (`foos`) where kube-apiserver names that instead
+    /// (NotFound, AlreadyExists, Conflict).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub kind: String,
+    /// The individual failures, such as one per invalid field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<Cause>,
+    /// Seconds the client should wait before retrying; also sent as `Retry-After`.
     #[serde(rename = "retryAfterSeconds", skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u32>,
 }
 
+/// `metav1.StatusCause`: one reason for a failure, such as one invalid field.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cause {
+    /// The machine-readable reason (`FieldValueInvalid`, ...); empty for a summary.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// The human-readable description; for a field, without its name.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
+    /// The path of the field concerned, if any (`spec.greeting`).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
 }
@@ -187,6 +215,8 @@ impl ApiError {
         self
     }
 
+    /// The 404 NotFound kube-apiserver answers for an object `name` of the resource that does
+    /// not exist.
     pub fn not_found(info: &ResourceInfo, name: &str) -> Self {
         let message = format!("{} \"{name}\" not found", qualified(info));
         Self::new(404, "NotFound", message).about(info, name)
@@ -203,6 +233,7 @@ impl ApiError {
         e
     }
 
+    /// The 409 AlreadyExists kube-apiserver answers for a create of a name already taken.
     pub fn already_exists(info: &ResourceInfo, name: &str) -> Self {
         let message = format!("{} \"{name}\" already exists", qualified(info));
         Self::new(409, "AlreadyExists", message).about(info, name)
@@ -217,6 +248,8 @@ impl ApiError {
         Self::new(409, "Conflict", message).about(info, name)
     }
 
+    /// The 409 Conflict kube-apiserver answers for a write whose resourceVersion is not the
+    /// object's current one.
     pub fn modified(info: &ResourceInfo, name: &str) -> Self {
         Self::conflict(
             info,
@@ -275,6 +308,7 @@ impl ApiError {
         e
     }
 
+    /// A 400 BadRequest with `message`.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }
@@ -290,6 +324,8 @@ impl ApiError {
         e
     }
 
+    /// The 406 NotAcceptable for an `Accept` header that allows none of the `accepted` media
+    /// types.
     pub fn not_acceptable(accepted: &[&str]) -> Self {
         Self::new(
             406,
@@ -301,6 +337,7 @@ impl ApiError {
         )
     }
 
+    /// The 415 UnsupportedMediaType for a body whose `Content-Type` is none of `accepted`.
     pub fn unsupported_media_type(accepted: &[&str]) -> Self {
         Self::new(
             415,
@@ -312,6 +349,7 @@ impl ApiError {
         )
     }
 
+    /// The 413 RequestEntityTooLarge for a body over `limit` bytes.
     pub fn too_large(limit: usize) -> Self {
         Self::new(
             413,
@@ -348,6 +386,8 @@ impl ApiError {
         Self::new(410, "Expired", message)
     }
 
+    /// A 504 Timeout with `message`, telling clients to retry after `retry_after_seconds`
+    /// (`Retry-After`).
     pub fn timeout(message: impl Into<String>, retry_after_seconds: u32) -> Self {
         let mut e = Self::new(504, "Timeout", message);
         e.details = Some(Box::new(Details {
@@ -396,16 +436,19 @@ impl ApiError {
         e
     }
 
+    /// A 403 Forbidden, with the authorizer's `message` and the object it is about in `details`.
     pub fn forbidden(message: String, details: Details) -> Self {
         let mut e = Self::new(403, "Forbidden", message);
         e.details = Some(Box::new(details));
         e
     }
 
+    /// The 401 Unauthorized kube-apiserver answers for a request it could not authenticate.
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")
     }
 
+    /// A 500 InternalError (`Internal error occurred: ...`), with `message` as its one cause.
     pub fn internal(message: impl std::fmt::Display) -> Self {
         let mut e = Self::new(
             500,

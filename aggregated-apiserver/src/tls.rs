@@ -50,6 +50,8 @@ pub struct TlsConfig {
 }
 
 impl TlsConfig {
+    /// Parses the serving certificate and key and builds the first configuration, asking
+    /// for certificates of `client_cas`.
     pub fn new(serving: &CertPair, client_cas: Vec<Arc<ClientCa>>) -> Result<Arc<Self>> {
         let certificates = CertificateDer::pem_slice_iter(serving.cert_pem.as_bytes())
             .collect::<Result<Vec<_>, _>>()

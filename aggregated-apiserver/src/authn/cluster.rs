@@ -19,8 +19,13 @@ const NAME: &str = "extension-apiserver-authentication";
 /// What the ConfigMap updates: the client CA and the front-proxy settings that no flag set,
 /// and whoever must hear of a change (the TLS server naming the CAs to clients).
 pub struct ClusterAuthentication {
+    /// The client certificate CA to keep at `client-ca-file`; `None` leaves it alone (a
+    /// flag set it).
     pub client_ca: Option<Arc<ClientCa>>,
+    /// The front-proxy authenticator to keep at the `requestheader-*` keys (CA, allowed
+    /// names, header names); `None` leaves it alone (flags set it).
     pub request_header: Option<Arc<RequestHeader>>,
+    /// Called after a change to either CA.
     pub on_change: Box<dyn Fn() + Send + Sync>,
 }
 

@@ -32,9 +32,14 @@ pub const ANONYMOUS: &str = "system:anonymous";
 /// A user as Kubernetes describes one (`user.Info`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct UserInfo {
+    /// The user name, e.g. `system:serviceaccount:ns:sa` or a certificate's common name.
     pub name: String,
+    /// A unique identifier of the user, when the authenticator knows one (often empty).
     pub uid: String,
+    /// The groups the user is in.
     pub groups: Vec<String>,
+    /// Further attributes by key (scopes, credential ids...), passed on to authorization as
+    /// the SubjectAccessReview's `extra`.
     pub extra: BTreeMap<String, Vec<String>>,
 }
 
@@ -48,6 +53,7 @@ impl UserInfo {
         }
     }
 
+    /// Whether `group` is among the user's groups.
     pub fn in_group(&self, group: &str) -> bool {
         self.groups.iter().any(|g| g == group)
     }
@@ -87,7 +93,9 @@ pub struct PeerCertificates(pub Arc<Vec<CertificateDer<'static>>>);
 
 /// What a request offers to prove who sent it.
 pub struct Credentials<'a> {
+    /// The TLS client certificate chain, leaf first; empty when none was presented.
     pub certificates: &'a [CertificateDer<'static>],
+    /// The request headers (front-proxy user headers, `Authorization`).
     pub headers: &'a HeaderMap,
 }
 
@@ -96,6 +104,7 @@ pub struct Credentials<'a> {
 pub enum Outcome {
     /// The credential it knows is absent: ask the next one.
     NotApplicable,
+    /// The credential is valid and names this user.
     Authenticated(UserInfo),
     /// The credential is present but wrong: unless another authenticator accepts the
     /// request, it is refused (401) rather than served anonymously.
@@ -105,6 +114,7 @@ pub enum Outcome {
 /// One way of authenticating requests.
 #[async_trait]
 pub trait Authenticator: Send + Sync {
+    /// Judges the one kind of credential this authenticator knows, for every request.
     async fn authenticate(&self, credentials: &Credentials<'_>) -> Outcome;
 }
 
@@ -119,6 +129,8 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// A chain of `authenticators`, asked in that order; `anonymous` lets requests without
+    /// any credential through as `system:anonymous` (kube's `--anonymous-auth`).
     pub fn new(authenticators: Vec<Arc<dyn Authenticator>>, anonymous: bool) -> Self {
         Chain {
             authenticators,
@@ -126,6 +138,8 @@ impl Chain {
         }
     }
 
+    /// The user the first accepting authenticator names, in `system:authenticated`; or
+    /// anonymous, or the rejections (or "no credentials") to answer 401 with.
     pub async fn authenticate(&self, credentials: &Credentials<'_>) -> Authentication {
         let mut errors = Vec::new();
         for authenticator in &self.authenticators {

@@ -15,9 +15,14 @@ use super::{Authenticator, Credentials, Outcome, UserInfo, header_extras, header
 pub struct RequestHeaderConfig {
     /// Common names the proxy's certificate may have; empty allows any.
     pub allowed_names: Vec<String>,
+    /// Headers naming the user; the first non-empty one counts (`X-Remote-User`).
     pub username_headers: Vec<String>,
+    /// Headers naming the user's UID; the first non-empty one counts (none by default).
     pub uid_headers: Vec<String>,
+    /// Headers naming the user's groups, every value of each (`X-Remote-Group`).
     pub group_headers: Vec<String>,
+    /// Prefixes of headers carrying extra attributes, the key after the prefix
+    /// (`X-Remote-Extra-`).
     pub extra_headers_prefixes: Vec<String>,
 }
 
@@ -41,6 +46,7 @@ pub struct RequestHeader {
 }
 
 impl RequestHeader {
+    /// Trusts proxies whose certificates `ca` verifies, reading the user as `config` says.
     pub fn new(ca: Arc<ClientCa>, config: RequestHeaderConfig) -> Self {
         RequestHeader {
             ca,
@@ -48,10 +54,13 @@ impl RequestHeader {
         }
     }
 
+    /// The requestheader CA that verifies the proxy's certificate.
     pub fn ca(&self) -> &Arc<ClientCa> {
         &self.ca
     }
 
+    /// Replaces the allowed names and header names while serving (the cluster's ConfigMap
+    /// changed); requests authenticated afterwards use the new ones.
     pub fn set_config(&self, config: RequestHeaderConfig) {
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
     }

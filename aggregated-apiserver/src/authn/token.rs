@@ -30,6 +30,7 @@ pub struct TokenReview {
 }
 
 impl TokenReview {
+    /// Sends TokenReviews to the cluster through `client`.
     pub fn new(client: kube::Client) -> Self {
         TokenReview {
             reviews: Api::all(client),

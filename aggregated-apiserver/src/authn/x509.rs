@@ -39,6 +39,7 @@ struct LoadedCa {
 }
 
 impl ClientCa {
+    /// A CA with the bundle of PEM certificates `pem`.
     pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
         let ca = ClientCa::default();
         ca.set(Some(pem))?;
@@ -55,6 +56,7 @@ impl ClientCa {
         Ok(true)
     }
 
+    /// The current bundle as PEM; `None` when empty.
     pub fn pem(&self) -> Option<String> {
         self.loaded().map(|ca| ca.pem.clone())
     }
@@ -171,6 +173,7 @@ pub struct ClientCertificate {
 }
 
 impl ClientCertificate {
+    /// Authenticates chains that `ca` verifies, as it is when each request comes.
     pub fn new(ca: Arc<ClientCa>) -> Self {
         ClientCertificate { ca }
     }

@@ -18,14 +18,20 @@ use crate::status::{ApiError, Details};
 /// A user and what the user asks to do: what an authorizer judges.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Attributes {
+    /// Who asks, as authentication (and impersonation) found.
     pub user: UserInfo,
+    /// What is asked, from the request info.
     pub request: RequestInfo,
 }
 
+/// One authorizer's answer, as k8s.io/apiserver's `authorizer.Decision`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
+    /// Allowed: the request goes on, no later authorizer is asked.
     Allow,
+    /// Denied: the request is forbidden, no later authorizer is asked.
     Deny,
+    /// Neither: the next authorizer is asked.
     NoOpinion,
 }
 
@@ -35,6 +41,8 @@ pub type Verdict = Result<(Decision, String), String>;
 /// One source of authorization decisions.
 #[async_trait]
 pub trait Authorizer: Send + Sync {
+    /// Decides on `attributes`, or fails (for instance a SubjectAccessReview that could not
+    /// be made).
     async fn authorize(&self, attributes: &Attributes) -> Verdict;
 }
 
@@ -44,6 +52,7 @@ pub struct Chain(pub Vec<Box<dyn Authorizer>>);
 /// What the chain decided for a request.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Judgement {
+    /// An authorizer allowed: the request is served.
     Allowed,
     /// 403, with the reasons given.
     Forbidden(String),
@@ -52,6 +61,8 @@ pub enum Judgement {
 }
 
 impl Chain {
+    /// Asks the authorizers in turn until one allows or denies (kube's union authorizer);
+    /// without a decision, forbidden, or failed if an authorizer failed.
     pub async fn judge(&self, attributes: &Attributes) -> Judgement {
         let mut reasons = Vec::new();
         let mut errors = Vec::new();

@@ -9,20 +9,30 @@ use crate::request::Query;
 /// A verb on a resource.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ResourceInfo {
+    /// The API group; empty for the core group (`/api/v1`).
     pub group: String,
+    /// The API version.
     pub version: String,
+    /// The resource's plural name, e.g. `foos`.
     pub resource: String,
+    /// The subresource, e.g. `status`; empty when none.
     pub subresource: String,
+    /// The namespace; empty for cluster-scoped resources and all-namespace requests.
     pub namespace: String,
+    /// The object's name (or the single name a list's fieldSelector asks for); empty for a
+    /// collection.
     pub name: String,
 }
 
 /// What a request asks to do.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RequestInfo {
+    /// The Kubernetes verb (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`,
+    /// `deletecollection`), or the lowercase HTTP method for a non-resource request.
     pub verb: String,
     /// `None` for a non-resource request (discovery, OpenAPI, health).
     pub resource: Option<ResourceInfo>,
+    /// The URL path.
     pub path: String,
 }
 
@@ -30,6 +40,8 @@ pub struct RequestInfo {
 const NAMESPACE_SUBRESOURCES: &[&str] = &["status", "finalize"];
 
 impl RequestInfo {
+    /// Reads what a request asks to do from its method, path and query, as k8s.io/apiserver's
+    /// `RequestInfoFactory` does.
     pub fn parse(method: &Method, path: &str, query: &Query) -> RequestInfo {
         let non_resource = || RequestInfo {
             verb: method.as_str().to_ascii_lowercase(),

@@ -30,6 +30,7 @@ pub struct SubjectAccessReview {
 }
 
 impl SubjectAccessReview {
+    /// Sends SubjectAccessReviews to the cluster through `client`.
     pub fn new(client: kube::Client) -> Self {
         SubjectAccessReview {
             reviews: Api::all(client),

@@ -22,6 +22,7 @@ pub struct InFlight {
 }
 
 impl InFlight {
+    /// At most `read_only` GET/HEAD requests and `mutating` others at once; 0 is no limit.
     pub fn new(read_only: usize, mutating: usize) -> Self {
         let permits = |n: usize| (n > 0).then(|| Semaphore::new(n));
         InFlight {

@@ -16,7 +16,9 @@ use crate::resource::ResourceInfo;
 
 /// The metrics and the served kinds (to name a watcher's kind).
 pub struct Observed {
+    /// Where requests, in-flight requests and watchers are counted.
     pub metrics: Arc<Metrics>,
+    /// The kinds served, to find a watched resource's kind.
     pub resources: Vec<&'static ResourceInfo>,
 }
 

@@ -28,9 +28,11 @@ pub use metrics::Observed;
 
 /// Who may call the server, and what they may do.
 pub struct Access {
+    /// Finds who sent each request.
     pub authenticator: authn::Chain,
     /// The front proxy's authenticator, whose user headers no handler may see.
     pub request_header: Option<Arc<RequestHeader>>,
+    /// Judges whether the user may do what the request asks.
     pub authorizer: authz::Chain,
 }
 
@@ -45,7 +47,9 @@ fn user(request: &axum::extract::Request) -> crate::authn::UserInfo {
 
 /// What one request may take: a slot among those in flight, and time.
 pub struct Limits {
+    /// The in-flight request limits (`--max-requests-inflight` and the mutating one).
     pub in_flight: Arc<InFlight>,
+    /// How long a request other than a watch may take (`--request-timeout`).
     pub request_timeout: Duration,
 }
 

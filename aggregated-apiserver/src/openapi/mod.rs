@@ -76,10 +76,6 @@ pub fn v2(resources: &[Resource]) -> Value {
     })
 }
 
-/// The discovery document served at `/openapi/v3`: each group-version document's URL, with the
-/// hash of its bytes as kube-openapi's handler computes it. `documents` pairs a path such as
-/// `apis/demo.jeremyxu2010.me/v1beta1` with its document, whose served bytes must be
-/// `serde_json::to_vec(document)` (the bytes hashed here).
 /// The serialized documents a server publishes, built once at start-up.
 pub struct Documents {
     /// `/openapi/v2`.
@@ -93,6 +89,10 @@ pub struct Documents {
 }
 
 impl Documents {
+    /// Builds every document for `resources`, grouping them by group-version.
+    ///
+    /// # Panics
+    /// As [`v3_group_version`].
     pub fn build(resources: &[Resource]) -> Self {
         let mut by_group_version: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
         for resource in resources {
@@ -119,6 +119,10 @@ impl Documents {
     }
 }
 
+/// The discovery document served at `/openapi/v3`: each group-version document's URL, with the
+/// hash of its bytes as kube-openapi's handler computes it. `documents` pairs a path such as
+/// `apis/demo.jeremyxu2010.me/v1beta1` with its document, whose served bytes must be
+/// `serde_json::to_vec(document)` (the bytes hashed here).
 pub fn v3_root(documents: &[(String, &Value)]) -> Value {
     let paths: Map<String, Value> = documents
         .iter()

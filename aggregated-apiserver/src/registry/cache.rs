@@ -144,6 +144,7 @@ impl<T> CachedEvent<T> {
 /// How much history the cache keeps for watches, whichever bound is reached first.
 #[derive(Clone, Copy, Debug)]
 pub struct HistoryLimit {
+    /// The number of events.
     pub events: usize,
     /// The stored size of the events' objects.
     pub bytes: usize,

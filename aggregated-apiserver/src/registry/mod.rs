@@ -44,26 +44,37 @@ pub trait Strategy: Send + Sync + 'static {
         + Sync
         + 'static;
 
+    /// The kind's static description (group, version, names, scope, verbs, subresources,
+    /// list merge types). The store reads it for its storage key prefix, verb and
+    /// subresource checks, error messages, decoding and patch merging; the server for
+    /// routing, discovery and OpenAPI.
     fn info(&self) -> &'static ResourceInfo;
 
-    /// Fills in defaults; runs on every create and update.
+    /// Fills in defaults. Runs on every create and update (PUT, PATCH, apply, `/status`),
+    /// after the store has set or kept the system fields and before [`Strategy::validate`].
     fn default(&self, object: &mut Self::Object);
 
-    /// Checks the kind's own fields (the store checks metadata).
+    /// Checks the kind's own fields (the store checks metadata), after defaulting on every
+    /// create and update; any error refuses the write with 422 Invalid.
     fn validate(&self, object: &Self::Object) -> Vec<FieldError>;
 
-    /// The Table columns of server-side printing.
+    /// The Table columns of server-side printing, asked for each response rendered as a
+    /// `meta.k8s.io` Table (`kubectl get`).
     fn table_columns(&self) -> Vec<TableColumnDefinition>;
 
-    /// One Table row's cells, in column order.
+    /// One Table row's cells, in [`Strategy::table_columns`] order, for each object in a
+    /// Table response; `now` (one instant for a whole list) is what ages are reckoned from.
     fn table_cells(&self, object: &Self::Object, now: Timestamp) -> Vec<serde_json::Value>;
 
-    /// The OpenAPI v3 schemas of the kind (refs as `#/components/schemas/NAME`).
+    /// The OpenAPI v3 schemas of the kind (refs as `#/components/schemas/NAME`), read once
+    /// when the server is built to publish `/openapi/v2` and `/openapi/v3`.
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
 
     /// A connect-style subresource (`POST <name>/<subresource>`, options in the query): the
     /// object as the action leaves it and the answer. The store writes the object atomically
     /// (retrying on a concurrent change, which calls this again), or not at all on a dry run.
+    /// The object is written as returned: no defaulting, validation, generation bump or
+    /// managedFields entry.
     fn connect(
         &self,
         subresource: &str,
@@ -74,26 +85,42 @@ pub trait Strategy: Send + Sync + 'static {
 
 /// What a connect-style action did.
 pub struct Connected<T> {
+    /// The object as the action leaves it, which the store writes (unless unchanged).
     pub object: T,
+    /// The response body, sent as JSON or YAML with 200 OK.
     pub answer: serde_json::Value,
 }
 
 /// A request for one resource path: `/apis/<g>/<v>/<plural>[/<name>[/<subresource>]]`.
 pub struct ResourceRequest {
+    /// The HTTP method, which with `name` gives the verb (GET without a name is list/watch).
     pub method: Method,
+    /// The object's name; `None` for the collection.
     pub name: Option<String>,
+    /// `status` or a connect-style action's name; only with a name.
     pub subresource: Option<String>,
+    /// The parsed query string (options such as `dryRun`, `watch`, selectors).
     pub query: Query,
+    /// The request headers (content negotiation, the User-Agent as default field manager).
     pub headers: HeaderMap,
+    /// The whole body; empty when there is none. Over [`MAX_BODY_BYTES`] it is refused.
     pub body: Bytes,
 }
 
-/// A served resource, whatever its kind.
+/// A served resource, whatever its kind: the object-safe face of a [`Store`] (which
+/// implements it for every [`Strategy`]), so that the server can hold kinds side by side.
 #[async_trait]
 pub trait Endpoint: Send + Sync {
+    /// The resource served. The server routes `/apis/<group>/<version>/<plural>` requests
+    /// by it and lists it in discovery.
     fn info(&self) -> &'static ResourceInfo;
+    /// The kind's OpenAPI v3 schemas ([`Strategy::openapi_schemas`]), read once when the
+    /// server is built.
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
     /// How many objects are stored, as the watch cache knows them.
     fn object_count(&self) -> usize;
+    /// Serves one request for this resource, after the filters (authentication,
+    /// authorization...) have passed it: get, list, watch, create, update, patch, apply,
+    /// delete, deletecollection or a connect action. An error is answered as a Status.
     async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError>;
 }

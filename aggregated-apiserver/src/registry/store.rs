@@ -38,6 +38,8 @@ pub(super) struct Stored<T> {
     pub revision: Revision,
 }
 
+/// The generic registry store of one kind: kube-apiserver's REST semantics over a
+/// [`Storage`], with a watch cache, and the kind's particulars from its [`Strategy`].
 pub struct Store<S: Strategy> {
     pub(super) strategy: Arc<S>,
     pub(super) storage: Arc<dyn Storage>,

@@ -52,6 +52,7 @@ const REPLAY_CHUNK: usize = if cfg!(test) { 8 } else { 256 };
 const GROUP_WRITES: usize = 1_000;
 const GROUP_BYTES: usize = 4 << 20;
 
+/// [`Storage`] kept in a local redb file, for running without an etcd cluster.
 pub struct EmbeddedStorage {
     db: Arc<Database>,
     /// Committed events, sent in revision order (by the committer alone).

@@ -22,7 +22,9 @@ pub type Revision = u64;
 /// One key with its value as of some revision.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyValue {
+    /// The full storage key, e.g. `/registry/<group>/<plural>/<name>`.
     pub key: String,
+    /// The stored bytes (a serialized object); empty when a keys-only list left it out.
     pub value: Vec<u8>,
     /// The revision that created the key.
     pub create_revision: Revision,
@@ -41,6 +43,7 @@ pub struct ListPage {
     pub remaining: u64,
 }
 
+/// Whether an [`Event`] wrote or removed its key, as etcd's `mvccpb.Event.EventType`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// The key was created or updated.
@@ -52,6 +55,7 @@ pub enum EventKind {
 /// A change, in revision order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
+    /// Whether the key was put or deleted.
     pub kind: EventKind,
     /// For `Put` the new value; for `Delete` the value it had, with `mod_revision` set to the
     /// deleting revision.
@@ -60,39 +64,52 @@ pub struct Event {
     pub prev: Option<KeyValue>,
 }
 
+/// Why a storage operation failed; the registry turns each into the API `Status` that
+/// kube-apiserver answers for it (409 Conflict, 404, 410 Expired, 504, 500).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum StorageError {
+    /// A create found the key already present.
     #[error("key {0} already exists")]
     AlreadyExists(String),
+    /// The key does not exist.
     #[error("key {0} not found")]
     NotFound(String),
     /// A compare-and-swap lost: the key is now at `current` (`None`: it no longer exists).
     #[error("key {key} was modified concurrently")]
     Conflict {
+        /// The key that was written.
         key: String,
+        /// The key's value now, which the writer can retry against.
         current: Option<Box<KeyValue>>,
     },
     /// The revision asked for is older than the oldest one still kept.
     #[error("required revision {requested} has been compacted (oldest kept: {compacted})")]
     Compacted {
+        /// The revision the read or watch asked for.
         requested: Revision,
+        /// The compacted revision: the oldest still readable.
         compacted: Revision,
     },
     /// The revision asked for has not been written yet.
     #[error("required revision {requested} is in the future (current: {current})")]
     FutureRevision {
+        /// The revision the read asked for.
         requested: Revision,
+        /// The latest revision written.
         current: Revision,
     },
+    /// Any other failure of the backend (I/O, database or etcd client error).
     #[error("storage failure: {0}")]
     Internal(String),
 }
 
+/// The result of a storage operation.
 pub type Result<T> = std::result::Result<T, StorageError>;
 
 /// What a watch reports, in revision order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notification {
+    /// A change under the watched prefix.
     Event(Event),
     /// Every change under the watched prefix up to this revision has been reported: revisions
     /// are global, so writes elsewhere in the store move it on without an event here. (etcd
@@ -104,6 +121,8 @@ pub enum Notification {
 /// when the watcher fell behind compaction).
 pub type WatchStream = BoxStream<'static, Result<Notification>>;
 
+/// A revisioned key-value store with etcd's semantics (MVCC revisions, compare-and-swap
+/// updates, lists at a revision, watches from a revision); embedded or etcd.
 #[async_trait]
 pub trait Storage: Send + Sync + 'static {
     /// The latest revision written (1 for an empty store, as etcd starts).

@@ -9,12 +9,14 @@ use async_trait::async_trait;
 use super::{KeyValue, ListPage, Result, Revision, Storage, WatchStream};
 use crate::metrics::Metrics;
 
+/// A [`Storage`] wrapper that records each operation's latency in [`Metrics`].
 pub struct Timed {
     storage: Arc<dyn Storage>,
     metrics: Arc<Metrics>,
 }
 
 impl Timed {
+    /// Wraps `storage`, recording into `metrics`.
     pub fn new(storage: Arc<dyn Storage>, metrics: Arc<Metrics>) -> Self {
         Timed { storage, metrics }
     }

@@ -45,8 +45,11 @@ const NEVER_RECORDED: &[&[&str]] = &[
 
 /// Who writes: the field manager and the subresource written through (None or Some("status")).
 pub struct Writer<'a> {
+    /// The field manager's name, as recorded in `managedFields`.
     pub manager: &'a str,
+    /// The subresource written through: `None` for the main resource, or `Some("status")`.
     pub subresource: Option<&'a str>,
+    /// The API version written in (`<group>/<version>`), recorded in the entry.
     pub api_version: &'a str,
     /// RFC 3339, e.g. "2026-11-25T10:00:00Z".
     pub time: &'a str,

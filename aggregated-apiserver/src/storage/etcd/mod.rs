@@ -65,6 +65,7 @@ pub struct EtcdConfig {
     pub ca_file: Option<PathBuf>,
     /// Client certificate and its key, when etcd requires one.
     pub cert_file: Option<PathBuf>,
+    /// The private key of `cert_file`.
     pub key_file: Option<PathBuf>,
 }
 
