@@ -18,7 +18,7 @@ use crate::registry::cache::Cached;
 use crate::registry::decode::{self, FieldValidation};
 use crate::registry::fieldmanager::{self, Writer};
 use crate::registry::patch::Patch;
-use crate::registry::store::{self, Manage, Part, SELECTABLE_FIELDS, selected};
+use crate::registry::store::{self, Manage, Part, selected};
 use crate::request::{Continue, ListOptions, Query, ReadAt};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
@@ -194,7 +194,7 @@ impl<S: Strategy> Fuzz<S> {
         let labels = LabelSelector::parse(&text);
         let fields = FieldSelector::parse(&text);
         if let Ok(fields) = &fields {
-            let _ = fields.check_fields(SELECTABLE_FIELDS);
+            let _ = fields.check_fields(&self.strategy.info().field_selector_fields());
         }
         let options = ListOptions {
             labels: labels.ok(),
@@ -226,7 +226,7 @@ impl<S: Strategy> Fuzz<S> {
         match ListOptions::parse(&query) {
             Ok(options) => {
                 if let Some(fields) = &options.fields {
-                    let _ = fields.check_fields(SELECTABLE_FIELDS);
+                    let _ = fields.check_fields(&self.strategy.info().field_selector_fields());
                 }
                 selected(&self.live_cached, &options);
                 if let Some(from) = &options.continue_from {

@@ -29,6 +29,10 @@ pub struct ResourceInfo {
     /// How each list of the kind merges (in strategic merge patch and server-side apply);
     /// lists not named here are atomic (replaced whole).
     pub lists: &'static [(&'static str, ListType)],
+    /// Fields besides `metadata.name` that field selectors may name: dotted paths to scalar
+    /// fields (`spec.suspend`), compared as their string form, absent ones as "" (as a
+    /// custom resource's `selectableFields`).
+    pub selectable_fields: &'static [&'static str],
 }
 
 /// How a list merges, as `x-kubernetes-list-type` (and the patch strategy) declare it.
@@ -79,6 +83,13 @@ impl ResourceInfo {
     /// as it was by writes of the main resource).
     pub fn has_status(&self) -> bool {
         self.verbs_of(Some("status")).is_some()
+    }
+
+    /// Every field a field selector may name: `metadata.name`, then the kind's own.
+    pub fn field_selector_fields(&self) -> Vec<&'static str> {
+        let mut fields = vec!["metadata.name"];
+        fields.extend(self.selectable_fields);
+        fields
     }
 
     /// The `apiVersion` of the kind's objects: `<group>/<version>`.

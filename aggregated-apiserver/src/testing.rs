@@ -47,6 +47,7 @@ pub const FOO: ResourceInfo = ResourceInfo {
         ("metadata.ownerReferences", ListType::Map(&["uid"])),
         ("status.conditions", ListType::Map(&["type"])),
     ],
+    selectable_fields: &[],
 };
 
 /// [`FOO`] without a status subresource (status is an ordinary field) and served only for
@@ -54,6 +55,7 @@ pub const FOO: ResourceInfo = ResourceInfo {
 pub const PLAIN_FOO: ResourceInfo = ResourceInfo {
     verbs: &["create", "get", "list", "update"],
     subresources: &[],
+    selectable_fields: &["spec.greeting", "spec.suspend"],
     ..FOO
 };
 

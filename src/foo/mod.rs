@@ -56,6 +56,7 @@ pub const FOO: ResourceInfo = ResourceInfo {
         ("metadata.ownerReferences", ListType::Map(&["uid"])),
         ("status.conditions", ListType::Map(&["type"])),
     ],
+    selectable_fields: &[],
 };
 
 pub struct FooStrategy;

@@ -85,6 +85,30 @@ impl<T> Cached<T> {
         &self.json[self.metadata.clone()]
     }
 
+    /// The values of `fields` (dotted paths to scalars) as field selectors compare them:
+    /// strings as they are, numbers and booleans written out, anything else "".
+    pub fn field_values(&self, fields: &[&str]) -> Vec<String> {
+        if fields.is_empty() {
+            return Vec::new();
+        }
+        let Ok(object) = serde_json::from_slice::<serde_json::Value>(&self.json) else {
+            return vec![String::new(); fields.len()];
+        };
+        fields
+            .iter()
+            .map(|field| {
+                let value = field.split('.').try_fold(&object, |v, key| v.get(key));
+                match value {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(v @ (serde_json::Value::Bool(_) | serde_json::Value::Number(_))) => {
+                        v.to_string()
+                    }
+                    _ => String::new(),
+                }
+            })
+            .collect()
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::Strategy;
 use super::cache::{Cached, Start, cached_at};
 use super::render::Renderer;
-use super::store::{CONTINUE_EXPIRED, ListResult, SELECTABLE_FIELDS, Store, selected};
+use super::store::{CONTINUE_EXPIRED, ListResult, Store, selected};
 use super::watch;
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
@@ -111,7 +111,7 @@ impl<S: Strategy> Store<S> {
     ) -> Result<ListResult<S::Object>, ApiError> {
         if let Some(fields) = &options.fields {
             fields
-                .check_fields(SELECTABLE_FIELDS)
+                .check_fields(&self.info().field_selector_fields())
                 .map_err(ApiError::bad_request)?;
         }
         if let Some(from) = &options.continue_from {
@@ -242,7 +242,7 @@ impl<S: Strategy> Store<S> {
     ) -> Result<Response, ApiError> {
         if let Some(fields) = &options.fields {
             fields
-                .check_fields(SELECTABLE_FIELDS)
+                .check_fields(&self.info().field_selector_fields())
                 .map_err(ApiError::bad_request)?;
         }
         let watch_options = options

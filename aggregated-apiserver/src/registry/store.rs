@@ -30,8 +30,6 @@ pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 const LONG_LIST: usize = 500;
 
 /// The field a fieldSelector may name on every cluster-scoped kind.
-pub(crate) const SELECTABLE_FIELDS: &[&str] = &["metadata.name"];
-
 /// An object as stored, with its resourceVersion set from the storage revision.
 pub(super) struct Stored<T> {
     pub object: T,
@@ -81,7 +79,7 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    fn info(&self) -> &'static ResourceInfo {
+    pub(super) fn info(&self) -> &'static ResourceInfo {
         self.strategy.info()
     }
 
@@ -667,9 +665,18 @@ pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
         .as_ref()
         .is_none_or(|s| s.matches(|key| object.label(key)));
     let fields_match = options.fields.as_ref().is_none_or(|s| {
+        let own: Vec<&str> = s
+            .requirements()
+            .map(|(field, _, _)| field)
+            .filter(|field| *field != "metadata.name")
+            .collect();
+        let values = object.field_values(&own);
         s.matches(|field| match field {
             "metadata.name" => Some(object.name()),
-            _ => None,
+            _ => own
+                .iter()
+                .position(|f| *f == field)
+                .map(|i| values[i].as_str()),
         })
     });
     labels_match && fields_match
@@ -905,10 +912,8 @@ mod tests {
         serde_json::from_slice(&bytes).unwrap()
     }
 
-    /// A kind serves only the verbs and subresources it declares; without a status
-    /// subresource, status is written with the rest of the object.
-    #[tokio::test]
-    async fn a_kind_serves_what_it_declares() {
+    /// A store of [`PLAIN_FOO`] on an embedded database in its own directory.
+    fn plain_store() -> (Store<Plain>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
         let history = HistoryLimit {
@@ -916,6 +921,54 @@ mod tests {
             bytes: 1 << 20,
         };
         let store = Store::new(Plain(&PLAIN_FOO), storage, "/registry", history, 60);
+        (store, dir)
+    }
+
+    /// Field selectors name `metadata.name` and the fields the kind declares selectable,
+    /// compared as strings; any other field is refused with kube-apiserver's 400.
+    #[tokio::test]
+    async fn field_selectors_take_the_kinds_selectable_fields() {
+        let (store, _dir) = plain_store();
+        for (name, greeting, suspend) in [("a", "hi", false), ("b", "yo", true), ("c", "hi", true)]
+        {
+            let mut create = request(Method::POST, None, None);
+            create.body = json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                "metadata": {"name": name}, "spec": {"greeting": greeting, "suspend": suspend}})
+            .to_string()
+            .into();
+            store.handle(create).await.unwrap();
+        }
+        let names = async |selector: &str| {
+            let mut list = request(Method::GET, None, None);
+            list.query = Query::parse(Some(&format!("fieldSelector={selector}")));
+            let listed = store.handle(list).await.map_err(|e| (e.code, e.message))?;
+            let items = body(listed).await["items"].as_array().unwrap().clone();
+            Ok::<_, (u16, String)>(
+                items
+                    .iter()
+                    .map(|i| i["metadata"]["name"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(names("spec.greeting%3Dhi").await.unwrap(), ["a", "c"]);
+        assert_eq!(names("spec.suspend%3Dtrue").await.unwrap(), ["b", "c"]);
+        assert_eq!(
+            names("spec.suspend!%3Dtrue,metadata.name!%3Db")
+                .await
+                .unwrap(),
+            ["a"]
+        );
+        assert_eq!(
+            names("spec.other%3Dx").await.unwrap_err(),
+            (400, "field label not supported: spec.other".to_owned())
+        );
+    }
+
+    /// A kind serves only the verbs and subresources it declares; without a status
+    /// subresource, status is written with the rest of the object.
+    #[tokio::test]
+    async fn a_kind_serves_what_it_declares() {
+        let (store, _dir) = plain_store();
         let foo = |count: i64| {
             json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
                    "metadata": {"name": "a"}, "spec": {"greeting": "hi"},
