@@ -145,7 +145,8 @@ async fn measure(storage: Arc<dyn Storage>) -> Vec<Rate> {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let embedded: Arc<dyn Storage> = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
+    let embedded: Arc<dyn Storage> =
+        Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
     let cluster = etcd::EtcdCluster::start(1);
     let config = EtcdConfig {
         endpoints: vec![cluster.endpoint(0)],

@@ -116,7 +116,7 @@ const EMBEDDED_KEY_ROOT: &str = "/registry";
 async fn open_backend(args: &StorageArgs) -> anyhow::Result<Backend> {
     if args.etcd_servers.is_empty() {
         let dir = args.data_dir()?;
-        let storage = EmbeddedStorage::open(&dir.join("db"))
+        let storage = EmbeddedStorage::open(&dir.join("db").join("foo.redb"))
             .with_context(|| format!("opening the embedded database in {}", dir.display()))?;
         return Ok(Backend {
             storage: Arc::new(storage),

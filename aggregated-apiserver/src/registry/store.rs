@@ -915,7 +915,7 @@ mod tests {
     /// A store of [`PLAIN_FOO`] on an embedded database in its own directory.
     fn plain_store() -> (Store<Plain>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
-        let storage = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
+        let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
         let history = HistoryLimit {
             events: 100,
             bytes: 1 << 20,

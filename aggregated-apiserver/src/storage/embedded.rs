@@ -72,12 +72,15 @@ struct Queued {
 }
 
 impl EmbeddedStorage {
-    /// Opens (or creates) the database in `dir`. This does blocking I/O.
-    pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(internal)?;
+    /// Opens (or creates) the database file `path`, and the directories above it. This
+    /// does blocking I/O.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(internal)?;
+        }
         let db = Database::builder()
             .set_cache_size(PAGE_CACHE_BYTES)
-            .create(dir.join("foo.redb"))?;
+            .create(path)?;
         // Create the tables so that read transactions can always open them.
         let txn = db.begin_write()?;
         txn.open_table(HISTORY)?;
@@ -668,7 +671,7 @@ mod tests {
 
     fn open() -> (tempfile::TempDir, EmbeddedStorage) {
         let dir = tempfile::tempdir().unwrap();
-        let storage = EmbeddedStorage::open(dir.path()).unwrap();
+        let storage = EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap();
         (dir, storage)
     }
 
@@ -698,7 +701,7 @@ mod tests {
     #[tokio::test]
     async fn reopen_keeps_data_and_revisions() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested");
+        let path = dir.path().join("nested").join("db.redb");
         let storage = EmbeddedStorage::open(&path).unwrap();
         let a = storage.create("/a", b"1".to_vec()).await.unwrap();
         let a = storage
