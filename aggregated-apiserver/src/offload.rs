@@ -8,7 +8,7 @@ use tokio::runtime::{Handle, RuntimeFlavor};
 /// no other workers (a single-threaded runtime, or none).
 ///
 /// ```
-/// let sum = foo_apiserver::offload::cpu_bound(|| (1..=100u64).sum::<u64>());
+/// let sum = aggregated_apiserver::offload::cpu_bound(|| (1..=100u64).sum::<u64>());
 /// assert_eq!(sum, 5050);
 /// ```
 pub fn cpu_bound<R>(f: impl FnOnce() -> R) -> R {
