@@ -5,6 +5,8 @@ pub(crate) mod apply;
 pub(crate) mod cache;
 mod connect;
 pub(crate) mod decode;
+mod delete;
+mod dispatch;
 pub mod fieldmanager;
 mod meta;
 pub(crate) mod patch;

@@ -2,17 +2,13 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use axum::response::Response;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::Resource;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::cache::{Cache, Cached, HistoryLimit};
 use super::decode::{self, FieldValidation};
-use super::render::{self, Rendered};
-use super::{Endpoint, ResourceRequest, Strategy};
+use super::render::Rendered;
+use super::{ResourceRequest, Strategy};
 use super::{fieldmanager, meta, patch};
 use crate::negotiate;
 use crate::request::{Continue, ListOptions, parse_revision};
@@ -27,7 +23,7 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 
 /// Lists longer than this are rendered off the async workers (big ones take seconds).
-const LONG_LIST: usize = 500;
+pub(super) const LONG_LIST: usize = 500;
 
 /// The field a fieldSelector may name on every cluster-scoped kind.
 /// An object as stored, with its resourceVersion set from the storage revision.
@@ -139,7 +135,10 @@ impl<S: Strategy> Store<S> {
         decode::decode(self.info(), &request.body, format, validation)
     }
 
-    async fn create(&self, request: ResourceRequest) -> Result<Rendered<S::Object>, ApiError> {
+    pub(super) async fn create(
+        &self,
+        request: ResourceRequest,
+    ) -> Result<Rendered<S::Object>, ApiError> {
         let dry_run = request.query.dry_run("CreateOptions")?;
         let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
@@ -198,7 +197,7 @@ impl<S: Strategy> Store<S> {
     }
 
     /// PUT on the main resource or on `/status`.
-    async fn update(
+    pub(super) async fn update(
         &self,
         name: &str,
         part: Part,
@@ -235,7 +234,7 @@ impl<S: Strategy> Store<S> {
     /// PATCH on the main resource or on `/status`: the patch is applied to the current
     /// object and the result written like an update; when the patch names no
     /// resourceVersion a lost race is retried on the newer object, as kube-apiserver does.
-    async fn patch(
+    pub(super) async fn patch(
         &self,
         name: &str,
         part: Part,
@@ -360,153 +359,6 @@ impl<S: Strategy> Store<S> {
         }
         Ok(written)
     }
-
-    async fn delete(
-        &self,
-        name: &str,
-        request: &ResourceRequest,
-    ) -> Result<Rendered<S::Object>, ApiError> {
-        let options = DeleteOptions::from_request(request)?;
-        let current = self.load(name).await?;
-        Ok(Rendered::ok(
-            self.delete_stored(name, current, &options).await?,
-        ))
-    }
-
-    async fn delete_stored(
-        &self,
-        name: &str,
-        current: Stored<S::Object>,
-        options: &DeleteOptions,
-    ) -> Result<S::Object, ApiError> {
-        options.check_preconditions(self.info(), name, current.object.meta())?;
-        let meta = current.object.meta();
-        if meta.finalizers.as_deref().unwrap_or_default().is_empty() {
-            if options.dry_run {
-                return Ok(current.object);
-            }
-            let kv = self
-                .storage
-                .delete(&self.key(name), Some(current.revision))
-                .await
-                .map_err(|e| self.storage_error(name, e))?;
-            return Ok(self.decode_stored(&kv)?.object);
-        }
-        if meta.deletion_timestamp.is_some() {
-            return Ok(current.object);
-        }
-        // Finalizers hold the object: mark it, and let the last finalizer's removal delete it.
-        let mut object = current.object.clone();
-        let m = object.meta_mut();
-        m.deletion_timestamp = Some(meta::now());
-        m.deletion_grace_period_seconds = Some(0);
-        m.generation = Some(m.generation.unwrap_or(0).saturating_add(1));
-        self.write(name, object, &current, options.dry_run).await
-    }
-
-    async fn delete_collection(
-        &self,
-        request: &ResourceRequest,
-    ) -> Result<ListResult<S::Object>, ApiError> {
-        let delete = DeleteOptions::from_request(request)?;
-        let mut options = ListOptions::parse(&request.query)?;
-        options.limit = None;
-        options.continue_from = None;
-        let listed = self.list(&options).await?;
-        let mut deleted = Vec::with_capacity(listed.items.len());
-        for listed in listed.items {
-            let name = listed.name();
-            let Ok(current) = self.load(name).await else {
-                continue; // deleted meanwhile
-            };
-            let object = self.delete_stored(name, current, &delete).await?;
-            let revision = object
-                .meta()
-                .resource_version
-                .as_deref()
-                .map(parse_revision);
-            deleted.push(Cached::new(&object, revision.unwrap_or(Ok(0))?, 0)?);
-        }
-        Ok(ListResult {
-            items: deleted,
-            revision: listed.revision,
-            continue_from: None,
-            remaining: None,
-        })
-    }
-
-    async fn serve(&self, request: ResourceRequest) -> Result<Response, ApiError> {
-        use http::Method;
-        let name = request.name.clone();
-        let list = name.is_none();
-        let rendering = render::Renderer::new(
-            self.strategy.clone(),
-            &request.headers,
-            &request.query,
-            list,
-        )?;
-        let subresource = request.subresource.as_deref();
-        let verbs = self
-            .info()
-            .verbs_of(subresource)
-            .ok_or_else(ApiError::path_not_found)?;
-        let verb = match (&request.method, list) {
-            (&Method::GET, false) => "get",
-            (&Method::GET, true) => "list",
-            (&Method::POST, _) => "create",
-            (&Method::PUT, _) => "update",
-            (&Method::PATCH, _) => "patch",
-            (&Method::DELETE, false) => "delete",
-            (&Method::DELETE, true) => "deletecollection",
-            _ => return Err(ApiError::method_not_allowed()),
-        };
-        if !verbs.contains(&verb) {
-            return Err(ApiError::method_not_allowed());
-        }
-        match (name.as_deref(), subresource, &request.method) {
-            (None, None, &Method::GET) => {
-                let options = ListOptions::parse(&request.query)?;
-                if options.watch.is_some() {
-                    if !verbs.contains(&"watch") {
-                        return Err(ApiError::method_not_allowed());
-                    }
-                    return self.watch(options, rendering).await;
-                }
-                let listed = self.list(&options).await?;
-                if listed.items.len() > LONG_LIST {
-                    crate::offload::cpu_bound(|| rendering.list(listed))
-                } else {
-                    rendering.list(listed)
-                }
-            }
-            (None, None, &Method::POST) => rendering.one(self.create(request).await?),
-            (None, None, &Method::DELETE) => {
-                rendering.list(self.delete_collection(&request).await?)
-            }
-            (Some(name), None | Some("status"), &Method::GET) => {
-                rendering.cached(&*self.get(name, &request.query).await?)
-            }
-            (Some(name), None, &Method::PUT) => {
-                rendering.one(self.update(name, Part::Main, request).await?)
-            }
-            (Some(name), Some("status"), &Method::PUT) => {
-                rendering.one(self.update(name, Part::Status, request).await?)
-            }
-            (Some(name), None, &Method::PATCH) => {
-                rendering.one(self.patch(name, Part::Main, request).await?)
-            }
-            (Some(name), Some("status"), &Method::PATCH) => {
-                rendering.one(self.patch(name, Part::Status, request).await?)
-            }
-            (Some(name), None, &Method::DELETE) => {
-                rendering.one(self.delete(name, &request).await?)
-            }
-            (Some(name), Some(sub), &Method::POST) if sub != "status" => {
-                self.connect(name, sub, &request).await
-            }
-            _ => Err(ApiError::method_not_allowed()),
-        }
-    }
 }
 
 pub(super) const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
@@ -541,120 +393,6 @@ impl<T> ListResult<T> {
             }),
             remaining: (more && !filtered).then_some(remaining),
         }
-    }
-}
-
-#[async_trait]
-impl<S: Strategy> Endpoint for Store<S> {
-    fn info(&self) -> &'static ResourceInfo {
-        self.strategy.info()
-    }
-
-    fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
-        self.strategy.openapi_schemas()
-    }
-
-    fn object_count(&self) -> usize {
-        self.cache.object_count()
-    }
-
-    async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError> {
-        self.serve(request).await
-    }
-}
-
-/// `metav1.DeleteOptions`, from the body (if any) and the query.
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeleteOptionsBody {
-    #[serde(default)]
-    preconditions: Option<Preconditions>,
-    #[serde(default)]
-    dry_run: Option<Vec<String>>,
-    #[serde(default)]
-    propagation_policy: Option<String>,
-    /// Typed so that a malformed one is refused; otherwise unused, as Foos are deleted at
-    /// once like every kind without graceful deletion.
-    #[serde(default, rename = "gracePeriodSeconds")]
-    _grace_period_seconds: Option<i64>,
-    #[serde(default, rename = "orphanDependents")]
-    _orphan_dependents: Option<bool>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Preconditions {
-    uid: Option<String>,
-    resource_version: Option<String>,
-}
-
-struct DeleteOptions {
-    dry_run: bool,
-    preconditions: Preconditions,
-}
-
-impl DeleteOptions {
-    fn from_request(request: &ResourceRequest) -> Result<Self, ApiError> {
-        let body: DeleteOptionsBody = if request.body.iter().all(u8::is_ascii_whitespace) {
-            DeleteOptionsBody::default()
-        } else {
-            let format = negotiate::body_format(&request.headers)?;
-            let value = decode::parse_body(&request.body, format).map_err(ApiError::bad_request)?;
-            serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))?
-        };
-        request.query.integer("gracePeriodSeconds")?;
-        request.query.flag("orphanDependents")?;
-        let policy = body
-            .propagation_policy
-            .as_deref()
-            .or(request.query.get("propagationPolicy"))
-            .unwrap_or_default();
-        if !matches!(policy, "" | "Orphan" | "Background" | "Foreground") {
-            return Err(crate::request::options_invalid(
-                "DeleteOptions",
-                &[FieldError::not_supported(
-                    "propagationPolicy",
-                    &format!("{policy:?}"),
-                    &["Foreground", "Background", "Orphan", "nil"],
-                )],
-            ));
-        }
-        let dry_run = match body.dry_run.filter(|values| !values.is_empty()) {
-            Some(values) => crate::request::dry_run(&values, "DeleteOptions")?,
-            None => request.query.dry_run("DeleteOptions")?,
-        };
-        Ok(DeleteOptions {
-            dry_run,
-            preconditions: body.preconditions.unwrap_or_default(),
-        })
-    }
-
-    fn check_preconditions(
-        &self,
-        info: &ResourceInfo,
-        name: &str,
-        meta: &ObjectMeta,
-    ) -> Result<(), ApiError> {
-        let have_uid = meta.uid.as_deref().unwrap_or_default();
-        let have_rv = meta.resource_version.as_deref().unwrap_or_default();
-        if let Some(uid) = self.preconditions.uid.as_deref().filter(|u| *u != have_uid) {
-            let why = format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {have_uid}"
-            );
-            return Err(ApiError::conflict(info, name, &why));
-        }
-        if let Some(rv) = self
-            .preconditions
-            .resource_version
-            .as_deref()
-            .filter(|r| *r != have_rv)
-        {
-            let why = format!(
-                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have_rv}"
-            );
-            return Err(ApiError::conflict(info, name, &why));
-        }
-        Ok(())
     }
 }
 
@@ -880,6 +618,7 @@ fn with_status_of<T: Resource + Clone + serde::Serialize + serde::de::Deserializ
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::response::Response;
     use bytes::Bytes;
     use http::{HeaderMap, Method};
     use serde_json::json;

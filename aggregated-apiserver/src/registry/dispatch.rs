@@ -1,0 +1,107 @@
+//! Dispatch of a resource request to the store's verbs: the verb from the method and path,
+//! refused unless the kind declares it for the resource or subresource.
+
+use async_trait::async_trait;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::render;
+use super::store::{LONG_LIST, Part, Store};
+use super::{Endpoint, ResourceRequest, Strategy};
+use crate::request::ListOptions;
+use crate::resource::ResourceInfo;
+use crate::status::ApiError;
+
+impl<S: Strategy> Store<S> {
+    async fn serve(&self, request: ResourceRequest) -> Result<Response, ApiError> {
+        use http::Method;
+        let name = request.name.clone();
+        let list = name.is_none();
+        let rendering = render::Renderer::new(
+            self.strategy.clone(),
+            &request.headers,
+            &request.query,
+            list,
+        )?;
+        let subresource = request.subresource.as_deref();
+        let verbs = self
+            .info()
+            .verbs_of(subresource)
+            .ok_or_else(ApiError::path_not_found)?;
+        let verb = match (&request.method, list) {
+            (&Method::GET, false) => "get",
+            (&Method::GET, true) => "list",
+            (&Method::POST, _) => "create",
+            (&Method::PUT, _) => "update",
+            (&Method::PATCH, _) => "patch",
+            (&Method::DELETE, false) => "delete",
+            (&Method::DELETE, true) => "deletecollection",
+            _ => return Err(ApiError::method_not_allowed()),
+        };
+        if !verbs.contains(&verb) {
+            return Err(ApiError::method_not_allowed());
+        }
+        match (name.as_deref(), subresource, &request.method) {
+            (None, None, &Method::GET) => {
+                let options = ListOptions::parse(&request.query)?;
+                if options.watch.is_some() {
+                    if !verbs.contains(&"watch") {
+                        return Err(ApiError::method_not_allowed());
+                    }
+                    return self.watch(options, rendering).await;
+                }
+                let listed = self.list(&options).await?;
+                if listed.items.len() > LONG_LIST {
+                    crate::offload::cpu_bound(|| rendering.list(listed))
+                } else {
+                    rendering.list(listed)
+                }
+            }
+            (None, None, &Method::POST) => rendering.one(self.create(request).await?),
+            (None, None, &Method::DELETE) => {
+                rendering.list(self.delete_collection(&request).await?)
+            }
+            (Some(name), None | Some("status"), &Method::GET) => {
+                rendering.cached(&*self.get(name, &request.query).await?)
+            }
+            (Some(name), None, &Method::PUT) => {
+                rendering.one(self.update(name, Part::Main, request).await?)
+            }
+            (Some(name), Some("status"), &Method::PUT) => {
+                rendering.one(self.update(name, Part::Status, request).await?)
+            }
+            (Some(name), None, &Method::PATCH) => {
+                rendering.one(self.patch(name, Part::Main, request).await?)
+            }
+            (Some(name), Some("status"), &Method::PATCH) => {
+                rendering.one(self.patch(name, Part::Status, request).await?)
+            }
+            (Some(name), None, &Method::DELETE) => {
+                rendering.one(self.delete(name, &request).await?)
+            }
+            (Some(name), Some(sub), &Method::POST) if sub != "status" => {
+                self.connect(name, sub, &request).await
+            }
+            _ => Err(ApiError::method_not_allowed()),
+        }
+    }
+}
+
+#[async_trait]
+impl<S: Strategy> Endpoint for Store<S> {
+    fn info(&self) -> &'static ResourceInfo {
+        self.strategy.info()
+    }
+
+    fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
+        self.strategy.openapi_schemas()
+    }
+
+    fn object_count(&self) -> usize {
+        self.cache.object_count()
+    }
+
+    async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError> {
+        self.serve(request).await
+    }
+}
