@@ -59,8 +59,9 @@ pub const PLAIN_FOO: ResourceInfo = ResourceInfo {
     ..FOO
 };
 
-/// A strategy with nothing of its own (no defaults, validation, columns, schemas or
-/// actions) for the demo's Foo type, described by its `ResourceInfo`.
+/// A strategy for the demo's Foo type, described by its `ResourceInfo`, with little of its
+/// own: no defaults, columns, schemas or actions; `spec.greeting` is immutable and the
+/// greeting `deprecated` draws a warning.
 pub struct Plain(pub &'static ResourceInfo);
 
 impl Strategy for Plain {
@@ -74,6 +75,20 @@ impl Strategy for Plain {
 
     fn validate(&self, _: &Self::Object) -> Vec<FieldError> {
         Vec::new()
+    }
+
+    fn validate_update(&self, new: &Self::Object, old: &Self::Object) -> Vec<FieldError> {
+        (new.spec.greeting != old.spec.greeting)
+            .then(|| FieldError::invalid("spec.greeting", &new.spec.greeting, "field is immutable"))
+            .into_iter()
+            .collect()
+    }
+
+    fn warnings(&self, object: &Self::Object) -> Vec<String> {
+        (object.spec.greeting == "deprecated")
+            .then(|| "spec.greeting: \"deprecated\" is deprecated".to_owned())
+            .into_iter()
+            .collect()
     }
 
     fn table_columns(&self) -> Vec<TableColumnDefinition> {

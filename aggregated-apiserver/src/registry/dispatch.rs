@@ -57,25 +57,35 @@ impl<S: Strategy> Store<S> {
                     rendering.list(listed)
                 }
             }
-            (None, None, &Method::POST) => rendering.one(self.create(request).await?),
+            (None, None, &Method::POST) => {
+                rendering.one(self.create(request).await?.warned_by(&*self.strategy))
+            }
             (None, None, &Method::DELETE) => {
                 rendering.list(self.delete_collection(&request).await?)
             }
             (Some(name), None | Some("status"), &Method::GET) => {
                 rendering.cached(&*self.get(name, &request.query).await?)
             }
-            (Some(name), None, &Method::PUT) => {
-                rendering.one(self.update(name, Part::Main, request).await?)
-            }
-            (Some(name), Some("status"), &Method::PUT) => {
-                rendering.one(self.update(name, Part::Status, request).await?)
-            }
-            (Some(name), None, &Method::PATCH) => {
-                rendering.one(self.patch(name, Part::Main, request).await?)
-            }
-            (Some(name), Some("status"), &Method::PATCH) => {
-                rendering.one(self.patch(name, Part::Status, request).await?)
-            }
+            (Some(name), None, &Method::PUT) => rendering.one(
+                self.update(name, Part::Main, request)
+                    .await?
+                    .warned_by(&*self.strategy),
+            ),
+            (Some(name), Some("status"), &Method::PUT) => rendering.one(
+                self.update(name, Part::Status, request)
+                    .await?
+                    .warned_by(&*self.strategy),
+            ),
+            (Some(name), None, &Method::PATCH) => rendering.one(
+                self.patch(name, Part::Main, request)
+                    .await?
+                    .warned_by(&*self.strategy),
+            ),
+            (Some(name), Some("status"), &Method::PATCH) => rendering.one(
+                self.patch(name, Part::Status, request)
+                    .await?
+                    .warned_by(&*self.strategy),
+            ),
             (Some(name), None, &Method::DELETE) => {
                 rendering.one(self.delete(name, &request).await?)
             }

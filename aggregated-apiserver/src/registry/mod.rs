@@ -60,6 +60,20 @@ pub trait Strategy: Send + Sync + 'static {
     /// create and update; any error refuses the write with 422 Invalid.
     fn validate(&self, object: &Self::Object) -> Vec<FieldError>;
 
+    /// Checks a change of an existing object against the stored one, after
+    /// [`Strategy::validate`] (immutable fields: `FieldError::invalid(.., "field is
+    /// immutable")`); any error refuses the write with 422 Invalid. None by default.
+    fn validate_update(&self, _new: &Self::Object, _old: &Self::Object) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    /// Warnings about an object as written by a create, update, patch or apply (deprecated
+    /// values, say), sent to the client in `Warning` headers; the write succeeds. None by
+    /// default.
+    fn warnings(&self, _object: &Self::Object) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The Table columns of server-side printing, asked for each response rendered as a
     /// `meta.k8s.io` Table (`kubectl get`).
     fn table_columns(&self) -> Vec<TableColumnDefinition>;

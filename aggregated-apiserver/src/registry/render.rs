@@ -63,6 +63,12 @@ impl<T> Rendered<T> {
         self.warnings = warnings;
         self
     }
+
+    /// With the warnings the kind's strategy has about the object written.
+    pub fn warned_by<S: Strategy<Object = T>>(mut self, strategy: &S) -> Self {
+        self.warnings.extend(strategy.warnings(&self.object));
+        self
+    }
 }
 
 /// What a Table row carries as its `object` (`includeObject`).

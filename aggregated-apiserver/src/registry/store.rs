@@ -451,6 +451,7 @@ pub(crate) fn prepare_update<S: Strategy>(
     strategy.default(&mut object);
     let mut errors = meta::validate_update(object.meta(), old.meta());
     errors.extend(strategy.validate(&object));
+    errors.extend(strategy.validate_update(&object, old));
     invalid(strategy.info(), &object, errors)?;
     if spec_of(&object)? != spec_of(old)? {
         object.meta_mut().generation = Some(old.meta().generation.unwrap_or(0).saturating_add(1));
@@ -661,6 +662,45 @@ mod tests {
         };
         let store = Store::new(Plain(&PLAIN_FOO), storage, "/registry", history, 60);
         (store, dir)
+    }
+
+    /// A kind's update validation refuses a change with 422 and changes nothing; its
+    /// warnings reach the client in `Warning` headers of a write that succeeds.
+    #[tokio::test]
+    async fn a_kinds_update_validation_and_warnings() {
+        let (store, _dir) = plain_store();
+        let foo = |greeting: &str, rv: &Value| {
+            json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                   "metadata": {"name": "a", "resourceVersion": rv}, "spec": {"greeting": greeting}})
+            .to_string()
+            .into()
+        };
+        let mut create = request(Method::POST, None, None);
+        create.body = foo("deprecated", &Value::Null);
+        let created = store.handle(create).await.unwrap();
+        let warning = created.headers().get("warning").unwrap().to_str().unwrap();
+        assert_eq!(
+            warning,
+            r#"299 - "spec.greeting: \"deprecated\" is deprecated""#
+        );
+        let rv = body(created).await["metadata"]["resourceVersion"].clone();
+
+        let mut update = request(Method::PUT, Some("a"), None);
+        update.body = foo("hi", &rv);
+        let refused = store.handle(update).await.err().unwrap();
+        assert_eq!(refused.code, 422);
+        assert_eq!(
+            refused.message,
+            r#"Foo.demo.jeremyxu2010.me "a" is invalid: spec.greeting: Invalid value: "hi": field is immutable"#
+        );
+        let read = body(
+            store
+                .handle(request(Method::GET, Some("a"), None))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(read["spec"]["greeting"], "deprecated");
     }
 
     /// Field selectors name `metadata.name` and the fields the kind declares selectable,
