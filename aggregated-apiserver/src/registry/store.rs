@@ -652,6 +652,12 @@ mod tests {
         serde_json::from_slice(&bytes).unwrap()
     }
 
+    /// The object `name` as a GET answers it.
+    async fn get(store: &Store<Plain>, name: &str) -> Value {
+        let response = store.handle(request(Method::GET, Some(name), None)).await;
+        body(response.unwrap()).await
+    }
+
     /// A store of [`PLAIN_FOO`] on an embedded database in its own directory.
     fn plain_store() -> (Store<Plain>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -693,13 +699,7 @@ mod tests {
             refused.message,
             r#"Foo.demo.jeremyxu2010.me "a" is invalid: spec.greeting: Invalid value: "hi": field is immutable"#
         );
-        let read = body(
-            store
-                .handle(request(Method::GET, Some("a"), None))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let read = get(&store, "a").await;
         assert_eq!(read["spec"]["greeting"], "deprecated");
     }
 
@@ -781,13 +781,7 @@ mod tests {
         let mut watch = request(Method::GET, None, None);
         watch.query = Query::parse(Some("watch=true"));
         assert_eq!(store.handle(watch).await.err().map(|e| e.code), Some(405));
-        let read = body(
-            store
-                .handle(request(Method::GET, Some("a"), None))
-                .await
-                .unwrap(),
-        )
-        .await;
+        let read = get(&store, "a").await;
         assert_eq!(read["status"]["barCount"], 4);
     }
 
