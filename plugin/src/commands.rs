@@ -630,6 +630,14 @@ async fn apply_one(
         map.remove("apiVersion");
         map.remove("kind");
     }
+    // As kubectl: a patch that changes nothing is not sent, so that a write racing in
+    // between (the controller's) does not make the Foo look configured.
+    let live = to_value(&current)?;
+    let mut merged = live.clone();
+    json_patch::merge(&mut merged, &patch);
+    if merged == live {
+        return Ok((live, "unchanged"));
+    }
     let patched = conn
         .foos
         .patch(name, &merge_params(dry_run), &Patch::Merge(&patch))
