@@ -493,10 +493,9 @@ fn plugin(kubectl: &Kubectl, kubeconfig: &Path, args: &[&str]) -> Output {
 /// The SDK's examples, run as a user runs them, through kube-apiserver.
 fn sdk_examples(kubeconfig: &Path) {
     let example = |name: &str, args: &[&str]| {
-        let output = Command::new(env!("CARGO"))
+        let output = common::cargo()
             .args(["run", "-q", "-p", "foo-sdk", "--example", name, "--"])
             .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("KUBECONFIG", kubeconfig)
             .stdin(Stdio::null())
             .output()

@@ -1,7 +1,7 @@
 //! kubectl-foo through kubectl's own plugin dispatch (`kubectl foo …` with `kubectl-foo` on
-//! PATH) against a started server: every command and output format, the non-terminal
-//! refusals, errors, the terminal prompts (in tmux), completion through kubectl and bash, and
-//! the generated files.
+//! PATH), on every kubectl on the machine, each against a server of its own: every command
+//! and output format, the non-terminal refusals, errors, the terminal prompts (in tmux),
+//! completion through kubectl and bash, and the generated files.
 
 mod common;
 
@@ -111,252 +111,258 @@ fn failure(output: &Output, code: i32) -> String {
 
 #[test]
 fn every_command_and_output_format() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
 
-    // Empty list: nothing on stdout, "No resources found" on stderr.
-    let out = env.foo(&kc, &["list"]);
-    assert_eq!(ok(&out), "");
-    assert!(stderr(&out).contains("No resources found"));
+        // Empty list: nothing on stdout, "No resources found" on stderr.
+        let out = env.foo(&kc, &["list"]);
+        assert_eq!(ok(&out), "");
+        assert!(stderr(&out).contains("No resources found"));
 
-    // create, with every dry-run mode and output format.
-    let out = ok(&env.foo(&kc, &["create", "alpha", "--greeting", "Hi"]));
-    assert_eq!(out, "foo.demo.jeremyxu2010.me/alpha created\n");
-    let out = ok(&env.foo(&kc, &["create", "beta", "--suspend", "-o", "json"]));
-    let beta: Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(beta["spec"]["suspend"], true);
-    assert_eq!(beta["spec"]["greeting"], "Hello");
-    assert!(
-        out.starts_with("{\n    \"apiVersion\""),
-        "kubectl's 4-space JSON: {out}"
-    );
-    let out = ok(&env.foo(&kc, &["create", "dry", "--dry-run=server", "-o", "yaml"]));
-    assert!(
-        out.contains("name: dry") && out.contains("greeting: Hello"),
-        "{out}"
-    );
-    let out = ok(&env.foo(&kc, &["create", "dry2", "--dry-run=client", "-o", "name"]));
-    assert_eq!(out, "foo.demo.jeremyxu2010.me/dry2\n");
-    failure(&env.foo(&kc, &["get", "dry"]), 1);
-    let err = failure(&env.foo(&kc, &["create", "alpha"]), 1);
-    assert!(err.contains("Error from server (AlreadyExists)"), "{err}");
+        // create, with every dry-run mode and output format.
+        let out = ok(&env.foo(&kc, &["create", "alpha", "--greeting", "Hi"]));
+        assert_eq!(out, "foo.demo.jeremyxu2010.me/alpha created\n");
+        let out = ok(&env.foo(&kc, &["create", "beta", "--suspend", "-o", "json"]));
+        let beta: Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(beta["spec"]["suspend"], true);
+        assert_eq!(beta["spec"]["greeting"], "Hello");
+        assert!(
+            out.starts_with("{\n    \"apiVersion\""),
+            "kubectl's 4-space JSON: {out}"
+        );
+        let out = ok(&env.foo(&kc, &["create", "dry", "--dry-run=server", "-o", "yaml"]));
+        assert!(
+            out.contains("name: dry") && out.contains("greeting: Hello"),
+            "{out}"
+        );
+        let out = ok(&env.foo(&kc, &["create", "dry2", "--dry-run=client", "-o", "name"]));
+        assert_eq!(out, "foo.demo.jeremyxu2010.me/dry2\n");
+        failure(&env.foo(&kc, &["get", "dry"]), 1);
+        let err = failure(&env.foo(&kc, &["create", "alpha"]), 1);
+        assert!(err.contains("Error from server (AlreadyExists)"), "{err}");
 
-    // list: table, wide, labels, name, json, yaml, jsonpath, custom-columns, sort-by.
-    let out = ok(&env.foo(&kc, &["list"]));
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    let header: Vec<&str> = lines[0].split_whitespace().collect();
-    assert_eq!(header, ["NAME", "GREETING", "BARS", "READY", "AGE"]);
-    assert!(lines[1].starts_with("alpha   Hi "), "{out}");
-    let out = ok(&env.foo(&kc, &["ls", "-o", "wide", "--show-labels"]));
-    for column in ["SUSPENDED", "LAST BAR", "MESSAGE", "LABELS"] {
-        assert!(out.lines().next().unwrap().contains(column), "{out}");
-    }
-    let out = ok(&env.foo(&kc, &["list", "--no-headers"]));
-    assert!(!out.contains("NAME") && out.lines().count() == 2, "{out}");
-    assert_eq!(
-        ok(&env.foo(&kc, &["list", "-o", "name"])),
-        "foo.demo.jeremyxu2010.me/alpha\nfoo.demo.jeremyxu2010.me/beta\n"
-    );
-    let list: Value = serde_json::from_str(&ok(&env.foo(&kc, &["list", "-o", "json"]))).unwrap();
-    assert_eq!(list["kind"], "List");
-    assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    assert!(list["items"][0]["metadata"].get("managedFields").is_none());
-    let yaml = ok(&env.foo(&kc, &["list", "-o", "yaml"]));
-    assert!(
-        yaml.contains("kind: List") && yaml.contains("name: beta"),
-        "{yaml}"
-    );
-    let out = ok(&env.foo(
-        &kc,
-        &[
-            "list",
-            "-o",
-            "jsonpath={range .items[*]}{.metadata.name}={.spec.greeting}{\"\\n\"}{end}",
-        ],
-    ));
-    assert_eq!(out, "alpha=Hi\nbeta=Hello\n");
-    let out = ok(&env.foo(
-        &kc,
-        &[
-            "list",
-            "-o",
-            "custom-columns=NAME:.metadata.name,GREETING:.spec.greeting",
-            "--sort-by",
-            ".spec.greeting",
-        ],
-    ));
-    assert_eq!(out, "NAME    GREETING\nbeta    Hello\nalpha   Hi\n");
-    let out = ok(&env.foo(
-        &kc,
-        &["list", "--sort-by", "{.spec.greeting}", "--no-headers"],
-    ));
-    assert!(out.starts_with("beta"), "{out}");
-    ok(&env.foo(&kc, &["list", "--chunk-size", "1", "-o", "name"]))
-        .lines()
-        .count()
-        .eq(&2)
-        .then_some(())
-        .expect("chunked list returns everything");
-    let out = ok(&env.foo(
-        &kc,
-        &[
-            "list",
-            "--field-selector",
-            "metadata.name=beta",
-            "-o",
-            "name",
-        ],
-    ));
-    assert_eq!(out, "foo.demo.jeremyxu2010.me/beta\n");
-    let out = env.foo(&kc, &["list", "-l", "team=none"]);
-    assert_eq!(ok(&out), "");
-    assert!(stderr(&out).contains("No resources found"));
+        // list: table, wide, labels, name, json, yaml, jsonpath, custom-columns, sort-by.
+        let out = ok(&env.foo(&kc, &["list"]));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        let header: Vec<&str> = lines[0].split_whitespace().collect();
+        assert_eq!(header, ["NAME", "GREETING", "BARS", "READY", "AGE"]);
+        assert!(lines[1].starts_with("alpha   Hi "), "{out}");
+        let out = ok(&env.foo(&kc, &["ls", "-o", "wide", "--show-labels"]));
+        for column in ["SUSPENDED", "LAST BAR", "MESSAGE", "LABELS"] {
+            assert!(out.lines().next().unwrap().contains(column), "{out}");
+        }
+        let out = ok(&env.foo(&kc, &["list", "--no-headers"]));
+        assert!(!out.contains("NAME") && out.lines().count() == 2, "{out}");
+        assert_eq!(
+            ok(&env.foo(&kc, &["list", "-o", "name"])),
+            "foo.demo.jeremyxu2010.me/alpha\nfoo.demo.jeremyxu2010.me/beta\n"
+        );
+        let list: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["list", "-o", "json"]))).unwrap();
+        assert_eq!(list["kind"], "List");
+        assert_eq!(list["items"].as_array().unwrap().len(), 2);
+        assert!(list["items"][0]["metadata"].get("managedFields").is_none());
+        let yaml = ok(&env.foo(&kc, &["list", "-o", "yaml"]));
+        assert!(
+            yaml.contains("kind: List") && yaml.contains("name: beta"),
+            "{yaml}"
+        );
+        let out = ok(&env.foo(
+            &kc,
+            &[
+                "list",
+                "-o",
+                "jsonpath={range .items[*]}{.metadata.name}={.spec.greeting}{\"\\n\"}{end}",
+            ],
+        ));
+        assert_eq!(out, "alpha=Hi\nbeta=Hello\n");
+        let out = ok(&env.foo(
+            &kc,
+            &[
+                "list",
+                "-o",
+                "custom-columns=NAME:.metadata.name,GREETING:.spec.greeting",
+                "--sort-by",
+                ".spec.greeting",
+            ],
+        ));
+        assert_eq!(out, "NAME    GREETING\nbeta    Hello\nalpha   Hi\n");
+        let out = ok(&env.foo(
+            &kc,
+            &["list", "--sort-by", "{.spec.greeting}", "--no-headers"],
+        ));
+        assert!(out.starts_with("beta"), "{out}");
+        ok(&env.foo(&kc, &["list", "--chunk-size", "1", "-o", "name"]))
+            .lines()
+            .count()
+            .eq(&2)
+            .then_some(())
+            .expect("chunked list returns everything");
+        let out = ok(&env.foo(
+            &kc,
+            &[
+                "list",
+                "--field-selector",
+                "metadata.name=beta",
+                "-o",
+                "name",
+            ],
+        ));
+        assert_eq!(out, "foo.demo.jeremyxu2010.me/beta\n");
+        let out = env.foo(&kc, &["list", "-l", "team=none"]);
+        assert_eq!(ok(&out), "");
+        assert!(stderr(&out).contains("No resources found"));
 
-    // get, describe.
-    let out = ok(&env.foo(&kc, &["get", "alpha", "beta"]));
-    assert_eq!(out.lines().count(), 3, "{out}");
-    let one: Value =
-        serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
-    assert_eq!(one["kind"], "Foo");
-    let out = ok(&env.foo(&kc, &["describe", "alpha"]));
-    for line in [
-        "Name:         alpha",
-        "API Version:  demo.jeremyxu2010.me/v1beta1",
-        "Kind:         Foo",
-        "Spec:",
-        "  Greeting:  Hi",
-        "Events:  <none>",
-    ] {
-        assert!(out.contains(line), "describe lacks {line:?}:\n{out}");
-    }
+        // get, describe.
+        let out = ok(&env.foo(&kc, &["get", "alpha", "beta"]));
+        assert_eq!(out.lines().count(), 3, "{out}");
+        let one: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
+        assert_eq!(one["kind"], "Foo");
+        let out = ok(&env.foo(&kc, &["describe", "alpha"]));
+        for line in [
+            "Name:         alpha",
+            "API Version:  demo.jeremyxu2010.me/v1beta1",
+            "Kind:         Foo",
+            "Spec:",
+            "  Greeting:  Hi",
+            "Events:  <none>",
+        ] {
+            assert!(out.contains(line), "describe lacks {line:?}:\n{out}");
+        }
 
-    // bar: message, dry run, json/yaml, suspended, unknown, no name without a terminal.
-    assert_eq!(
-        ok(&env.foo(&kc, &["bar", "alpha", "--arg1", "you"])),
-        "Hi, you\n"
-    );
-    assert_eq!(
-        ok(&env.foo(&kc, &["bar", "alpha", "--dry-run=server"])),
-        "Hi, world\n"
-    );
-    let bar: Value =
-        serde_json::from_str(&ok(&env.foo(&kc, &["bar", "alpha", "-o", "json"]))).unwrap();
-    assert_eq!(bar["kind"], "FooBar");
-    assert!(ok(&env.foo(&kc, &["bar", "alpha", "-o", "yaml"])).contains("message: Hi, world"));
-    let one: Value =
-        serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
-    assert_eq!(one["status"]["barCount"], 3, "dry run does not count");
-    let err = failure(&env.foo(&kc, &["bar", "beta"]), 1);
-    assert!(
-        err.contains("Conflict") && err.contains("suspended"),
-        "{err}"
-    );
-    let err = failure(&env.foo(&kc, &["bar", "nope"]), 1);
-    assert!(
-        err.contains("Error from server (NotFound): foos.demo.jeremyxu2010.me \"nope\" not found"),
-        "{err}"
-    );
-    failure(&env.foo(&kc, &["bar"]), 2);
+        // bar: message, dry run, json/yaml, suspended, unknown, no name without a terminal.
+        assert_eq!(
+            ok(&env.foo(&kc, &["bar", "alpha", "--arg1", "you"])),
+            "Hi, you\n"
+        );
+        assert_eq!(
+            ok(&env.foo(&kc, &["bar", "alpha", "--dry-run=server"])),
+            "Hi, world\n"
+        );
+        let bar: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["bar", "alpha", "-o", "json"]))).unwrap();
+        assert_eq!(bar["kind"], "FooBar");
+        assert!(ok(&env.foo(&kc, &["bar", "alpha", "-o", "yaml"])).contains("message: Hi, world"));
+        let one: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["get", "alpha", "-o", "json"]))).unwrap();
+        assert_eq!(one["status"]["barCount"], 3, "dry run does not count");
+        let err = failure(&env.foo(&kc, &["bar", "beta"]), 1);
+        assert!(
+            err.contains("Conflict") && err.contains("suspended"),
+            "{err}"
+        );
+        let err = failure(&env.foo(&kc, &["bar", "nope"]), 1);
+        assert!(
+            err.contains(
+                "Error from server (NotFound): foos.demo.jeremyxu2010.me \"nope\" not found"
+            ),
+            "{err}"
+        );
+        failure(&env.foo(&kc, &["bar"]), 2);
 
-    // suspend / resume.
-    assert_eq!(
-        ok(&env.foo(&kc, &["resume", "beta"])),
-        "foo.demo.jeremyxu2010.me/beta resumed\n"
-    );
-    assert_eq!(ok(&env.foo(&kc, &["bar", "beta"])), "Hello, world\n");
-    assert_eq!(
-        ok(&env.foo(&kc, &["suspend", "beta"])),
-        "foo.demo.jeremyxu2010.me/beta suspended\n"
-    );
-    failure(&env.foo(&kc, &["suspend", "nope"]), 1);
+        // suspend / resume.
+        assert_eq!(
+            ok(&env.foo(&kc, &["resume", "beta"])),
+            "foo.demo.jeremyxu2010.me/beta resumed\n"
+        );
+        assert_eq!(ok(&env.foo(&kc, &["bar", "beta"])), "Hello, world\n");
+        assert_eq!(
+            ok(&env.foo(&kc, &["suspend", "beta"])),
+            "foo.demo.jeremyxu2010.me/beta suspended\n"
+        );
+        failure(&env.foo(&kc, &["suspend", "nope"]), 1);
 
-    // apply: from stdin (create then configure, several documents), server-side, from a file.
-    let doc = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: gamma\nspec:\n  greeting: Hey\n---\napiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: delta\n";
-    let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], doc));
-    assert_eq!(
-        out,
-        "foo.demo.jeremyxu2010.me/gamma created\nfoo.demo.jeremyxu2010.me/delta created\n"
-    );
-    let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], &doc.replace("Hey", "Yo")));
-    assert!(out.contains("gamma configured"), "{out}");
-    let file = server.dir.path().join("epsilon.yaml");
-    std::fs::write(&file, "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: epsilon\nspec:\n  greeting: Ssa\n").unwrap();
-    let out = ok(&env.foo(
-        &kc,
-        &["apply", "--server-side", "-f", file.to_str().unwrap()],
-    ));
-    assert_eq!(out, "foo.demo.jeremyxu2010.me/epsilon serverside-applied\n");
-    assert_eq!(ok(&env.foo(&kc, &["bar", "epsilon"])), "Ssa, world\n");
-    let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: bad\nspec:\n  greeting: \"\\u0001\"\n"), 1);
-    assert!(err.contains("Invalid") || err.contains("invalid"), "{err}");
+        // apply: from stdin (create then configure, several documents), server-side, from a file.
+        let doc = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: gamma\nspec:\n  greeting: Hey\n---\napiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: delta\n";
+        let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], doc));
+        assert_eq!(
+            out,
+            "foo.demo.jeremyxu2010.me/gamma created\nfoo.demo.jeremyxu2010.me/delta created\n"
+        );
+        let out = ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], &doc.replace("Hey", "Yo")));
+        assert!(out.contains("gamma configured"), "{out}");
+        let file = server.dir.path().join("epsilon.yaml");
+        std::fs::write(&file, "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: epsilon\nspec:\n  greeting: Ssa\n").unwrap();
+        let out = ok(&env.foo(
+            &kc,
+            &["apply", "--server-side", "-f", file.to_str().unwrap()],
+        ));
+        assert_eq!(out, "foo.demo.jeremyxu2010.me/epsilon serverside-applied\n");
+        assert_eq!(ok(&env.foo(&kc, &["bar", "epsilon"])), "Ssa, world\n");
+        let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: bad\nspec:\n  greeting: \"\\u0001\"\n"), 1);
+        assert!(err.contains("Invalid") || err.contains("invalid"), "{err}");
 
-    // delete: refused without a terminal, then --yes, names and --all.
-    let err = failure(&env.foo(&kc, &["delete", "alpha"]), 2);
-    assert!(err.contains("--yes"), "{err}");
-    ok(&env.foo(&kc, &["get", "alpha"]));
-    failure(&env.foo(&kc, &["delete", "--all"]), 2);
-    assert_eq!(
-        ok(&env.foo(&kc, &["delete", "alpha", "--yes"])),
-        "foo.demo.jeremyxu2010.me \"alpha\" deleted\n"
-    );
-    let err = failure(&env.foo(&kc, &["delete", "alpha", "--yes"]), 1);
-    assert!(err.contains("NotFound"), "{err}");
-    let out = ok(&env.foo(&kc, &["delete", "--all", "--yes"]));
-    assert_eq!(out.lines().count(), 4, "{out}");
-    assert!(stderr(&env.foo(&kc, &["list"])).contains("No resources found"));
+        // delete: refused without a terminal, then --yes, names and --all.
+        let err = failure(&env.foo(&kc, &["delete", "alpha"]), 2);
+        assert!(err.contains("--yes"), "{err}");
+        ok(&env.foo(&kc, &["get", "alpha"]));
+        failure(&env.foo(&kc, &["delete", "--all"]), 2);
+        assert_eq!(
+            ok(&env.foo(&kc, &["delete", "alpha", "--yes"])),
+            "foo.demo.jeremyxu2010.me \"alpha\" deleted\n"
+        );
+        let err = failure(&env.foo(&kc, &["delete", "alpha", "--yes"]), 1);
+        assert!(err.contains("NotFound"), "{err}");
+        let out = ok(&env.foo(&kc, &["delete", "--all", "--yes"]));
+        assert_eq!(out.lines().count(), 4, "{out}");
+        assert!(stderr(&env.foo(&kc, &["list"])).contains("No resources found"));
 
-    // api-resources and version.
-    let out = ok(&env.foo(&kc, &["api-resources"]));
-    let lines: Vec<Vec<&str>> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect())
-        .collect();
-    assert_eq!(
-        lines[0],
-        ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
-    );
-    assert_eq!(
-        lines[1],
-        ["foos", "fo", "demo.jeremyxu2010.me/v1beta1", "false", "Foo"]
-    );
-    assert!(
-        out.contains("foos/bar") && out.contains("foos/status"),
-        "{out}"
-    );
-    let out = ok(&env.foo(&kc, &["api-resources", "-o", "wide"]));
-    assert!(
-        out.contains("create,delete,deletecollection,get,list,patch,update,watch"),
-        "{out}"
-    );
-    let json: Value =
-        serde_json::from_str(&ok(&env.foo(&kc, &["api-resources", "-o", "json"]))).unwrap();
-    assert_eq!(json["resources"].as_array().unwrap().len(), 3);
-    assert!(ok(&env.foo(&kc, &["api-resources", "-o", "yaml"])).contains("name: foos/bar"));
-    // The discovery cache is kept under the user's cache directory, with its ETag.
-    let cached: Vec<_> = walk(env.cache.path());
-    assert!(
-        cached.iter().any(|p| p.ends_with("apis.etag")),
-        "{cached:?}"
-    );
-    ok(&env.foo(&kc, &["api-resources"]));
-    let out = ok(&env.foo(&kc, &["version"]));
-    assert!(out.contains("Plugin Version: kubectl-foo v"), "{out}");
-    assert!(out.contains("Server Version:"), "{out}");
-    assert!(
-        out.contains("demo.jeremyxu2010.me/v1beta1: served"),
-        "{out}"
-    );
-    let v: Value = serde_json::from_str(&ok(&env.foo(&kc, &["version", "-o", "json"]))).unwrap();
-    assert_eq!(v["group"]["served"], true);
+        // api-resources and version.
+        let out = ok(&env.foo(&kc, &["api-resources"]));
+        let lines: Vec<Vec<&str>> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            lines[0],
+            ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+        );
+        assert_eq!(
+            lines[1],
+            ["foos", "fo", "demo.jeremyxu2010.me/v1beta1", "false", "Foo"]
+        );
+        assert!(
+            out.contains("foos/bar") && out.contains("foos/status"),
+            "{out}"
+        );
+        let out = ok(&env.foo(&kc, &["api-resources", "-o", "wide"]));
+        assert!(
+            out.contains("create,delete,deletecollection,get,list,patch,update,watch"),
+            "{out}"
+        );
+        let json: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["api-resources", "-o", "json"]))).unwrap();
+        assert_eq!(json["resources"].as_array().unwrap().len(), 3);
+        assert!(ok(&env.foo(&kc, &["api-resources", "-o", "yaml"])).contains("name: foos/bar"));
+        // The discovery cache is kept under the user's cache directory, with its ETag.
+        let cached: Vec<_> = walk(env.cache.path());
+        assert!(
+            cached.iter().any(|p| p.ends_with("apis.etag")),
+            "{cached:?}"
+        );
+        ok(&env.foo(&kc, &["api-resources"]));
+        let out = ok(&env.foo(&kc, &["version"]));
+        assert!(out.contains("Plugin Version: kubectl-foo v"), "{out}");
+        assert!(out.contains("Server Version:"), "{out}");
+        assert!(
+            out.contains("demo.jeremyxu2010.me/v1beta1: served"),
+            "{out}"
+        );
+        let v: Value =
+            serde_json::from_str(&ok(&env.foo(&kc, &["version", "-o", "json"]))).unwrap();
+        assert_eq!(v["group"]["served"], true);
 
-    // Usage errors exit 2; help says `kubectl foo`.
-    failure(&env.foo(&kc, &["list", "-o", "xml"]), 2);
-    failure(&env.foo(&kc, &["list", "--bogus"]), 2);
-    failure(&env.foo(&kc, &["get"]), 2);
-    let help = ok(&env.foo(&kc, &["list", "--help"]));
-    assert!(help.contains("Usage: kubectl foo list"), "{help}");
+        // Usage errors exit 2; help says `kubectl foo`.
+        failure(&env.foo(&kc, &["list", "-o", "xml"]), 2);
+        failure(&env.foo(&kc, &["list", "--bogus"]), 2);
+        failure(&env.foo(&kc, &["get"]), 2);
+        let help = ok(&env.foo(&kc, &["list", "--help"]));
+        assert!(help.contains("Usage: kubectl foo list"), "{help}");
+    });
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -446,137 +452,141 @@ fn usage_errors_say_what_is_wrong_and_where_to_look() {
 /// kubectl takes for foos name a Foo; other types are refused before anything is sent.
 #[test]
 fn type_slash_name_is_taken_wherever_a_name_is() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    for name in ["a", "b", "c", "d"] {
-        ok(&env.foo(&kc, &["create", name]));
-    }
-    assert_eq!(
-        ok(&env.foo(
-            &kc,
-            &[
-                "get",
-                "fo/a",
-                "foos/b",
-                "Foo/c",
-                "foos.demo.jeremyxu2010.me/d",
-                "-o",
-                "name"
-            ]
-        )),
-        "foo.demo.jeremyxu2010.me/a\nfoo.demo.jeremyxu2010.me/b\nfoo.demo.jeremyxu2010.me/c\nfoo.demo.jeremyxu2010.me/d\n"
-    );
-    ok(&env.foo(&kc, &["suspend", "foo/a"]));
-    ok(&env.foo(&kc, &["resume", "foos.v1beta1.demo.jeremyxu2010.me/a"]));
-    assert!(ok(&env.foo(&kc, &["describe", "foo/a"])).contains("Name:"));
-    ok(&env.foo(&kc, &["bar", "foo/a"]));
-    let err = failure(&env.foo(&kc, &["delete", "--yes", "pods/a"]), 2);
-    assert!(err.contains("\"pods\" is not foos"), "{err}");
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        for name in ["a", "b", "c", "d"] {
+            ok(&env.foo(&kc, &["create", name]));
+        }
+        assert_eq!(
+            ok(&env.foo(
+                &kc,
+                &[
+                    "get",
+                    "fo/a",
+                    "foos/b",
+                    "Foo/c",
+                    "foos.demo.jeremyxu2010.me/d",
+                    "-o",
+                    "name"
+                ]
+            )),
+            "foo.demo.jeremyxu2010.me/a\nfoo.demo.jeremyxu2010.me/b\nfoo.demo.jeremyxu2010.me/c\nfoo.demo.jeremyxu2010.me/d\n"
+        );
+        ok(&env.foo(&kc, &["suspend", "foo/a"]));
+        ok(&env.foo(&kc, &["resume", "foos.v1beta1.demo.jeremyxu2010.me/a"]));
+        assert!(ok(&env.foo(&kc, &["describe", "foo/a"])).contains("Name:"));
+        ok(&env.foo(&kc, &["bar", "foo/a"]));
+        let err = failure(&env.foo(&kc, &["delete", "--yes", "pods/a"]), 2);
+        assert!(err.contains("\"pods\" is not foos"), "{err}");
 
-    // As a user would: list the names, then delete them all with xargs.
-    let names = ok(&env.foo(&kc, &["list", "-o", "name"]));
-    let mut args = vec!["delete", "--yes"];
-    args.extend(names.lines());
-    ok(&env.foo(&kc, &args));
-    assert_eq!(ok(&env.foo(&kc, &["list", "-o", "name"])), "");
+        // As a user would: list the names, then delete them all with xargs.
+        let names = ok(&env.foo(&kc, &["list", "-o", "name"]));
+        let mut args = vec!["delete", "--yes"];
+        args.extend(names.lines());
+        ok(&env.foo(&kc, &args));
+        assert_eq!(ok(&env.foo(&kc, &["list", "-o", "name"])), "");
+    });
 }
 
 #[test]
 fn connection_flags_and_errors() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "one"]));
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "one"]));
 
-    // KUBECONFIG with several files: the first holds an unrelated cluster.
-    let other = server.dir.path().join("other-kubeconfig");
-    std::fs::write(
-        &other,
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: https://127.0.0.1:1\n",
-    )
-    .unwrap();
-    let joined = format!("{}:{}", other.display(), kc.display());
-    let out = Command::new(&env.kubectl.path)
-        .args(["foo", "list", "-o", "name"])
-        .env("PATH", env.path())
-        .env("KUBECONFIG", &joined)
-        .env("XDG_CACHE_HOME", env.cache.path())
-        .output()
+        // KUBECONFIG with several files: the first holds an unrelated cluster.
+        let other = server.dir.path().join("other-kubeconfig");
+        std::fs::write(
+            &other,
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: elsewhere\n  cluster:\n    server: https://127.0.0.1:1\n",
+        )
         .unwrap();
-    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
-    // --cluster picks the other cluster (nothing listens there).
-    let err = failure(
-        &Command::new(&env.kubectl.path)
-            .args(["foo", "list", "--cluster", "elsewhere"])
+        let joined = format!("{}:{}", other.display(), kc.display());
+        let out = Command::new(&env.kubectl.path)
+            .args(["foo", "list", "-o", "name"])
             .env("PATH", env.path())
             .env("KUBECONFIG", &joined)
+            .env("XDG_CACHE_HOME", env.cache.path())
             .output()
-            .unwrap(),
-        1,
-    );
-    assert!(err.contains("cannot reach the server"), "{err}");
-    // --context that does not exist.
-    let err = failure(&env.foo(&kc, &["list", "--context", "missing"]), 1);
-    assert!(err.contains("context \"missing\" does not exist"), "{err}");
-    // A bool flag before the command takes no value from it, as kubectl's.
-    let out = Command::new(&env.kubectl.path)
-        .args([
-            "foo",
-            "--insecure-skip-tls-verify",
-            "list",
-            "-o",
-            "name",
-            "-s",
-        ])
-        .arg(&server.url)
-        .arg("--kubeconfig")
-        .arg(&kc)
-        .env("PATH", env.path())
-        .env("XDG_CACHE_HOME", env.cache.path())
-        .output()
-        .unwrap();
-    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
-    ok(&env.foo(&kc, &["list", "--insecure-skip-tls-verify=false"]));
-    // -s/--server with --insecure-skip-tls-verify plus the kubeconfig's client certificate.
-    let out = env.foo(
-        &kc,
-        &[
-            "list",
-            "-o",
-            "name",
-            "-s",
-            &server.url,
-            "--insecure-skip-tls-verify",
-        ],
-    );
-    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
-    // A --user that does not exist.
-    let err = failure(&env.foo(&kc, &["list", "--user", "nobody-here"]), 1);
-    assert!(err.contains("user \"nobody-here\" does not exist"), "{err}");
-    // Bad --request-timeout is a usage error.
-    failure(&env.foo(&kc, &["list", "--request-timeout", "soon"]), 2);
-    ok(&env.foo(&kc, &["list", "--request-timeout", "10s"]));
+            .unwrap();
+        assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+        // --cluster picks the other cluster (nothing listens there).
+        let err = failure(
+            &Command::new(&env.kubectl.path)
+                .args(["foo", "list", "--cluster", "elsewhere"])
+                .env("PATH", env.path())
+                .env("KUBECONFIG", &joined)
+                .output()
+                .unwrap(),
+            1,
+        );
+        assert!(err.contains("cannot reach the server"), "{err}");
+        // --context that does not exist.
+        let err = failure(&env.foo(&kc, &["list", "--context", "missing"]), 1);
+        assert!(err.contains("context \"missing\" does not exist"), "{err}");
+        // A bool flag before the command takes no value from it, as kubectl's.
+        let out = Command::new(&env.kubectl.path)
+            .args([
+                "foo",
+                "--insecure-skip-tls-verify",
+                "list",
+                "-o",
+                "name",
+                "-s",
+            ])
+            .arg(&server.url)
+            .arg("--kubeconfig")
+            .arg(&kc)
+            .env("PATH", env.path())
+            .env("XDG_CACHE_HOME", env.cache.path())
+            .output()
+            .unwrap();
+        assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+        ok(&env.foo(&kc, &["list", "--insecure-skip-tls-verify=false"]));
+        // -s/--server with --insecure-skip-tls-verify plus the kubeconfig's client certificate.
+        let out = env.foo(
+            &kc,
+            &[
+                "list",
+                "-o",
+                "name",
+                "-s",
+                &server.url,
+                "--insecure-skip-tls-verify",
+            ],
+        );
+        assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/one\n");
+        // A --user that does not exist.
+        let err = failure(&env.foo(&kc, &["list", "--user", "nobody-here"]), 1);
+        assert!(err.contains("user \"nobody-here\" does not exist"), "{err}");
+        // Bad --request-timeout is a usage error.
+        failure(&env.foo(&kc, &["list", "--request-timeout", "soon"]), 2);
+        ok(&env.foo(&kc, &["list", "--request-timeout", "10s"]));
 
-    // The server is down: one clear line, exit 1.
-    let kept = env.cache.path().join("kubeconfig");
-    std::fs::copy(&kc, &kept).unwrap();
-    let url = server.url.clone();
-    drop(server);
-    let err = failure(&env.foo(&kept, &["list"]), 1);
-    assert!(
-        err.starts_with(&format!("error: cannot reach the server {url}: ")),
-        "{err}"
-    );
-    // version prints the plugin's version, then why the server's is missing.
-    let out = env.foo(&kept, &["version"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(ok_stdout(&out).starts_with("Plugin Version: kubectl-foo v"));
-    assert!(stderr(&out).starts_with(&format!("error: cannot reach the server {url}: ")));
+        // The server is down: one clear line, exit 1.
+        let kept = env.cache.path().join("kubeconfig");
+        std::fs::copy(&kc, &kept).unwrap();
+        let url = server.url.clone();
+        drop(server);
+        let err = failure(&env.foo(&kept, &["list"]), 1);
+        assert!(
+            err.starts_with(&format!("error: cannot reach the server {url}: ")),
+            "{err}"
+        );
+        // version prints the plugin's version, then why the server's is missing.
+        let out = env.foo(&kept, &["version"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(ok_stdout(&out).starts_with("Plugin Version: kubectl-foo v"));
+        assert!(stderr(&out).starts_with(&format!("error: cannot reach the server {url}: ")));
 
-    // A kubeconfig that is not there: named once, with why.
-    let err = failure(&env.foo(Path::new("/nonexistent/kubeconfig"), &["list"]), 1);
-    assert_eq!(err.matches("/nonexistent/kubeconfig").count(), 1, "{err}");
+        // A kubeconfig that is not there: named once, with why.
+        let err = failure(&env.foo(Path::new("/nonexistent/kubeconfig"), &["list"]), 1);
+        assert_eq!(err.matches("/nonexistent/kubeconfig").count(), 1, "{err}");
+    });
 }
 
 fn ok_stdout(output: &Output) -> String {
@@ -585,49 +595,51 @@ fn ok_stdout(output: &Output) -> String {
 
 #[test]
 fn watch_prints_rows_as_they_change() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "first"]));
-    let mut child = env
-        .command(&kc, &["list", "-w"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "first"]));
+        let mut child = env
+            .command(&kc, &["list", "-w"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut created = false;
+        while Instant::now() < deadline {
+            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+                seen.push(line);
+            }
+            if !created && seen.iter().any(|l| l.starts_with("first")) {
+                ok(&env.foo(&kc, &["create", "second"]));
+                created = true;
+            }
+            if seen.iter().any(|l| l.starts_with("second")) {
                 break;
             }
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen[0].starts_with("NAME"), "{seen:?}");
+        assert_eq!(
+            seen.iter().filter(|l| l.starts_with("NAME")).count(),
+            1,
+            "{seen:?}"
+        );
+        assert!(seen.iter().any(|l| l.starts_with("second")), "{seen:?}");
     });
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut created = false;
-    while Instant::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            seen.push(line);
-        }
-        if !created && seen.iter().any(|l| l.starts_with("first")) {
-            ok(&env.foo(&kc, &["create", "second"]));
-            created = true;
-        }
-        if seen.iter().any(|l| l.starts_with("second")) {
-            break;
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(seen[0].starts_with("NAME"), "{seen:?}");
-    assert_eq!(
-        seen.iter().filter(|l| l.starts_with("NAME")).count(),
-        1,
-        "{seen:?}"
-    );
-    assert!(seen.iter().any(|l| l.starts_with("second")), "{seen:?}");
 }
 
 /// Commands over several Foos, as kubectl's: names, `-l` and `--all` on describe, suspend,
@@ -636,190 +648,194 @@ fn watch_prints_rows_as_they_change() {
 /// `get -w` on one Foo; `apply` of several files and directories; `status`.
 #[test]
 fn selections_labels_several_files_and_status() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "a1", "--labels", "team=a,tier=web"]));
-    ok(&env.foo(&kc, &["create", "a2", "-l", "team=a"]));
-    ok(&env.foo(&kc, &["create", "b1", "--labels", "team=b"]));
-    let labels = ok(&env.foo(&kc, &["get", "a1", "-o", "jsonpath={.metadata.labels}"]));
-    assert_eq!(labels, r#"{"team":"a","tier":"web"}"#);
-    let err = failure(&env.foo(&kc, &["create", "x", "--labels", "team"]), 2);
-    assert!(err.contains("\"team\" is not key=value"), "{err}");
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "a1", "--labels", "team=a,tier=web"]));
+        ok(&env.foo(&kc, &["create", "a2", "-l", "team=a"]));
+        ok(&env.foo(&kc, &["create", "b1", "--labels", "team=b"]));
+        let labels = ok(&env.foo(&kc, &["get", "a1", "-o", "jsonpath={.metadata.labels}"]));
+        assert_eq!(labels, r#"{"team":"a","tier":"web"}"#);
+        let err = failure(&env.foo(&kc, &["create", "x", "--labels", "team"]), 2);
+        assert!(err.contains("\"team\" is not key=value"), "{err}");
 
-    assert_eq!(
-        ok(&env.foo(&kc, &["suspend", "-l", "team=a"])),
-        "foo.demo.jeremyxu2010.me/a1 suspended\nfoo.demo.jeremyxu2010.me/a2 suspended\n"
-    );
-    let suspended = ok(&env.foo(
-        &kc,
-        &[
-            "list",
-            "-o",
-            "custom-columns=N:.metadata.name,S:.spec.suspend",
-            "--no-headers",
-        ],
-    ));
-    assert_eq!(suspended, "a1    true\na2    true\nb1    false\n");
-    let out = env.foo(&kc, &["resume", "a1", "missing", "a2"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        ok_stdout(&out),
-        "foo.demo.jeremyxu2010.me/a1 resumed\nfoo.demo.jeremyxu2010.me/a2 resumed\n"
-    );
-    assert!(
-        stderr(&out).contains("\"missing\" not found"),
-        "{}",
-        stderr(&out)
-    );
-    ok(&env.foo(&kc, &["resume", "--all"]));
-    let err = failure(&env.foo(&kc, &["suspend", "a1", "-l", "team=a"]), 2);
-    assert!(err.contains("cannot be used with"), "{err}");
-    let out = ok(&env.foo(&kc, &["describe", "-l", "team=a"]));
-    assert_eq!(out.matches("Name:").count(), 2, "{out}");
-    assert!(out.contains("Events:  <none>\n\n\nName:"), "{out}");
-    let out = ok(&env.foo(&kc, &["suspend", "-l", "team=nobody"]));
-    assert_eq!(out, "");
-
-    // delete: a missing Foo fails unless --ignore-not-found; -l picks by label.
-    let out = env.foo(&kc, &["delete", "--yes", "missing"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "Error from server (NotFound): foos.demo.jeremyxu2010.me \"missing\" not found\n"
-    );
-    ok(&env.foo(&kc, &["delete", "--yes", "--ignore-not-found", "missing"]));
-    assert_eq!(
-        ok(&env.foo(&kc, &["delete", "--yes", "-l", "team=a"])),
-        "foo.demo.jeremyxu2010.me \"a1\" deleted\nfoo.demo.jeremyxu2010.me \"a2\" deleted\n"
-    );
-
-    // --wait (the default) returns once the finalizers are done; --wait=false at once.
-    let held = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\n";
-    ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], held));
-    ok(&env.foo(&kc, &["delete", "--yes", "--wait=false", "held"]));
-    ok(&env.foo(&kc, &["get", "held"]));
-    let mut waiting = env
-        .command(&kc, &["delete", "--yes", "held"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_secs(2));
-    assert!(
-        waiting.try_wait().unwrap().is_none(),
-        "delete returned while held"
-    );
-    let release = Command::new(&env.kubectl.path)
-        .args([
-            "patch",
-            "foo",
-            "held",
-            "--type=merge",
-            "-p",
-            r#"{"metadata":{"finalizers":null}}"#,
-            "--kubeconfig",
-        ])
-        .arg(&kc)
-        .env("XDG_CACHE_HOME", env.cache.path())
-        .output()
-        .unwrap();
-    ok(&release);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while waiting.try_wait().unwrap().is_none() {
-        assert!(
-            Instant::now() < deadline,
-            "delete still waiting after the finalizer went"
+        assert_eq!(
+            ok(&env.foo(&kc, &["suspend", "-l", "team=a"])),
+            "foo.demo.jeremyxu2010.me/a1 suspended\nfoo.demo.jeremyxu2010.me/a2 suspended\n"
         );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    assert_eq!(
-        ok(&waiting.wait_with_output().unwrap()),
-        "foo.demo.jeremyxu2010.me \"held\" deleted\n"
-    );
-    failure(&env.foo(&kc, &["get", "held"]), 1);
+        let suspended = ok(&env.foo(
+            &kc,
+            &[
+                "list",
+                "-o",
+                "custom-columns=N:.metadata.name,S:.spec.suspend",
+                "--no-headers",
+            ],
+        ));
+        assert_eq!(suspended, "a1    true\na2    true\nb1    false\n");
+        let out = env.foo(&kc, &["resume", "a1", "missing", "a2"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            ok_stdout(&out),
+            "foo.demo.jeremyxu2010.me/a1 resumed\nfoo.demo.jeremyxu2010.me/a2 resumed\n"
+        );
+        assert!(
+            stderr(&out).contains("\"missing\" not found"),
+            "{}",
+            stderr(&out)
+        );
+        ok(&env.foo(&kc, &["resume", "--all"]));
+        let err = failure(&env.foo(&kc, &["suspend", "a1", "-l", "team=a"]), 2);
+        assert!(err.contains("cannot be used with"), "{err}");
+        let out = ok(&env.foo(&kc, &["describe", "-l", "team=a"]));
+        assert_eq!(out.matches("Name:").count(), 2, "{out}");
+        assert!(out.contains("Events:  <none>\n\n\nName:"), "{out}");
+        let out = ok(&env.foo(&kc, &["suspend", "-l", "team=nobody"]));
+        assert_eq!(out, "");
 
-    // get -w: one Foo, then its changes; several names are refused as kubectl does.
-    let mut watching = Watching::start(env.command(&kc, &["get", "b1", "-w"]));
-    watching.until("b1");
-    ok(&env.foo(&kc, &["bar", "b1"]));
-    let seen = watching.until("   1   ").to_owned();
-    assert!(seen.starts_with("NAME"), "{seen}");
-    assert_eq!(seen.matches("NAME").count(), 1, "{seen}");
-    assert!(
-        seen.lines().skip(1).all(|line| line.starts_with("b1 ")),
-        "{seen}"
-    );
-    let err = failure(&env.foo(&kc, &["get", "b1", "a1", "-w"]), 1);
-    assert!(
-        err.contains("watch is only supported on individual resources"),
-        "{err}"
-    );
+        // delete: a missing Foo fails unless --ignore-not-found; -l picks by label.
+        let out = env.foo(&kc, &["delete", "--yes", "missing"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr(&out),
+            "Error from server (NotFound): foos.demo.jeremyxu2010.me \"missing\" not found\n"
+        );
+        ok(&env.foo(&kc, &["delete", "--yes", "--ignore-not-found", "missing"]));
+        assert_eq!(
+            ok(&env.foo(&kc, &["delete", "--yes", "-l", "team=a"])),
+            "foo.demo.jeremyxu2010.me \"a1\" deleted\nfoo.demo.jeremyxu2010.me \"a2\" deleted\n"
+        );
 
-    // apply: several -f, a directory (its .yaml/.yml/.json files), -R for its subdirectories.
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = |name: &str| {
-        format!("apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\n")
-    };
-    std::fs::write(dir.path().join("one.yaml"), manifest("f1")).unwrap();
-    std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
-    std::fs::create_dir(dir.path().join("sub")).unwrap();
-    std::fs::write(dir.path().join("sub/two.yml"), manifest("f2")).unwrap();
-    let json = dir.path().join("three.json");
-    std::fs::write(
-        &json,
-        r#"{"apiVersion":"demo.jeremyxu2010.me/v1beta1","kind":"Foo","metadata":{"name":"f3"}}"#,
-    )
-    .unwrap();
-    let root = dir.path().display().to_string();
-    let out = ok(&env.foo(&kc, &["apply", "-f", &root, "--dry-run=client"]));
-    assert_eq!(
-        out,
-        "foo.demo.jeremyxu2010.me/f1 created (dry run)\nfoo.demo.jeremyxu2010.me/f3 created (dry run)\n"
-    );
-    let sub = dir.path().join("sub/two.yml").display().to_string();
-    let out = ok(&env.foo(&kc, &["apply", "-R", "-f", &root, "-f", &sub]));
-    assert_eq!(
-        out.lines().collect::<Vec<_>>(),
-        [
-            "foo.demo.jeremyxu2010.me/f1 created",
-            "foo.demo.jeremyxu2010.me/f2 created",
-            "foo.demo.jeremyxu2010.me/f3 created",
-            "foo.demo.jeremyxu2010.me/f2 unchanged",
-        ]
-    );
-    let err = failure(&env.foo(&kc, &["apply", "-f", "/nonexistent/x.yaml"]), 1);
-    assert_eq!(
-        err,
-        "error: the path \"/nonexistent/x.yaml\" does not exist\n"
-    );
+        // --wait (the default) returns once the finalizers are done; --wait=false at once.
+        let held = "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\n";
+        ok(&env.foo_stdin(&kc, &["apply", "-f", "-"], held));
+        ok(&env.foo(&kc, &["delete", "--yes", "--wait=false", "held"]));
+        ok(&env.foo(&kc, &["get", "held"]));
+        let mut waiting = env
+            .command(&kc, &["delete", "--yes", "held"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(
+            waiting.try_wait().unwrap().is_none(),
+            "delete returned while held"
+        );
+        let release = Command::new(&env.kubectl.path)
+            .args([
+                "patch",
+                "foo",
+                "held",
+                "--type=merge",
+                "-p",
+                r#"{"metadata":{"finalizers":null}}"#,
+                "--kubeconfig",
+            ])
+            .arg(&kc)
+            .env("XDG_CACHE_HOME", env.cache.path())
+            .output()
+            .unwrap();
+        ok(&release);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while waiting.try_wait().unwrap().is_none() {
+            assert!(
+                Instant::now() < deadline,
+                "delete still waiting after the finalizer went"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            ok(&waiting.wait_with_output().unwrap()),
+            "foo.demo.jeremyxu2010.me \"held\" deleted\n"
+        );
+        failure(&env.foo(&kc, &["get", "held"]), 1);
 
-    // A YAML error keeps serde-saphyr's snippet, lines and marker included.
-    let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, "kind: Foo\nmetadata:\n  name: [x\n").unwrap();
-    let out = env.foo(&kc, &["apply", "-f", &bad.display().to_string()]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.starts_with(&format!("error: error parsing {}: ", bad.display())),
-        "{err}"
-    );
-    assert!(err.lines().count() > 2 && err.contains("^"), "{err}");
+        // get -w: one Foo, then its changes; several names are refused as kubectl does.
+        let mut watching = Watching::start(env.command(&kc, &["get", "b1", "-w"]));
+        watching.until("b1");
+        ok(&env.foo(&kc, &["bar", "b1"]));
+        let seen = watching.until("   1   ").to_owned();
+        assert!(seen.starts_with("NAME"), "{seen}");
+        assert_eq!(seen.matches("NAME").count(), 1, "{seen}");
+        assert!(
+            seen.lines().skip(1).all(|line| line.starts_with("b1 ")),
+            "{seen}"
+        );
+        let err = failure(&env.foo(&kc, &["get", "b1", "a1", "-w"]), 1);
+        assert!(
+            err.contains("watch is only supported on individual resources"),
+            "{err}"
+        );
 
-    // status: the spec, the controller, the conditions and bar at a glance.
-    let out = ok(&env.foo(&kc, &["status", "b1"]));
-    for part in [
-        "Foo b1\n",
-        "\nController\n",
-        "\nConditions\n",
-        "\nBar\n",
-        "  Calls:",
-        "Ready",
-    ] {
-        assert!(out.contains(part), "{part:?} in:\n{out}");
-    }
-    let err = failure(&env.foo(&kc, &["status", "missing"]), 1);
-    assert!(err.contains("\"missing\" not found"), "{err}");
+        // apply: several -f, a directory (its .yaml/.yml/.json files), -R for its subdirectories.
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = |name: &str| {
+            format!(
+                "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\n"
+            )
+        };
+        std::fs::write(dir.path().join("one.yaml"), manifest("f1")).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not a manifest").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/two.yml"), manifest("f2")).unwrap();
+        let json = dir.path().join("three.json");
+        std::fs::write(
+            &json,
+            r#"{"apiVersion":"demo.jeremyxu2010.me/v1beta1","kind":"Foo","metadata":{"name":"f3"}}"#,
+        )
+        .unwrap();
+        let root = dir.path().display().to_string();
+        let out = ok(&env.foo(&kc, &["apply", "-f", &root, "--dry-run=client"]));
+        assert_eq!(
+            out,
+            "foo.demo.jeremyxu2010.me/f1 created (dry run)\nfoo.demo.jeremyxu2010.me/f3 created (dry run)\n"
+        );
+        let sub = dir.path().join("sub/two.yml").display().to_string();
+        let out = ok(&env.foo(&kc, &["apply", "-R", "-f", &root, "-f", &sub]));
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            [
+                "foo.demo.jeremyxu2010.me/f1 created",
+                "foo.demo.jeremyxu2010.me/f2 created",
+                "foo.demo.jeremyxu2010.me/f3 created",
+                "foo.demo.jeremyxu2010.me/f2 unchanged",
+            ]
+        );
+        let err = failure(&env.foo(&kc, &["apply", "-f", "/nonexistent/x.yaml"]), 1);
+        assert_eq!(
+            err,
+            "error: the path \"/nonexistent/x.yaml\" does not exist\n"
+        );
+
+        // A YAML error keeps serde-saphyr's snippet, lines and marker included.
+        let bad = dir.path().join("bad.yaml");
+        std::fs::write(&bad, "kind: Foo\nmetadata:\n  name: [x\n").unwrap();
+        let out = env.foo(&kc, &["apply", "-f", &bad.display().to_string()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(&format!("error: error parsing {}: ", bad.display())),
+            "{err}"
+        );
+        assert!(err.lines().count() > 2 && err.contains("^"), "{err}");
+
+        // status: the spec, the controller, the conditions and bar at a glance.
+        let out = ok(&env.foo(&kc, &["status", "b1"]));
+        for part in [
+            "Foo b1\n",
+            "\nController\n",
+            "\nConditions\n",
+            "\nBar\n",
+            "  Calls:",
+            "Ready",
+        ] {
+            assert!(out.contains(part), "{part:?} in:\n{out}");
+        }
+        let err = failure(&env.foo(&kc, &["status", "missing"]), 1);
+        assert!(err.contains("\"missing\" not found"), "{err}");
+    });
 }
 
 /// `kubectl foo list|get` and `kubectl get foos` print the same bytes for every output form
@@ -946,43 +962,45 @@ fn same_output_as(env: &Env, kc: &Path) {
 /// "Global flags", then examples; man pages refer to each other by their file names.
 #[test]
 fn help_has_examples_and_global_flags_apart() {
-    let env = Env::new(&newest());
-    let kc = Path::new("/nonexistent/kubeconfig");
-    let top = ok(&env.foo(kc, &["--help"]));
-    let commands: Vec<String> = top
-        .lines()
-        .skip_while(|line| !line.starts_with("Commands:"))
-        .skip(1)
-        .take_while(|line| line.starts_with("  "))
-        .map(|line| {
-            line.split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches(',')
-                .to_owned()
-        })
-        .collect();
-    assert!(commands.len() >= 13, "{commands:?}");
-    for command in &commands {
-        let help = ok(&env.foo(kc, &[command, "--help"]));
-        let examples = help
-            .find("Examples:")
-            .unwrap_or_else(|| panic!("no examples for {command}:\n{help}"));
-        let global = help
-            .find("Global flags:")
-            .unwrap_or_else(|| panic!("no Global flags for {command}:\n{help}"));
-        let own = help
-            .find("Options:")
-            .unwrap_or_else(|| panic!("no Options for {command}:\n{help}"));
-        assert!(own < global && global < examples, "{command}:\n{help}");
-        assert!(help[examples..].contains("kubectl"), "{command}:\n{help}");
-        let own_flags = &help[own..global];
-        assert!(!own_flags.contains("--kubeconfig"), "{command}:\n{help}");
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let man = std::fs::read_to_string(root.join("man/kubectl-foo.1")).unwrap();
-    assert!(man.contains("kubectl\\-foo\\-bar(1)"), "{man}");
-    assert!(!man.contains("kubectl foo\\-bar(1)"), "{man}");
+    common::each_kubectl(|kubectl| {
+        let env = Env::new(kubectl);
+        let kc = Path::new("/nonexistent/kubeconfig");
+        let top = ok(&env.foo(kc, &["--help"]));
+        let commands: Vec<String> = top
+            .lines()
+            .skip_while(|line| !line.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|line| line.starts_with("  "))
+            .map(|line| {
+                line.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(',')
+                    .to_owned()
+            })
+            .collect();
+        assert!(commands.len() >= 13, "{commands:?}");
+        for command in &commands {
+            let help = ok(&env.foo(kc, &[command, "--help"]));
+            let examples = help
+                .find("Examples:")
+                .unwrap_or_else(|| panic!("no examples for {command}:\n{help}"));
+            let global = help
+                .find("Global flags:")
+                .unwrap_or_else(|| panic!("no Global flags for {command}:\n{help}"));
+            let own = help
+                .find("Options:")
+                .unwrap_or_else(|| panic!("no Options for {command}:\n{help}"));
+            assert!(own < global && global < examples, "{command}:\n{help}");
+            assert!(help[examples..].contains("kubectl"), "{command}:\n{help}");
+            let own_flags = &help[own..global];
+            assert!(!own_flags.contains("--kubeconfig"), "{command}:\n{help}");
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let man = std::fs::read_to_string(root.join("man/kubectl-foo.1")).unwrap();
+        assert!(man.contains("kubectl\\-foo\\-bar(1)"), "{man}");
+        assert!(!man.contains("kubectl foo\\-bar(1)"), "{man}");
+    });
 }
 
 /// A watching command's stdout, read on a thread.
@@ -1049,31 +1067,33 @@ impl Drop for Watching {
 /// separated by `---`.
 #[test]
 fn watch_in_object_formats_prints_as_kubectl_get_w() {
-    let server = Server::start_with(&["--controller=false"]);
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "first"]));
-    for (format, second) in [
-        ("json", "\"name\": \"second\""),
-        ("yaml", "name: second"),
-        ("name", "/second"),
-    ] {
-        let mut plugin = Watching::start(env.command(&kc, &["list", "-w", "-o", format]));
-        let mut kubectl = Watching::start({
-            let mut command = Command::new(&env.kubectl.path);
-            command
-                .args(["get", "foos", "-w", "-o", format, "--kubeconfig"])
-                .arg(&kc)
-                .env("XDG_CACHE_HOME", env.cache.path());
-            command
-        });
-        plugin.until("first");
-        kubectl.until("first");
-        ok(&env.foo(&kc, &["create", "second"]));
-        let expected = kubectl.until(second).to_owned();
-        assert_eq!(plugin.until(second), expected, "-w -o {format}");
-        ok(&env.foo(&kc, &["delete", "--yes", "second"]));
-    }
+    common::each_kubectl(|kubectl| {
+        let server = Server::start_with(&["--controller=false"]);
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "first"]));
+        for (format, second) in [
+            ("json", "\"name\": \"second\""),
+            ("yaml", "name: second"),
+            ("name", "/second"),
+        ] {
+            let mut plugin = Watching::start(env.command(&kc, &["list", "-w", "-o", format]));
+            let mut kubectl = Watching::start({
+                let mut command = Command::new(&env.kubectl.path);
+                command
+                    .args(["get", "foos", "-w", "-o", format, "--kubeconfig"])
+                    .arg(&kc)
+                    .env("XDG_CACHE_HOME", env.cache.path());
+                command
+            });
+            plugin.until("first");
+            kubectl.until("first");
+            ok(&env.foo(&kc, &["create", "second"]));
+            let expected = kubectl.until(second).to_owned();
+            assert_eq!(plugin.until(second), expected, "-w -o {format}");
+            ok(&env.foo(&kc, &["delete", "--yes", "second"]));
+        }
+    });
 }
 
 /// apply over several objects, as kubectl: a file with an object that is not a Foo applies
@@ -1082,111 +1102,113 @@ fn watch_in_object_formats_prints_as_kubectl_get_w() {
 /// advice; `--force-conflicts` needs `--server-side`; `--dry-run=client` sends nothing.
 #[test]
 fn apply_checks_every_object_first_and_reports_each_failure() {
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    let foo = |name: &str, greeting: &str| {
-        format!(
-            "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\nspec:\n  greeting: \"{greeting}\"\n"
-        )
-    };
-    let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        let foo = |name: &str, greeting: &str| {
+            format!(
+                "apiVersion: demo.jeremyxu2010.me/v1beta1\nkind: Foo\nmetadata:\n  name: {name}\nspec:\n  greeting: \"{greeting}\"\n"
+            )
+        };
+        let config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n";
 
-    let mixed = format!("{}---\n{config_map}", foo("first", "Hi"));
-    let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], &mixed), 1);
-    assert!(
-        err.contains("(object 2 of 2)") && err.contains("v1 ConfigMap"),
-        "{err}"
-    );
-    assert!(err.contains("nothing was applied"), "{err}");
-    failure(&env.foo(&kc, &["get", "first"]), 1);
+        let mixed = format!("{}---\n{config_map}", foo("first", "Hi"));
+        let err = failure(&env.foo_stdin(&kc, &["apply", "-f", "-"], &mixed), 1);
+        assert!(
+            err.contains("(object 2 of 2)") && err.contains("v1 ConfigMap"),
+            "{err}"
+        );
+        assert!(err.contains("nothing was applied"), "{err}");
+        failure(&env.foo(&kc, &["get", "first"]), 1);
 
-    let one_bad = format!(
-        "{}---\n{}---\n{}",
-        foo("a", "Hi"),
-        foo("b", "\\u0001"),
-        foo("c", "Yo")
-    );
-    let out = env.foo_stdin(&kc, &["apply", "-f", "-"], &one_bad);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        ok_stdout(&out),
-        "foo.demo.jeremyxu2010.me/a created\nfoo.demo.jeremyxu2010.me/c created\n"
-    );
-    let err = stderr(&out);
-    assert!(
-        err.starts_with("Error from server (Invalid): error when applying foo.demo.jeremyxu2010.me \"b\" from \"-\": "),
-        "{err}"
-    );
+        let one_bad = format!(
+            "{}---\n{}---\n{}",
+            foo("a", "Hi"),
+            foo("b", "\\u0001"),
+            foo("c", "Yo")
+        );
+        let out = env.foo_stdin(&kc, &["apply", "-f", "-"], &one_bad);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            ok_stdout(&out),
+            "foo.demo.jeremyxu2010.me/a created\nfoo.demo.jeremyxu2010.me/c created\n"
+        );
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("Error from server (Invalid): error when applying foo.demo.jeremyxu2010.me \"b\" from \"-\": "),
+            "{err}"
+        );
 
-    let err = failure(
-        &env.foo_stdin(
+        let err = failure(
+            &env.foo_stdin(
+                &kc,
+                &["apply", "--force-conflicts", "-f", "-"],
+                &foo("a", "Hi"),
+            ),
+            2,
+        );
+        assert!(err.contains("--server-side"), "{err}");
+
+        let out = ok(&env.foo_stdin(
             &kc,
-            &["apply", "--force-conflicts", "-f", "-"],
-            &foo("a", "Hi"),
-        ),
-        2,
-    );
-    assert!(err.contains("--server-side"), "{err}");
+            &["apply", "--dry-run=client", "-f", "-"],
+            &format!("{}---\n{}", foo("a", "New"), foo("d", "New")),
+        ));
+        assert_eq!(
+            out,
+            "foo.demo.jeremyxu2010.me/a configured (dry run)\nfoo.demo.jeremyxu2010.me/d created (dry run)\n"
+        );
+        failure(&env.foo(&kc, &["get", "d"]), 1);
+        let err = failure(
+            &env.foo_stdin(
+                &kc,
+                &["apply", "--server-side", "--dry-run=client", "-f", "-"],
+                &foo("a", "Hi"),
+            ),
+            2,
+        );
+        assert!(err.contains("--dry-run=server"), "{err}");
 
-    let out = ok(&env.foo_stdin(
-        &kc,
-        &["apply", "--dry-run=client", "-f", "-"],
-        &format!("{}---\n{}", foo("a", "New"), foo("d", "New")),
-    ));
-    assert_eq!(
-        out,
-        "foo.demo.jeremyxu2010.me/a configured (dry run)\nfoo.demo.jeremyxu2010.me/d created (dry run)\n"
-    );
-    failure(&env.foo(&kc, &["get", "d"]), 1);
-    let err = failure(
-        &env.foo_stdin(
+        // "a" was created by kubectl foo: another manager changing its greeting conflicts.
+        let out = env.foo_stdin(
             &kc,
-            &["apply", "--server-side", "--dry-run=client", "-f", "-"],
-            &foo("a", "Hi"),
-        ),
-        2,
-    );
-    assert!(err.contains("--dry-run=server"), "{err}");
-
-    // "a" was created by kubectl foo: another manager changing its greeting conflicts.
-    let out = env.foo_stdin(
-        &kc,
-        &[
-            "apply",
-            "--server-side",
-            "--field-manager",
-            "other",
-            "-f",
-            "-",
-        ],
-        &foo("a", "Changed"),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    assert!(
-        err.starts_with("error: Apply failed with 1 conflict: conflict with \"kubectl-foo\""),
-        "{err}"
-    );
-    assert!(
-        err.contains(".spec.greeting\nPlease review the fields above"),
-        "{err}"
-    );
-    assert!(err.contains("--force-conflicts"), "{err}");
-    ok(&env.foo_stdin(
-        &kc,
-        &[
-            "apply",
-            "--server-side",
-            "--field-manager",
-            "other",
-            "--force-conflicts",
-            "-f",
-            "-",
-        ],
-        &foo("a", "Changed"),
-    ));
-    assert_eq!(ok(&env.foo(&kc, &["bar", "a"])), "Changed, world\n");
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager",
+                "other",
+                "-f",
+                "-",
+            ],
+            &foo("a", "Changed"),
+        );
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: Apply failed with 1 conflict: conflict with \"kubectl-foo\""),
+            "{err}"
+        );
+        assert!(
+            err.contains(".spec.greeting\nPlease review the fields above"),
+            "{err}"
+        );
+        assert!(err.contains("--force-conflicts"), "{err}");
+        ok(&env.foo_stdin(
+            &kc,
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager",
+                "other",
+                "--force-conflicts",
+                "-f",
+                "-",
+            ],
+            &foo("a", "Changed"),
+        ));
+        assert_eq!(ok(&env.foo(&kc, &["bar", "a"])), "Changed, world\n");
+    });
 }
 
 /// A plain-HTTP server that answers every request with `response`; a kubeconfig for it.
@@ -1223,26 +1245,28 @@ fn answering(response: &'static str, dir: &Path) -> PathBuf {
 /// "404 page not found") is not a missing Foo, and an HTML error page is not printed raw.
 #[test]
 fn servers_without_the_api_or_with_html_errors_get_one_clear_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let env = Env::new(&newest());
-    let no_api = answering(
-        "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\n404 page not found",
-        dir.path(),
-    );
-    for args in [&["get", "x"][..], &["delete", "--yes", "x"], &["bar", "x"]] {
-        let err = failure(&env.foo(&no_api, args), 1);
-        assert_eq!(
-            err, "error: the server doesn't have a resource type \"foos\"\n",
-            "{args:?}"
+    common::each_kubectl(|kubectl| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env = Env::new(kubectl);
+        let no_api = answering(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\nConnection: close\r\n\r\n404 page not found",
+            dir.path(),
         );
-    }
-    let html = answering(
-        "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 51\r\nConnection: close\r\n\r\n<html><body><h1>502 Bad Gateway</h1></body></html>\n",
-        dir.path(),
-    );
-    let err = failure(&env.foo(&html, &["get", "x"]), 1);
-    assert!(!err.contains('<'), "{err}");
-    assert!(err.contains("502 with an HTML page"), "{err}");
+        for args in [&["get", "x"][..], &["delete", "--yes", "x"], &["bar", "x"]] {
+            let err = failure(&env.foo(&no_api, args), 1);
+            assert_eq!(
+                err, "error: the server doesn't have a resource type \"foos\"\n",
+                "{args:?}"
+            );
+        }
+        let html = answering(
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 51\r\nConnection: close\r\n\r\n<html><body><h1>502 Bad Gateway</h1></body></html>\n",
+            dir.path(),
+        );
+        let err = failure(&env.foo(&html, &["get", "x"]), 1);
+        assert!(!err.contains('<'), "{err}");
+        assert!(err.contains("502 with an HTML page"), "{err}");
+    });
 }
 
 #[test]
@@ -1387,9 +1411,8 @@ complete_line "kubectl-foo ap"
 
 #[test]
 fn generated_files_are_current() {
-    let out = Command::new(env!("CARGO"))
+    let out = common::cargo()
         .args(["run", "-q", "-p", "xtask", "--", "generate", "--check"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo xtask generate --check");
     assert!(
@@ -1527,64 +1550,66 @@ fn terminal_prompts_confirm_delete_and_pick_for_bar() {
     if tmux_missing() {
         return;
     }
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    for name in ["apple", "banana", "cherry"] {
-        ok(&env.foo(
-            &kc,
-            &["create", name, "--greeting", &format!("Hi from {name}")],
-        ));
-    }
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        for name in ["apple", "banana", "cherry"] {
+            ok(&env.foo(
+                &kc,
+                &["create", name, "--greeting", &format!("Hi from {name}")],
+            ));
+        }
 
-    // delete asks; "n" keeps the Foo, "y" deletes it.
-    let tmux = Tmux::start(&env, &kc, "delete apple");
-    tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
-    tmux.keys(&["n"]);
-    tmux.wait_for("EXIT=1");
-    drop(tmux);
-    ok(&env.foo(&kc, &["get", "apple"]));
-    let tmux = Tmux::start(&env, &kc, "delete apple");
-    tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
-    tmux.keys(&["y"]);
-    let screen = tmux.wait_for("EXIT=0");
-    assert!(
-        screen.contains("foo.demo.jeremyxu2010.me \"apple\" deleted"),
-        "{screen}"
-    );
-    drop(tmux);
-    failure(&env.foo(&kc, &["get", "apple"]), 1);
-
-    // bar without a name offers a fuzzy pick among the Foos, saying which refuse bar.
-    ok(&env.foo(&kc, &["suspend", "banana"]));
-    let tmux = Tmux::start(&env, &kc, "bar --arg1 tmux");
-    let screen = tmux.wait_for("banana");
-    assert!(
-        screen.contains("banana  suspended: bar is refused"),
-        "{screen}"
-    );
-    assert!(!screen.contains("cherry  "), "{screen}");
-    tmux.keys(&["-l", "cher"]);
-    std::thread::sleep(Duration::from_millis(300));
-    tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("EXIT=0");
-    assert!(screen.contains("Hi from cherry, tmux"), "{screen}");
-    drop(tmux);
-
-    // Ctrl-C in either prompt ends the command with 130 and the cursor shown again.
-    for (args, prompt) in [("bar", "banana"), ("delete banana", "Delete")] {
-        let tmux = Tmux::start(&env, &kc, args);
-        tmux.wait_for(prompt);
-        assert_eq!(
-            tmux.cursor_shown(),
-            "0",
-            "{args}: the prompt hides the cursor"
+        // delete asks; "n" keeps the Foo, "y" deletes it.
+        let tmux = Tmux::start(&env, &kc, "delete apple");
+        tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
+        tmux.keys(&["n"]);
+        tmux.wait_for("EXIT=1");
+        drop(tmux);
+        ok(&env.foo(&kc, &["get", "apple"]));
+        let tmux = Tmux::start(&env, &kc, "delete apple");
+        tmux.wait_for("Delete foo.demo.jeremyxu2010.me \"apple\"?");
+        tmux.keys(&["y"]);
+        let screen = tmux.wait_for("EXIT=0");
+        assert!(
+            screen.contains("foo.demo.jeremyxu2010.me \"apple\" deleted"),
+            "{screen}"
         );
-        tmux.keys(&["C-c"]);
-        tmux.wait_for("EXIT=130");
-        assert_eq!(tmux.cursor_shown(), "1", "{args}: cursor after Ctrl-C");
-    }
-    ok(&env.foo(&kc, &["get", "banana"]));
+        drop(tmux);
+        failure(&env.foo(&kc, &["get", "apple"]), 1);
+
+        // bar without a name offers a fuzzy pick among the Foos, saying which refuse bar.
+        ok(&env.foo(&kc, &["suspend", "banana"]));
+        let tmux = Tmux::start(&env, &kc, "bar --arg1 tmux");
+        let screen = tmux.wait_for("banana");
+        assert!(
+            screen.contains("banana  suspended: bar is refused"),
+            "{screen}"
+        );
+        assert!(!screen.contains("cherry  "), "{screen}");
+        tmux.keys(&["-l", "cher"]);
+        std::thread::sleep(Duration::from_millis(300));
+        tmux.keys(&["Enter"]);
+        let screen = tmux.wait_for("EXIT=0");
+        assert!(screen.contains("Hi from cherry, tmux"), "{screen}");
+        drop(tmux);
+
+        // Ctrl-C in either prompt ends the command with 130 and the cursor shown again.
+        for (args, prompt) in [("bar", "banana"), ("delete banana", "Delete")] {
+            let tmux = Tmux::start(&env, &kc, args);
+            tmux.wait_for(prompt);
+            assert_eq!(
+                tmux.cursor_shown(),
+                "0",
+                "{args}: the prompt hides the cursor"
+            );
+            tmux.keys(&["C-c"]);
+            tmux.wait_for("EXIT=130");
+            assert_eq!(tmux.cursor_shown(), "1", "{args}: cursor after Ctrl-C");
+        }
+        ok(&env.foo(&kc, &["get", "banana"]));
+    });
 }
 
 /// zsh, interactively, completes with the plugin's own script and through kubectl's: names
@@ -1594,28 +1619,30 @@ fn zsh_completes_on_a_terminal() {
     if tmux_missing() {
         return;
     }
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "completeme"]));
-    let tmux = Tmux::run(&env, &kc, "PS1='zsh> ' zsh -f");
-    tmux.wait_for("zsh>");
-    let setup = "autoload -U compinit && compinit -u && source <(kubectl-foo completion zsh) \
-        && source <(kubectl completion zsh) && clear";
-    tmux.keys(&[setup, "Enter"]);
-    for (typed, completed) in [
-        ("kubectl-foo get comp", "kubectl-foo get completeme"),
-        ("kubectl-foo list -o ya", "kubectl-foo list -o yaml"),
-        ("kubectl-foo sus", "kubectl-foo suspend"),
-        ("kubectl foo get comp", "kubectl foo get completeme"),
-        ("kubectl foo des", "kubectl foo describe"),
-    ] {
-        tmux.keys(&["-l", typed]);
-        tmux.keys(&["Tab"]);
-        tmux.wait_for(completed);
-        tmux.keys(&["C-u"]);
-        tmux.wait_until("an empty line", |screen| !screen.contains(completed));
-    }
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "completeme"]));
+        let tmux = Tmux::run(&env, &kc, "PS1='zsh> ' zsh -f");
+        tmux.wait_for("zsh>");
+        let setup = "autoload -U compinit && compinit -u && source <(kubectl-foo completion zsh) \
+            && source <(kubectl completion zsh) && clear";
+        tmux.keys(&[setup, "Enter"]);
+        for (typed, completed) in [
+            ("kubectl-foo get comp", "kubectl-foo get completeme"),
+            ("kubectl-foo list -o ya", "kubectl-foo list -o yaml"),
+            ("kubectl-foo sus", "kubectl-foo suspend"),
+            ("kubectl foo get comp", "kubectl foo get completeme"),
+            ("kubectl foo des", "kubectl foo describe"),
+        ] {
+            tmux.keys(&["-l", typed]);
+            tmux.keys(&["Tab"]);
+            tmux.wait_for(completed);
+            tmux.keys(&["C-u"]);
+            tmux.wait_until("an empty line", |screen| !screen.contains(completed));
+        }
+    });
 }
 
 /// `list --watch` on a terminal keeps one table current in place: rows added, changed and
@@ -1625,31 +1652,33 @@ fn list_watch_redraws_one_table_on_a_terminal() {
     if tmux_missing() {
         return;
     }
-    let server = Server::start();
-    let kc = server.kubeconfig();
-    let env = Env::new(&newest());
-    ok(&env.foo(&kc, &["create", "alpha"]));
-    let tmux = Tmux::start(&env, &kc, "list --watch");
-    tmux.wait_for("alpha");
-    ok(&env.foo(&kc, &["create", "beta"]));
-    tmux.wait_for("beta");
-    ok(&env.foo(&kc, &["bar", "alpha"]));
-    let bars = |screen: &str, name: &str| {
-        let row = screen.lines().find(|line| line.starts_with(name))?;
-        row.split_whitespace().nth(2).map(str::to_owned)
-    };
-    tmux.wait_until("alpha's one bar", |screen| {
-        bars(screen, "alpha").as_deref() == Some("1")
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let kc = server.kubeconfig();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&kc, &["create", "alpha"]));
+        let tmux = Tmux::start(&env, &kc, "list --watch");
+        tmux.wait_for("alpha");
+        ok(&env.foo(&kc, &["create", "beta"]));
+        tmux.wait_for("beta");
+        ok(&env.foo(&kc, &["bar", "alpha"]));
+        let bars = |screen: &str, name: &str| {
+            let row = screen.lines().find(|line| line.starts_with(name))?;
+            row.split_whitespace().nth(2).map(str::to_owned)
+        };
+        tmux.wait_until("alpha's one bar", |screen| {
+            bars(screen, "alpha").as_deref() == Some("1")
+        });
+        ok(&env.foo(&kc, &["delete", "--yes", "beta"]));
+        let screen = tmux.wait_until("beta gone", |screen| !screen.contains("beta"));
+        assert_eq!(screen.matches("NAME").count(), 1, "{screen}");
+        let rows: Vec<&str> = screen
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        assert_eq!(rows.len(), 2, "{screen}");
+        assert!(rows[1].starts_with("alpha"), "{screen}");
     });
-    ok(&env.foo(&kc, &["delete", "--yes", "beta"]));
-    let screen = tmux.wait_until("beta gone", |screen| !screen.contains("beta"));
-    assert_eq!(screen.matches("NAME").count(), 1, "{screen}");
-    let rows: Vec<&str> = screen
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .collect();
-    assert_eq!(rows.len(), 2, "{screen}");
-    assert!(rows[1].starts_with("alpha"), "{screen}");
 }
 
 /// Credentials and routes kubectl users configure: an exec credential plugin, certificate
@@ -1657,144 +1686,147 @@ fn list_watch_redraws_one_table_on_a_terminal() {
 /// from `proxy-url`.
 #[test]
 fn exec_credentials_certificate_flags_and_proxies() {
-    let server = Server::start();
-    let env = Env::new(&newest());
-    ok(&env.foo(&server.kubeconfig(), &["create", "reached"]));
-    let dir = server.dir.path();
-    let pki = dir.join("pki");
-    let bare = |name: &str, cluster_extra: &str, user: &str| {
-        let path = dir.join(name);
+    common::each_kubectl(|kubectl| {
+        let server = Server::start();
+        let env = Env::new(kubectl);
+        ok(&env.foo(&server.kubeconfig(), &["create", "reached"]));
+        let dir = server.dir.path();
+        let pki = dir.join("pki");
+        let bare = |name: &str, cluster_extra: &str, user: &str| {
+            let path = dir.join(name);
+            std::fs::write(
+                &path,
+                format!(
+                    "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {}\n    certificate-authority: {}\n{cluster_extra}contexts:\n- name: local\n  context:\n    cluster: local\n    user: u\ncurrent-context: local\nusers:\n- name: u\n  user:\n{user}",
+                    server.url,
+                    pki.join("ca.crt").display(),
+                ),
+            )
+            .unwrap();
+            path
+        };
+
+        // An exec credential plugin that hands out the admin certificate.
+        let plugin = dir.join("credential-plugin.sh");
+        let pem = |name: &str| {
+            serde_json::to_string(&std::fs::read_to_string(pki.join(name)).unwrap()).unwrap()
+        };
         std::fs::write(
-            &path,
+            &plugin,
             format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: {}\n    certificate-authority: {}\n{cluster_extra}contexts:\n- name: local\n  context:\n    cluster: local\n    user: u\ncurrent-context: local\nusers:\n- name: u\n  user:\n{user}",
-                server.url,
-                pki.join("ca.crt").display(),
+                "#!/bin/sh\ncat <<'EOF'\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"clientCertificateData\":{},\"clientKeyData\":{}}}}}\nEOF\n",
+                pem("admin.crt"),
+                pem("admin.key")
             ),
         )
         .unwrap();
-        path
-    };
+        std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let exec = bare(
+            "exec-kubeconfig",
+            "",
+            &format!(
+                "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
+                plugin.display()
+            ),
+        );
+        assert_eq!(
+            ok(&env.foo(&exec, &["list", "-o", "name"])),
+            "foo.demo.jeremyxu2010.me/reached\n"
+        );
 
-    // An exec credential plugin that hands out the admin certificate.
-    let plugin = dir.join("credential-plugin.sh");
-    let pem = |name: &str| {
-        serde_json::to_string(&std::fs::read_to_string(pki.join(name)).unwrap()).unwrap()
-    };
-    std::fs::write(
-        &plugin,
-        format!(
-            "#!/bin/sh\ncat <<'EOF'\n{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"clientCertificateData\":{},\"clientKeyData\":{}}}}}\nEOF\n",
-            pem("admin.crt"),
-            pem("admin.key")
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let exec = bare(
-        "exec-kubeconfig",
-        "",
-        &format!(
-            "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n      interactiveMode: Never\n",
-            plugin.display()
-        ),
-    );
-    assert_eq!(
-        ok(&env.foo(&exec, &["list", "-o", "name"])),
-        "foo.demo.jeremyxu2010.me/reached\n"
-    );
-
-    // No credentials in the kubeconfig: the certificate flags supply them, and without them
-    // the server answers 401.
-    let nothing = bare("bare-kubeconfig", "", "    {}\n");
-    let err = failure(&env.foo(&nothing, &["list"]), 1);
-    assert!(err.contains("Unauthorized"), "{err}");
-    let cert = pki.join("admin.crt");
-    let key = pki.join("admin.key");
-    let out = env.foo(
-        &nothing,
-        &[
-            "list",
-            "-o",
-            "name",
-            "--client-certificate",
-            cert.to_str().unwrap(),
-            "--client-key",
-            key.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
-
-    // Impersonation: the admin may act as another user, whom `local` refuses API resources
-    // unless the impersonated groups include system:masters.
-    let kc = server.kubeconfig();
-    let err = failure(&env.foo(&kc, &["list", "--as", "bob"]), 1);
-    assert!(
-        err.contains(
-            r#"User "bob" cannot list resource "foos" in API group "demo.jeremyxu2010.me""#
-        ),
-        "{err}"
-    );
-    let out = env.foo(
-        &kc,
-        &[
-            "list",
-            "-o",
-            "name",
-            "--as",
-            "bob",
-            "--as-group",
-            "system:masters",
-        ],
-    );
-    assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
-
-    // --token: this server authenticates by certificate only, so the bearer token is seen
-    // where it is sent, by a listener that records the requests and answers 401.
-    let recorder = Recorder::start();
-    let err = failure(
-        &env.foo(
+        // No credentials in the kubeconfig: the certificate flags supply them, and without them
+        // the server answers 401.
+        let nothing = bare("bare-kubeconfig", "", "    {}\n");
+        let err = failure(&env.foo(&nothing, &["list"]), 1);
+        assert!(err.contains("Unauthorized"), "{err}");
+        let cert = pki.join("admin.crt");
+        let key = pki.join("admin.key");
+        let out = env.foo(
             &nothing,
             &[
                 "list",
-                "-s",
-                &format!("http://{}", recorder.address),
-                "--token",
-                "s3cret",
+                "-o",
+                "name",
+                "--client-certificate",
+                cert.to_str().unwrap(),
+                "--client-key",
+                key.to_str().unwrap(),
             ],
-        ),
-        1,
-    );
-    assert!(err.contains("Unauthorized"), "{err}");
-    assert!(
-        recorder.requests().iter().any(|head| head
-            .to_ascii_lowercase()
-            .contains("authorization: bearer s3cret")),
-        "no bearer token in {:?}",
-        recorder.requests()
-    );
+        );
+        assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
 
-    // Through an HTTP CONNECT proxy named by the cluster's proxy-url.
-    let proxy = ConnectProxy::start();
-    let proxied = bare(
-        "proxied-kubeconfig",
-        &format!("    proxy-url: http://{}\n", proxy.address),
-        &format!(
-            "    client-certificate: {}\n    client-key: {}\n",
-            cert.display(),
-            key.display()
-        ),
-    );
-    assert_eq!(
-        ok(&env.foo(&proxied, &["list", "-o", "name"])),
-        "foo.demo.jeremyxu2010.me/reached\n"
-    );
-    let target = server.url.trim_start_matches("https://");
-    assert!(
-        proxy.tunnels().iter().any(|t| t == target),
-        "the proxy saw {:?}, not {target}",
-        proxy.tunnels()
-    );
+        // Impersonation: the admin may act as another user, whom `local` refuses API resources
+        // unless the impersonated groups include system:masters.
+        let kc = server.kubeconfig();
+        let err = failure(&env.foo(&kc, &["list", "--as", "bob"]), 1);
+        assert!(
+            err.contains(
+                r#"User "bob" cannot list resource "foos" in API group "demo.jeremyxu2010.me""#
+            ),
+            "{err}"
+        );
+        let out = env.foo(
+            &kc,
+            &[
+                "list",
+                "-o",
+                "name",
+                "--as",
+                "bob",
+                "--as-group",
+                "system:masters",
+            ],
+        );
+        assert_eq!(ok(&out), "foo.demo.jeremyxu2010.me/reached\n");
+
+        // --token: this server authenticates by certificate only, so the bearer token is seen
+        // where it is sent, by a listener that records the requests and answers 401.
+        let recorder = Recorder::start();
+        let err = failure(
+            &env.foo(
+                &nothing,
+                &[
+                    "list",
+                    "-s",
+                    &format!("http://{}", recorder.address),
+                    "--token",
+                    "s3cret",
+                ],
+            ),
+            1,
+        );
+        assert!(err.contains("Unauthorized"), "{err}");
+        assert!(
+            recorder.requests().iter().any(|head| head
+                .to_ascii_lowercase()
+                .contains("authorization: bearer s3cret")),
+            "no bearer token in {:?}",
+            recorder.requests()
+        );
+
+        // Through an HTTP CONNECT proxy named by the cluster's proxy-url.
+        let proxy = ConnectProxy::start();
+        let proxied = bare(
+            "proxied-kubeconfig",
+            &format!("    proxy-url: http://{}\n", proxy.address),
+            &format!(
+                "    client-certificate: {}\n    client-key: {}\n",
+                cert.display(),
+                key.display()
+            ),
+        );
+        assert_eq!(
+            ok(&env.foo(&proxied, &["list", "-o", "name"])),
+            "foo.demo.jeremyxu2010.me/reached\n"
+        );
+        let target = server.url.trim_start_matches("https://");
+        assert!(
+            proxy.tunnels().iter().any(|t| t == target),
+            "the proxy saw {:?}, not {target}",
+            proxy.tunnels()
+        );
+    });
 }
 
 /// A plain-HTTP listener on 127.0.0.1 that records each request head and answers 401 with

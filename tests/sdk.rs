@@ -1074,13 +1074,6 @@ async fn unreachable_server_is_a_client_error() {
 // The examples, run as a user would
 // ---------------------------------------------------------------------------------------------
 
-fn cargo() -> Command {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
 /// Waits for `child` for at most `limit`, killing it past that.
 fn wait_output(mut child: Child, what: &str, limit: Duration) -> (bool, String, String) {
     let deadline = Instant::now() + limit;
@@ -1103,7 +1096,7 @@ fn wait_output(mut child: Child, what: &str, limit: Duration) -> (bool, String, 
 }
 
 fn example(server: &Server, name: &str, args: &[&str]) -> Command {
-    let mut command = cargo();
+    let mut command = common::cargo();
     command
         .args(["run", "-q", "-p", "foo-sdk", "--example", name, "--"])
         .args(args)
@@ -1158,7 +1151,7 @@ fn examples_build_in_a_crate_of_their_own() {
         examples += 1;
     }
     assert!(examples >= 4);
-    let build = cargo()
+    let build = common::cargo()
         .args(["build", "-q", "--bins", "--manifest-path"])
         .arg(program.path().join("Cargo.toml"))
         // Kept between runs (its own: the features differ from the workspace's).
@@ -1184,7 +1177,7 @@ fn examples_build_in_a_crate_of_their_own() {
 async fn examples_print_what_they_say() {
     // Build first, with room for a cold build; each run then starts at once.
     let building = BUILDING_EXAMPLES.write().unwrap_or_else(|e| e.into_inner());
-    let build = cargo()
+    let build = common::cargo()
         .args(["build", "-q", "-p", "foo-sdk", "--examples"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

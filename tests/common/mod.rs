@@ -356,13 +356,40 @@ pub fn tag(kubectl: &Kubectl) -> String {
     format!("1{}", kubectl.minor())
 }
 
+/// Cargo in the workspace, without the variables cargo sets for running this test (the
+/// package's name, version and manifest directory): build scripts that watch them (ring's)
+/// would otherwise run again, and the nested build and the next `cargo test` would rebuild
+/// TLS for each other in turn.
+pub fn cargo() -> Command {
+    let mut command = Command::new(env!("CARGO"));
+    command.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let per_package = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix));
+        if per_package
+            || name == "CARGO_PRIMARY_PACKAGE"
+            || name == "CARGO_TARGET_TMPDIR"
+            || name == "OUT_DIR"
+        {
+            command.env_remove(&*name);
+        }
+    }
+    command
+}
+
 /// `target/debug`, with `kubectl-foo` and `kubectl_complete-foo` built.
 pub fn plugin_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
+        let status = cargo()
             .args(["build", "-p", "kubectl-foo", "--bins"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("cargo build -p kubectl-foo");
         assert!(status.success(), "building kubectl-foo failed");
