@@ -321,7 +321,7 @@ fn embedded_store() {
     let cli = parse_args(container);
     assert!(cli.command.is_none());
     let serve = cli.serve;
-    assert_eq!(serve.secure_port, 8443);
+    assert_eq!(serve.serving.secure_port, 8443);
     assert!(serve.storage.etcd_servers.is_empty());
     let mounts: BTreeMap<String, String> = container
         .volume_mounts
@@ -342,9 +342,9 @@ fn embedded_store() {
             .unwrap_or_else(|| panic!("{} is not mounted", path.display()));
         (dir.clone(), volumes[name].clone())
     };
-    let (cert_dir, cert_volume) = mounted(serve.tls_cert_file.as_ref().unwrap());
+    let (cert_dir, cert_volume) = mounted(serve.serving.tls_cert_file.as_ref().unwrap());
     assert_eq!(
-        mounted(serve.tls_private_key_file.as_ref().unwrap()).0,
+        mounted(serve.serving.tls_private_key_file.as_ref().unwrap()).0,
         cert_dir
     );
     assert_eq!(

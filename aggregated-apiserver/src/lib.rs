@@ -9,6 +9,7 @@ pub mod audit;
 pub mod authn;
 pub mod authz;
 pub mod body;
+pub mod builder;
 pub mod discovery;
 pub mod filters;
 #[cfg(feature = "fuzzing")]
@@ -34,3 +35,5 @@ pub mod validation;
 
 #[cfg(test)]
 mod testing;
+
+pub use builder::ApiServer;

@@ -1,11 +1,148 @@
 //! The generic server's command-line options, with kube-apiserver's flag names and defaults
-//! (k8s.io/apiserver's options): limits, audit, delegated authentication and authorization.
-//! A server flattens them into its own command line.
+//! (k8s.io/apiserver's options): serving, storage, limits, audit, delegated authentication and
+//! authorization. A server flattens [`ServeArgs`] (in a cluster) or [`LocalArgs`] (on this
+//! machine) into its own command line.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+
+/// Everything a server aggregated into a cluster is configured with, as k8s.io/apiserver's
+/// RecommendedOptions.
+///
+/// ```
+/// use aggregated_apiserver::options::ServeArgs;
+/// use clap::Parser;
+///
+/// #[derive(Parser)]
+/// struct Cli {
+///     #[command(flatten)]
+///     serve: ServeArgs,
+/// }
+///
+/// let cli = Cli::parse_from(["my-apiserver", "--secure-port", "8443", "--etcd-servers", "http://etcd:2379"]);
+/// assert_eq!(cli.serve.serving.secure_port, 8443);
+/// assert_eq!(cli.serve.storage.etcd_servers, ["http://etcd:2379"]);
+/// ```
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where and with which certificate HTTPS is served.
+    #[command(flatten)]
+    pub serving: SecureServingArgs,
+    /// What is taken on at once and for how long.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Audit logging.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Who a request comes from, as the cluster says.
+    #[command(flatten)]
+    pub authentication: AuthenticationArgs,
+    /// What a user may do, as the cluster says.
+    #[command(flatten)]
+    pub authorization: AuthorizationArgs,
+    /// Where objects are kept.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// A server on this machine alone: a local CA, an admin client certificate and a kubeconfig
+/// for kubectl, and the embedded store unless etcd is named.
+#[derive(Debug, Args)]
+pub struct LocalArgs {
+    /// The port to serve HTTPS on (0 picks a free one).
+    #[arg(long, default_value_t = 9443)]
+    pub secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind_address: IpAddr,
+    /// Where to write the kubeconfig [default: `kubeconfig` in the data directory].
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// What is taken on at once and for how long.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// Audit logging.
+    #[command(flatten)]
+    pub audit: AuditArgs,
+    /// Where objects are kept.
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+/// Where and with which certificate HTTPS is served, with k8s.io/apiserver's flags.
+#[derive(Debug, Args)]
+pub struct SecureServingArgs {
+    /// The port to serve HTTPS on (0 picks a free one).
+    #[arg(long, default_value_t = 9443)]
+    pub secure_port: u16,
+    /// The address to listen on.
+    #[arg(long, default_value = "0.0.0.0")]
+    pub bind_address: IpAddr,
+    /// The serving certificate (PEM); with --tls-private-key-file.
+    #[arg(long, value_name = "FILE", requires = "tls_private_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The serving certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert_file")]
+    pub tls_private_key_file: Option<PathBuf>,
+    /// Where a self-signed serving certificate is kept when none is given.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "apiserver.local.config/certificates"
+    )]
+    pub cert_dir: PathBuf,
+}
+
+/// Where objects are kept: the embedded database in a data directory, or etcd.
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// Where the embedded database is kept (and, for `local`, its certificates)
+    /// [default: the server's name in the user's data directory].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// etcd v3 client URLs, comma-separated: store objects in etcd instead of the embedded
+    /// database, so that several replicas of the server can share them.
+    #[arg(long, value_name = "URLS", value_delimiter = ',')]
+    pub etcd_servers: Vec<String>,
+    /// The key prefix of every object in etcd.
+    #[arg(long, value_name = "PREFIX", default_value = "/registry")]
+    pub etcd_prefix: String,
+    /// The CA that signed the etcd servers' certificates (PEM), for https URLs.
+    #[arg(long, value_name = "FILE")]
+    pub etcd_cafile: Option<PathBuf>,
+    /// The client certificate presented to etcd (PEM); with --etcd-keyfile.
+    #[arg(long, value_name = "FILE", requires = "etcd_keyfile")]
+    pub etcd_certfile: Option<PathBuf>,
+    /// The client certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "etcd_certfile")]
+    pub etcd_keyfile: Option<PathBuf>,
+    /// How often history older than one interval is compacted (0 disables compaction).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub compaction_interval: Duration,
+    /// How many changes of each resource the watch cache keeps for watches that resume from
+    /// a past resourceVersion (older ones get 410 Gone and relist).
+    #[arg(long, value_name = "EVENTS", default_value_t = 10_000)]
+    pub default_watch_cache_size: usize,
+    /// The most the watch cache keeps of each resource's changes, in bytes of the objects as
+    /// stored: big objects shorten the history instead of growing memory.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub watch_cache_size_bytes: usize,
+}
+
+impl StorageArgs {
+    /// `--data-dir`, or `server_name` under the user's data directory.
+    pub fn data_dir(&self, server_name: &str) -> anyhow::Result<PathBuf> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => dirs::data_local_dir()
+                .map(|d| d.join(server_name))
+                .ok_or_else(|| anyhow::anyhow!("no user data directory here: pass --data-dir")),
+        }
+    }
+}
 
 /// What one server takes on at once and for how long, with kube-apiserver's flags and
 /// defaults.
