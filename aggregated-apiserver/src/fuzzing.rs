@@ -203,6 +203,7 @@ impl<S: Strategy> Fuzz<S> {
             continue_from: None,
             read_at: ReadAt::Latest,
             watch: None,
+            namespace: None,
         };
         selected(&self.live_cached, &options);
         let labels = options.labels.unwrap_or_default();

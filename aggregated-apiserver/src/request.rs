@@ -162,7 +162,9 @@ impl Continue {
         let after = token
             .start
             .strip_suffix('\u{0}')
-            .filter(|s| !s.is_empty() && !s.contains('/'))
+            // An object's path within its kind (`<namespace>/<name>` or `<name>`), clean as
+            // apiserver's path.Clean check demands: nothing that could climb out of the kind.
+            .filter(|s| s.split('/').all(|part| !matches!(part, "" | "." | "..")))
             .ok_or_else(|| invalid("incorrect encoded start key"))?;
         Ok(Continue {
             revision: token.rv as Revision,
@@ -186,6 +188,9 @@ pub struct ListOptions {
     pub read_at: ReadAt,
     /// Set for `watch=true`.
     pub watch: Option<WatchOptions>,
+    /// The namespace of the request's path, for a namespaced kind: only its objects are
+    /// listed, watched or deleted (`None`: every namespace's).
+    pub namespace: Option<String>,
 }
 
 /// The options that only a watch request takes.
@@ -265,6 +270,7 @@ impl ListOptions {
             continue_from,
             read_at,
             watch,
+            namespace: None,
         })
     }
 }

@@ -85,9 +85,13 @@ impl ResourceInfo {
         self.verbs_of(Some("status")).is_some()
     }
 
-    /// Every field a field selector may name: `metadata.name`, then the kind's own.
+    /// Every field a field selector may name: `metadata.name` (and `metadata.namespace` for
+    /// a namespaced kind), then the kind's own.
     pub fn field_selector_fields(&self) -> Vec<&'static str> {
         let mut fields = vec!["metadata.name"];
+        if self.namespaced {
+            fields.push("metadata.namespace");
+        }
         fields.extend(self.selectable_fields);
         fields
     }

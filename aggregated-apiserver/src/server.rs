@@ -147,6 +147,18 @@ pub fn router(
             "/apis/{group}/{version}/{resource}/{name}/{subresource}",
             any(resource),
         )
+        .route(
+            "/apis/{group}/{version}/namespaces/{namespace}/{resource}",
+            any(namespaced_resource),
+        )
+        .route(
+            "/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}",
+            any(namespaced_resource),
+        )
+        .route(
+            "/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}/{subresource}",
+            any(namespaced_resource),
+        )
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
@@ -411,23 +423,46 @@ async fn openapi_v3(
     }
 }
 
+/// `/apis/<group>/<version>/<plural>[/<name>[/<subresource>]]`.
 async fn resource(
     State(api): State<Arc<Api>>,
     Path(segments): Path<Vec<String>>,
     request: Request,
 ) -> Response {
-    match serve_resource(&api, segments, request).await {
-        Ok(response) => response,
-        Err(error) => error.into_response(),
-    }
+    let [group, version, rest @ ..] = segments.as_slice() else {
+        return ApiError::path_not_found().into_response();
+    };
+    serve_resource(&api, group, version, None, rest, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// `/apis/<group>/<version>/namespaces/<namespace>/<plural>[/<name>[/<subresource>]]`.
+async fn namespaced_resource(
+    State(api): State<Arc<Api>>,
+    Path(segments): Path<Vec<String>>,
+    request: Request,
+) -> Response {
+    let [group, version, namespace, rest @ ..] = segments.as_slice() else {
+        return ApiError::path_not_found().into_response();
+    };
+    serve_resource(&api, group, version, Some(namespace), rest, request)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A request for the resource `rest` names (`<plural>[/<name>[/<subresource>]]`), in
+/// `namespace` when the path has one: the cluster-wide path of a namespaced kind only lists
+/// and watches, and a cluster-scoped kind has no namespaced path.
 async fn serve_resource(
     api: &Api,
-    segments: Vec<String>,
+    group: &str,
+    version: &str,
+    namespace: Option<&String>,
+    rest: &[String],
     request: Request,
 ) -> Result<Response, ApiError> {
-    let [group, version, plural, rest @ ..] = segments.as_slice() else {
+    let [plural, rest @ ..] = rest else {
         return Err(ApiError::path_not_found());
     };
     let endpoint = api
@@ -438,11 +473,20 @@ async fn serve_resource(
             info.group == group && info.version == version && info.plural == plural
         })
         .ok_or_else(ApiError::path_not_found)?;
+    match (endpoint.info().namespaced, namespace) {
+        (false, Some(_)) => return Err(ApiError::path_not_found()),
+        (true, None) if !rest.is_empty() => return Err(ApiError::path_not_found()),
+        (true, None) if request.method() != http::Method::GET => {
+            return Err(ApiError::method_not_allowed());
+        }
+        _ => {}
+    }
     let (parts, body) = request.into_parts();
     let body = read_body(body).await?;
     endpoint
         .handle(ResourceRequest {
             method: parts.method,
+            namespace: namespace.cloned(),
             name: rest.first().cloned(),
             subresource: rest.get(1).cloned(),
             query: Query::parse(parts.uri.query()),
@@ -464,4 +508,69 @@ async fn read_body(body: Body) -> Result<Bytes, ApiError> {
             ApiError::bad_request(format!("unable to read the request body: {e}"))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::ResourceInfo;
+    use crate::storage::EmbeddedStorage;
+    use crate::testing::{NAMESPACED_FOO, PLAIN_FOO, Plain};
+
+    fn api_of(info: &'static ResourceInfo) -> (Api, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
+        let backend = Backend {
+            storage,
+            key_root: "/registry".into(),
+        };
+        let history = HistoryLimit {
+            events: 10,
+            bytes: 1 << 20,
+        };
+        let api = Api::new(backend, vec![Kind::new(Plain(info))], history, 60);
+        (api, dir)
+    }
+
+    /// The status code of `method path` (after `/apis/demo.jeremyxu2010.me/v1beta1/`).
+    async fn code(api: &Api, method: http::Method, path: &str) -> u16 {
+        let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
+        let (namespace, rest) = match segments.as_slice() {
+            [first, namespace, rest @ ..] if first == "namespaces" => (Some(namespace), rest),
+            rest => (None, rest),
+        };
+        let request = Request::builder()
+            .method(method)
+            .body(Body::empty())
+            .unwrap();
+        let group = "demo.jeremyxu2010.me";
+        match serve_resource(api, group, "v1beta1", namespace, rest, request).await {
+            Ok(response) => response.status().as_u16(),
+            Err(error) => error.code,
+        }
+    }
+
+    /// A namespaced kind is served in `/namespaces/<ns>/`, and only listed and watched
+    /// across namespaces; a cluster-scoped kind has no namespaced paths.
+    #[tokio::test]
+    async fn kinds_are_served_in_their_scope() {
+        use http::Method;
+        let (namespaced, _dir) = api_of(&NAMESPACED_FOO);
+        assert_eq!(
+            code(&namespaced, Method::GET, "namespaces/a/foos").await,
+            200
+        );
+        assert_eq!(code(&namespaced, Method::GET, "foos").await, 200);
+        assert_eq!(
+            code(&namespaced, Method::GET, "namespaces/a/foos/x").await,
+            404
+        );
+        assert_eq!(code(&namespaced, Method::GET, "foos/x").await, 404);
+        assert_eq!(code(&namespaced, Method::POST, "foos").await, 405);
+        assert_eq!(code(&namespaced, Method::DELETE, "foos").await, 405);
+
+        let (cluster, _dir) = api_of(&PLAIN_FOO);
+        assert_eq!(code(&cluster, Method::GET, "foos").await, 200);
+        assert_eq!(code(&cluster, Method::GET, "namespaces/a/foos").await, 404);
+    }
 }

@@ -1,7 +1,7 @@
 //! Test fixtures: a kind for the generic code to work on.
 
 use k8s_openapi::jiff::Timestamp;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::registry::{Connected, Strategy, TableColumnDefinition};
 use crate::request::Query;
@@ -59,8 +59,15 @@ pub const PLAIN_FOO: ResourceInfo = ResourceInfo {
     ..FOO
 };
 
+/// [`PLAIN_FOO`] in namespaces, with every verb.
+pub const NAMESPACED_FOO: ResourceInfo = ResourceInfo {
+    namespaced: true,
+    verbs: FOO.verbs,
+    ..PLAIN_FOO
+};
+
 /// A strategy for the demo's Foo type, described by its `ResourceInfo`, with little of its
-/// own: no defaults, columns, schemas or actions; `spec.greeting` is immutable and the
+/// own: no defaults, columns or actions, bare schemas; `spec.greeting` is immutable and the
 /// greeting `deprecated` draws a warning.
 pub struct Plain(pub &'static ResourceInfo);
 
@@ -99,8 +106,20 @@ impl Strategy for Plain {
         Vec::new()
     }
 
+    /// Foo and FooList as bare objects: enough for the OpenAPI documents' routes.
     fn openapi_schemas(&self) -> Map<String, Value> {
-        Map::new()
+        let info = self.0;
+        [info.kind, info.list_kind]
+            .into_iter()
+            .map(|kind| {
+                let gvk = json!([{"group": info.group, "version": info.version, "kind": kind}]);
+                let schema = json!({"type": "object", "x-kubernetes-group-version-kind": gvk});
+                (
+                    format!("me.jeremyxu2010.demo.{}.{kind}", info.version),
+                    schema,
+                )
+            })
+            .collect()
     }
 
     fn connect(

@@ -8,6 +8,8 @@ const LABEL_NAME_MAX_LEN: usize = 63;
 const DNS1123_SUBDOMAIN_FMT: &str =
     "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const DNS1123_SUBDOMAIN_MAX_LEN: usize = 253;
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const DNS1123_LABEL_MAX_LEN: usize = 63;
 
 /// Matches `LABEL_FMT`: non-empty, `[-A-Za-z0-9_.]`, alphanumeric at both ends.
 fn is_label_name(s: &str) -> bool {
@@ -184,6 +186,26 @@ pub fn dns1123_subdomain_errors(name: &str) -> Vec<String> {
     }
     if !is_dns1123_subdomain(name) {
         errors.push(dns1123_subdomain_regex_error());
+    }
+    errors
+}
+
+/// apimachinery's `IsDNS1123Label`: the rules of namespace names.
+pub fn dns1123_label_errors(name: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    if name.len() > DNS1123_LABEL_MAX_LEN {
+        errors.push(format!(
+            "must be no more than {DNS1123_LABEL_MAX_LEN} characters"
+        ));
+    }
+    if name.contains('.') && is_dns1123_subdomain(name) {
+        errors.push("must not contain dots".into());
+    } else if !is_dns1123_subdomain(name) {
+        errors.push(regex_error(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+            DNS1123_LABEL_FMT,
+            &["my-name", "123-abc"],
+        ));
     }
     errors
 }

@@ -424,15 +424,12 @@ impl Operation {
 
 /// Describes the routes apiserver installs for a group-version (`installer.go`): the resource
 /// list at `/apis/<g>/<v>/`, then per resource the collection, item, deprecated watch and
-/// subresource paths its verbs call for.
+/// subresource paths its verbs call for (in `/namespaces/{namespace}/` for a namespaced
+/// kind, which is also listed and watched across all namespaces).
 fn path_items(resources: &[Resource]) -> Vec<PathItem> {
     let mut items = Vec::new();
     let mut group_versions = BTreeSet::new();
     for (info, schemas) in resources {
-        debug_assert!(
-            !info.namespaced,
-            "only cluster-scoped resources are described"
-        );
         let routes = Routes::new(info, schemas);
         if group_versions.insert((info.group, info.version)) {
             items.push(PathItem::new(
@@ -496,6 +493,13 @@ struct Routes<'a> {
     /// the part of operation IDs after the verb, and the tag.
     id_infix: String,
     tag: String,
+    /// The kind as operation IDs name it in its scope: `NamespacedFlunder`, or `Foo`.
+    scoped_kind: String,
+    /// What comes between the group-version and the plural: `/namespaces/{namespace}`, or
+    /// nothing for a cluster-scoped kind.
+    scope_path: &'static str,
+    /// The path parameters of that scope.
+    scope_params: Vec<Param>,
 }
 
 impl<'a> Routes<'a> {
@@ -507,6 +511,18 @@ impl<'a> Routes<'a> {
             schemas,
             id_infix: to_valid_operation_id(group, true) + &to_valid_operation_id(version, true),
             tag: to_valid_operation_id(group, false) + "_" + &to_valid_operation_id(version, false),
+            scoped_kind: match info.namespaced {
+                true => format!("Namespaced{}", info.kind),
+                false => info.kind.to_owned(),
+            },
+            scope_path: match info.namespaced {
+                true => "/namespaces/{namespace}",
+                false => "",
+            },
+            scope_params: match info.namespaced {
+                true => vec![namespace_param()],
+                false => Vec::new(),
+            },
         }
     }
 
@@ -570,31 +586,34 @@ impl<'a> Routes<'a> {
         let info = self.info;
         let kind = info.kind;
         let has = |verb: &str| info.verbs.contains(&verb);
+        let scoped = self.scoped_kind.as_str();
         let object = self.schema_named(kind);
         let base = format!("/apis/{}/{}", info.group, info.version);
-        let collection = format!("{base}/{}", info.plural);
+        let collection = format!("{base}{}/{}", self.scope_path, info.plural);
         let item = format!("{collection}/{{name}}");
         let with = |first: Vec<Param>, rest: Vec<Param>| [first, rest].concat();
+        let scope_and = |params: Vec<Param>| [self.scope_params.clone(), params].concat();
         let mut items = Vec::new();
 
+        let list_description = if has("watch") {
+            format!("list or watch objects of kind {kind}")
+        } else {
+            format!("list objects of kind {kind}")
+        };
+        let list = |rest: &str, params: Vec<Param>| Operation {
+            produces: WATCH_MEDIA_TYPES,
+            responses: vec![(200, "OK", self.schema_named(info.list_kind))],
+            ..self.route(
+                Action::List,
+                rest,
+                kind,
+                list_description.clone(),
+                with(params, list_params()),
+            )
+        };
         let mut ops = Vec::new();
         if has("list") {
-            let description = if has("watch") {
-                format!("list or watch objects of kind {kind}")
-            } else {
-                format!("list objects of kind {kind}")
-            };
-            ops.push(Operation {
-                produces: WATCH_MEDIA_TYPES,
-                responses: vec![(200, "OK", self.schema_named(info.list_kind))],
-                ..self.route(
-                    Action::List,
-                    kind,
-                    kind,
-                    description,
-                    with(vec![pretty()], list_params()),
-                )
-            });
+            ops.push(list(scoped, scope_and(vec![pretty()])));
         }
         if has("create") {
             ops.push(Operation {
@@ -602,10 +621,10 @@ impl<'a> Routes<'a> {
                 responses: written(&object, &[(201, "Created"), (202, "Accepted")]),
                 ..self.route(
                     Action::Post,
-                    kind,
+                    scoped,
                     kind,
                     format!("create{}{kind}", article(kind)),
-                    with(vec![pretty()], write_params(false)),
+                    with(scope_and(vec![pretty()]), write_params(false)),
                 )
             });
         }
@@ -618,18 +637,27 @@ impl<'a> Routes<'a> {
                 responses: vec![(200, "OK", format!("{META_V1}.Status"))],
                 ..self.route(
                     Action::DeleteCollection,
-                    &format!("collection{kind}"),
+                    &format!("collection{scoped}"),
                     kind,
                     format!("delete collection of {kind}"),
-                    with(vec![pretty()], [delete_params(), list.collect()].concat()),
+                    with(
+                        scope_and(vec![pretty()]),
+                        [delete_params(), list.collect()].concat(),
+                    ),
                 )
             });
         }
         if !ops.is_empty() {
             items.push(PathItem::new(collection, ops));
         }
+        if info.namespaced && has("list") {
+            items.push(PathItem::new(
+                format!("{base}/{}", info.plural),
+                vec![list(&format!("{kind}ForAllNamespaces"), vec![pretty()])],
+            ));
+        }
 
-        let item_params = vec![name_param(kind), pretty()];
+        let item_params = [vec![name_param(kind)], scope_and(vec![pretty()])].concat();
         let mut ops = self.item_operations(info.verbs, "", kind, &object, &item_params);
         if has("delete") {
             ops.push(Operation {
@@ -638,7 +666,7 @@ impl<'a> Routes<'a> {
                 responses: written(&object, &[(202, "Accepted")]),
                 ..self.route(
                     Action::Delete,
-                    kind,
+                    scoped,
                     kind,
                     format!("delete{}{kind}", article(kind)),
                     with(item_params.clone(), delete_params()),
@@ -652,30 +680,44 @@ impl<'a> Routes<'a> {
         // The deprecated watch paths.
         if has("watch") {
             let watch_event = vec![(200, "OK", format!("{META_V1}.WatchEvent"))];
-            if has("list") {
-                items.push(PathItem::new(
-                    format!("{base}/watch/{}", info.plural),
+            let watch_list = |path: String, rest: String, params: Vec<Param>| {
+                PathItem::new(
+                    path,
                     vec![Operation {
                         produces: WATCH_MEDIA_TYPES,
                         responses: watch_event.clone(),
                         ..self.route(
                             Action::WatchList,
-                            &format!("{kind}List"),
+                            &rest,
                             kind,
                             format!("watch individual changes to a list of {kind}. deprecated: use the 'watch' parameter with a list operation instead."),
-                            with(vec![pretty()], list_params()),
+                            with(params, list_params()),
                         )
                     }],
+                )
+            };
+            if has("list") {
+                items.push(watch_list(
+                    format!("{base}/watch{}/{}", self.scope_path, info.plural),
+                    format!("{scoped}List"),
+                    scope_and(vec![pretty()]),
                 ));
+                if info.namespaced {
+                    items.push(watch_list(
+                        format!("{base}/watch/{}", info.plural),
+                        format!("{kind}ListForAllNamespaces"),
+                        vec![pretty()],
+                    ));
+                }
             }
             items.push(PathItem::new(
-                format!("{base}/watch/{}/{{name}}", info.plural),
+                format!("{base}/watch{}/{}/{{name}}", self.scope_path, info.plural),
                 vec![Operation {
                     produces: WATCH_MEDIA_TYPES,
-                    responses: watch_event,
+                    responses: watch_event.clone(),
                     ..self.route(
                         Action::Watch,
-                        kind,
+                        scoped,
                         kind,
                         format!("watch changes to an object of kind {kind}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter."),
                         with(item_params.clone(), list_params()),
@@ -704,7 +746,7 @@ impl<'a> Routes<'a> {
         path_params: &[Param],
     ) -> Vec<Operation> {
         let parent = self.info.kind;
-        let rest = format!("{parent}{}", title(sub));
+        let rest = format!("{}{}", self.scoped_kind, title(sub));
         let of = |what: &str| {
             if sub.is_empty() {
                 format!("{what} the specified {parent}")
@@ -758,17 +800,22 @@ impl<'a> Routes<'a> {
     fn subresource_operations(&self, sub: &SubresourceInfo) -> Vec<Operation> {
         let object = self.schema_named(sub.kind);
         let name = name_param(self.info.kind);
-        let path_params = [name.clone(), pretty()];
+        let path_params = [
+            vec![name.clone()],
+            self.scope_params.clone(),
+            vec![pretty()],
+        ]
+        .concat();
         let mut ops = self.item_operations(sub.verbs, sub.name, sub.kind, &object, &path_params);
         if sub.verbs.contains(&"create") {
             let parent = self.info.kind;
-            let mut params = vec![name];
+            let mut params = [vec![name], self.scope_params.clone()].concat();
             params.extend(self.connect_params(sub.kind));
             ops.push(Operation {
                 responses: vec![(200, "OK", object)],
                 ..self.route(
                     Action::Connect,
-                    &format!("Post{parent}{}", title(sub.name)),
+                    &format!("Post{}{}", self.scoped_kind, title(sub.name)),
                     sub.kind,
                     format!("connect POST requests to {} of {parent}", sub.name),
                     params,
@@ -873,6 +920,15 @@ fn name_param(kind: &str) -> Param {
         location: "path",
         type_: "string",
         description: format!("name of the {kind}"),
+    }
+}
+
+fn namespace_param() -> Param {
+    Param {
+        name: "namespace".into(),
+        location: "path",
+        type_: "string",
+        description: "object name and auth scope, such as for teams and projects".into(),
     }
 }
 
@@ -985,4 +1041,70 @@ fn write_params(patch: bool) -> Vec<Param> {
         params.push(Param::query("force", "boolean", "Force is going to \"force\" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests."));
     }
     params
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::registry::Strategy;
+    use crate::testing::{NAMESPACED_FOO, Plain};
+
+    /// A namespaced kind's operations are in `/namespaces/{namespace}/`, named `Namespaced`,
+    /// and it is also listed and watched across all namespaces, as apiserver's installer
+    /// describes it.
+    #[test]
+    fn a_namespaced_kind_is_described_in_its_namespace_and_across_all() {
+        let schemas = Plain(&NAMESPACED_FOO).openapi_schemas();
+        let document = super::v2(&[(&NAMESPACED_FOO, &schemas)]);
+        let base = "/apis/demo.jeremyxu2010.me/v1beta1";
+        let paths = document["paths"].as_object().unwrap();
+        let ids = |path: &str| -> Vec<&str> {
+            let item = paths[&format!("{base}{path}")].as_object().unwrap();
+            let mut ids: Vec<&str> = item
+                .values()
+                .filter_map(|op| op["operationId"].as_str())
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(
+            ids("/namespaces/{namespace}/foos"),
+            [
+                "createDemoJeremyxu2010MeV1beta1NamespacedFoo",
+                "deleteDemoJeremyxu2010MeV1beta1CollectionNamespacedFoo",
+                "listDemoJeremyxu2010MeV1beta1NamespacedFoo",
+            ]
+        );
+        assert_eq!(
+            ids("/namespaces/{namespace}/foos/{name}"),
+            [
+                "deleteDemoJeremyxu2010MeV1beta1NamespacedFoo",
+                "patchDemoJeremyxu2010MeV1beta1NamespacedFoo",
+                "readDemoJeremyxu2010MeV1beta1NamespacedFoo",
+                "replaceDemoJeremyxu2010MeV1beta1NamespacedFoo",
+            ]
+        );
+        assert_eq!(
+            ids("/foos"),
+            ["listDemoJeremyxu2010MeV1beta1FooForAllNamespaces"]
+        );
+        assert_eq!(
+            ids("/watch/foos"),
+            ["watchDemoJeremyxu2010MeV1beta1FooListForAllNamespaces"]
+        );
+        assert_eq!(
+            ids("/watch/namespaces/{namespace}/foos"),
+            ["watchDemoJeremyxu2010MeV1beta1NamespacedFooList"]
+        );
+        let item = &paths[&format!("{base}/namespaces/{{namespace}}/foos/{{name}}")];
+        let parameters: Vec<&Value> = item["parameters"].as_array().unwrap().iter().collect();
+        let names: Vec<&str> = parameters
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["name", "namespace", "pretty"]);
+        assert_eq!(parameters[1]["in"], "path");
+        assert_eq!(parameters[1]["required"], true);
+    }
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::fieldmanager::{self, Writer};
 use super::render::Rendered;
-use super::store::{Manage, Part, Store, checked_manager};
+use super::store::{Manage, ObjectId, Part, Store, checked_manager};
 use super::{ResourceRequest, Strategy, decode};
 use crate::request::options_invalid;
 use crate::resource::ResourceInfo;
@@ -15,7 +15,7 @@ use crate::status::{ApiError, FieldError};
 impl<S: Strategy> Store<S> {
     pub(super) async fn apply(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         part: Part,
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
@@ -33,7 +33,8 @@ impl<S: Strategy> Store<S> {
             }
         };
         let force = request.query.flag("force")?;
-        let config = applied_configuration::<S::Object>(self.strategy.info(), name, &request.body)?;
+        let config =
+            applied_configuration::<S::Object>(self.strategy.info(), id.name, &request.body)?;
         // A configuration naming a resourceVersion is a precondition: no retry on conflict.
         let retry = config.pointer("/metadata/resourceVersion").is_none();
         let time = super::now().0.to_string();
@@ -46,7 +47,7 @@ impl<S: Strategy> Store<S> {
         };
         let mut attempts = 0;
         loop {
-            let current = match self.load(name).await {
+            let current = match self.load(id).await {
                 Ok(current) => Some(current),
                 Err(e) if e.code == 404 && part == Part::Main => None,
                 Err(e) => return Err(e),
@@ -64,20 +65,15 @@ impl<S: Strategy> Store<S> {
                 decode::FieldValidation::Ignore,
             )?;
             let result = match &current {
-                None => match self.insert(decoded.object, dry_run, Manage::Applied).await {
+                None => match (self.insert(id.namespace, decoded.object, dry_run, Manage::Applied))
+                    .await
+                {
                     Ok(created) => return Ok(Rendered::created(created, Vec::new())),
                     Err(e) => Err(e),
                 },
                 Some(current) => {
-                    self.replace(
-                        name,
-                        part,
-                        decoded.object,
-                        current,
-                        dry_run,
-                        &Manage::Applied,
-                    )
-                    .await
+                    self.replace(id, part, decoded.object, current, dry_run, &Manage::Applied)
+                        .await
                 }
             };
             match result {

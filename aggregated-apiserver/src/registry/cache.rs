@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio::sync::watch;
 
-use super::store::object_at;
+use super::store::{ObjectId, object_at};
 use crate::status::ApiError;
 use crate::storage::{EventKind, KeyValue, Notification, Revision, Storage};
 
@@ -37,6 +37,7 @@ pub struct Cached<T> {
     json: Bytes,
     /// Where the value of `metadata` lies in `json`.
     metadata: Range<usize>,
+    namespace: Option<Box<str>>,
     name: Box<str>,
     /// In key order.
     labels: Box<[(Box<str>, Box<str>)]>,
@@ -59,6 +60,7 @@ impl<T: Resource + Serialize + DeserializeOwned> Cached<T> {
             revision,
             json: Bytes::from(json),
             metadata,
+            namespace: meta.namespace.as_deref().map(Into::into),
             name: meta.name.as_deref().unwrap_or_default().into(),
             labels: labels
                 .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
@@ -111,6 +113,21 @@ impl<T> Cached<T> {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The namespace of an object of a namespaced kind.
+    pub fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// Where the object is within its kind (see [`ObjectId::path`]): what the cache indexes
+    /// and orders it by.
+    pub fn path(&self) -> String {
+        ObjectId {
+            namespace: self.namespace(),
+            name: &self.name,
+        }
+        .path()
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
@@ -304,15 +321,27 @@ where
         matches!(tokio::time::timeout(within, reached).await, Ok(Ok(_)))
     }
 
-    /// One object.
-    pub fn get(&self, name: &str) -> Option<Arc<Cached<T>>> {
-        self.read().objects.get(name).cloned()
+    /// One object, by its [`ObjectId::path`].
+    pub fn get(&self, path: &str) -> Option<Arc<Cached<T>>> {
+        self.read().objects.get(path).cloned()
     }
 
-    /// Every object, in name order, and the revision they are at.
-    pub fn snapshot(&self) -> (Vec<Arc<Cached<T>>>, Revision) {
+    /// Every object (of one namespace, when given), in key order, and the revision they are
+    /// at.
+    pub fn snapshot(&self, namespace: Option<&str>) -> (Vec<Arc<Cached<T>>>, Revision) {
         let state = self.read();
-        (state.objects.values().cloned().collect(), state.revision)
+        let objects = match namespace {
+            None => state.objects.values().cloned().collect(),
+            Some(namespace) => {
+                let prefix = format!("{namespace}/");
+                let after = state.objects.range(prefix.clone()..);
+                after
+                    .take_while(|(path, _)| path.starts_with(&prefix))
+                    .map(|(_, object)| object.clone())
+                    .collect()
+            }
+        };
+        (objects, state.revision)
     }
 
     /// Where a watch starts; `Err` with the oldest revision kept when `After` is older.
@@ -363,10 +392,10 @@ where
     /// Records one storage change; the event's `prev` is the object the cache held.
     fn apply(&self, kind: &EventKind, object: Arc<Cached<T>>) {
         let mut state = self.write();
-        let name = object.name().to_owned();
+        let path = object.path();
         let prev = match kind {
-            EventKind::Delete => state.objects.remove(&name),
-            EventKind::Put => state.objects.insert(name, object.clone()),
+            EventKind::Delete => state.objects.remove(&path),
+            EventKind::Put => state.objects.insert(path, object.clone()),
         };
         let change = match (kind, &prev) {
             (EventKind::Delete, _) => Change::Deleted,
@@ -431,7 +460,7 @@ where
     // memory the list gives back rather than beside all of it.
     for kv in page.items {
         let cached = cached_at(&kv).map_err(|e| e.message)?;
-        objects.insert(cached.name().to_owned(), cached);
+        objects.insert(cached.path(), cached);
     }
     let mut events = storage
         .watch(prefix, revision)

@@ -7,7 +7,7 @@ use axum::response::Response;
 use http::StatusCode;
 
 use super::render::respond;
-use super::store::Store;
+use super::store::{ObjectId, Store};
 use super::{ResourceRequest, Strategy};
 use crate::negotiate::{self, Output};
 use crate::status::ApiError;
@@ -18,7 +18,7 @@ const MAX_ATTEMPTS: u32 = 1000;
 impl<S: Strategy> Store<S> {
     pub(super) async fn connect(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         subresource: &str,
         request: &ResourceRequest,
     ) -> Result<Response, ApiError> {
@@ -33,12 +33,12 @@ impl<S: Strategy> Store<S> {
         };
         let dry_run = request.query.dry_run("CreateOptions")?;
         for attempt in 0..MAX_ATTEMPTS {
-            let current = self.load(name).await?;
+            let current = self.load(id).await?;
             let connected = self
                 .strategy
                 .connect(subresource, &current.object, &request.query)?;
             if !dry_run {
-                match self.write(name, connected.object, &current, false).await {
+                match self.write(id, connected.object, &current, false).await {
                     Err(e) if e.code == 409 && e.reason == "Conflict" => {
                         // A short, growing pause spreads the retries of many concurrent callers.
                         let pause = u64::from(attempt.min(20)) * 2;
@@ -52,6 +52,6 @@ impl<S: Strategy> Store<S> {
             }
             return respond(output, StatusCode::OK, &[], &connected.answer);
         }
-        Err(ApiError::modified(self.strategy.info(), name))
+        Err(ApiError::modified(self.strategy.info(), id.name))
     }
 }

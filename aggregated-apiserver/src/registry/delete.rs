@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::cache::Cached;
 use super::render::Rendered;
-use super::store::{ListResult, Store, Stored};
+use super::store::{ListResult, ObjectId, Store, Stored};
 use super::{ResourceRequest, Strategy, decode, meta};
 use crate::negotiate;
 use crate::request::{ListOptions, parse_revision};
@@ -17,23 +17,23 @@ use crate::status::{ApiError, FieldError};
 impl<S: Strategy> Store<S> {
     pub(super) async fn delete(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         request: &ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
         let options = DeleteOptions::from_request(request)?;
-        let current = self.load(name).await?;
+        let current = self.load(id).await?;
         Ok(Rendered::ok(
-            self.delete_stored(name, current, &options).await?,
+            self.delete_stored(id, current, &options).await?,
         ))
     }
 
     async fn delete_stored(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         current: Stored<S::Object>,
         options: &DeleteOptions,
     ) -> Result<S::Object, ApiError> {
-        options.check_preconditions(self.info(), name, current.object.meta())?;
+        options.check_preconditions(self.info(), id.name, current.object.meta())?;
         let meta = current.object.meta();
         if meta.finalizers.as_deref().unwrap_or_default().is_empty() {
             if options.dry_run {
@@ -41,9 +41,9 @@ impl<S: Strategy> Store<S> {
             }
             let kv = self
                 .storage
-                .delete(&self.key(name), Some(current.revision))
+                .delete(&self.key(id), Some(current.revision))
                 .await
-                .map_err(|e| self.storage_error(name, e))?;
+                .map_err(|e| self.storage_error(id.name, e))?;
             return Ok(self.decode_stored(&kv)?.object);
         }
         if meta.deletion_timestamp.is_some() {
@@ -55,7 +55,7 @@ impl<S: Strategy> Store<S> {
         m.deletion_timestamp = Some(meta::now());
         m.deletion_grace_period_seconds = Some(0);
         m.generation = Some(m.generation.unwrap_or(0).saturating_add(1));
-        self.write(name, object, &current, options.dry_run).await
+        self.write(id, object, &current, options.dry_run).await
     }
 
     pub(super) async fn delete_collection(
@@ -64,16 +64,20 @@ impl<S: Strategy> Store<S> {
     ) -> Result<ListResult<S::Object>, ApiError> {
         let delete = DeleteOptions::from_request(request)?;
         let mut options = ListOptions::parse(&request.query)?;
+        options.namespace = request.namespace.clone();
         options.limit = None;
         options.continue_from = None;
         let listed = self.list(&options).await?;
         let mut deleted = Vec::with_capacity(listed.items.len());
         for listed in listed.items {
-            let name = listed.name();
-            let Ok(current) = self.load(name).await else {
+            let id = ObjectId {
+                namespace: listed.namespace(),
+                name: listed.name(),
+            };
+            let Ok(current) = self.load(id).await else {
                 continue; // deleted meanwhile
             };
-            let object = self.delete_stored(name, current, &delete).await?;
+            let object = self.delete_stored(id, current, &delete).await?;
             let revision = object
                 .meta()
                 .resource_version

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::render;
-use super::store::{LONG_LIST, Part, Store};
+use super::store::{LONG_LIST, ObjectId, Part, Store};
 use super::{Endpoint, ResourceRequest, Strategy};
 use crate::request::ListOptions;
 use crate::resource::ResourceInfo;
@@ -16,6 +16,11 @@ impl<S: Strategy> Store<S> {
     async fn serve(&self, request: ResourceRequest) -> Result<Response, ApiError> {
         use http::Method;
         let name = request.name.clone();
+        let namespace = request.namespace.clone();
+        let id = |name| ObjectId {
+            namespace: namespace.as_deref(),
+            name,
+        };
         let list = name.is_none();
         let rendering = render::Renderer::new(
             self.strategy.clone(),
@@ -43,7 +48,8 @@ impl<S: Strategy> Store<S> {
         }
         match (name.as_deref(), subresource, &request.method) {
             (None, None, &Method::GET) => {
-                let options = ListOptions::parse(&request.query)?;
+                let mut options = ListOptions::parse(&request.query)?;
+                options.namespace = request.namespace;
                 if options.watch.is_some() {
                     if !verbs.contains(&"watch") {
                         return Err(ApiError::method_not_allowed());
@@ -64,33 +70,33 @@ impl<S: Strategy> Store<S> {
                 rendering.list(self.delete_collection(&request).await?)
             }
             (Some(name), None | Some("status"), &Method::GET) => {
-                rendering.cached(&*self.get(name, &request.query).await?)
+                rendering.cached(&*self.get(id(name), &request.query).await?)
             }
             (Some(name), None, &Method::PUT) => rendering.one(
-                self.update(name, Part::Main, request)
+                self.update(id(name), Part::Main, request)
                     .await?
                     .warned_by(&*self.strategy),
             ),
             (Some(name), Some("status"), &Method::PUT) => rendering.one(
-                self.update(name, Part::Status, request)
+                self.update(id(name), Part::Status, request)
                     .await?
                     .warned_by(&*self.strategy),
             ),
             (Some(name), None, &Method::PATCH) => rendering.one(
-                self.patch(name, Part::Main, request)
+                self.patch(id(name), Part::Main, request)
                     .await?
                     .warned_by(&*self.strategy),
             ),
             (Some(name), Some("status"), &Method::PATCH) => rendering.one(
-                self.patch(name, Part::Status, request)
+                self.patch(id(name), Part::Status, request)
                     .await?
                     .warned_by(&*self.strategy),
             ),
             (Some(name), None, &Method::DELETE) => {
-                rendering.one(self.delete(name, &request).await?)
+                rendering.one(self.delete(id(name), &request).await?)
             }
             (Some(name), Some(sub), &Method::POST) if sub != "status" => {
-                self.connect(name, sub, &request).await
+                self.connect(id(name), sub, &request).await
             }
             _ => Err(ApiError::method_not_allowed()),
         }

@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use k8s_openapi::jiff::Timestamp;
 
-use crate::status::FieldError;
-use crate::validation::{dns1123_subdomain_errors, label_key_errors, label_value_errors};
+use crate::status::{ApiError, FieldError};
+use crate::validation::{
+    dns1123_label_errors, dns1123_subdomain_errors, label_key_errors, label_value_errors,
+};
 
 const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
 
@@ -17,27 +19,50 @@ pub fn now() -> Time {
     Time(Timestamp::from_second(now.as_second()).unwrap_or(now))
 }
 
-/// Sets what the server owns on a new object: uid, creation time, generation; drops what
-/// a client may not set (namespace of a cluster-scoped object, deletion fields, selfLink).
-pub fn fill_for_create(meta: &mut ObjectMeta) {
+/// Sets what the server owns on a new object: uid, creation time, generation, the namespace
+/// of the request (see [`check_namespace`]); drops what a client may not set (deletion
+/// fields, selfLink).
+pub fn fill_for_create(meta: &mut ObjectMeta, namespace: Option<&str>) -> Result<(), ApiError> {
+    check_namespace(meta, namespace)?;
     if meta.name.as_deref().is_none_or(str::is_empty)
         && let Some(prefix) = meta.generate_name.as_deref().filter(|p| !p.is_empty())
     {
         meta.name = Some(format!("{prefix}{}", random_suffix()));
     }
-    meta.namespace = None;
     meta.uid = Some(uuid::Uuid::new_v4().to_string());
     meta.creation_timestamp = Some(now());
     meta.generation = Some(1);
     meta.deletion_timestamp = None;
     meta.deletion_grace_period_seconds = None;
     meta.self_link = None;
+    Ok(())
+}
+
+/// Puts an object written to `namespace` (a namespaced kind's request) there, refusing one
+/// whose body names another, as kube-apiserver's `rest.BeforeCreate` and `BeforeUpdate`; a
+/// cluster-scoped kind's objects have none.
+pub fn check_namespace(meta: &mut ObjectMeta, namespace: Option<&str>) -> Result<(), ApiError> {
+    let Some(namespace) = namespace else {
+        meta.namespace = None;
+        return Ok(());
+    };
+    if meta
+        .namespace
+        .as_deref()
+        .is_some_and(|ns| !ns.is_empty() && ns != namespace)
+    {
+        return Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        ));
+    }
+    meta.namespace = Some(namespace.to_owned());
+    Ok(())
 }
 
 /// Keeps what an update may not change (rest.BeforeUpdate): generation, creation time, the
 /// deletion fields once set, and the uid when the client left it out.
 pub fn keep_for_update(meta: &mut ObjectMeta, old: &ObjectMeta) {
-    meta.namespace = None;
+    meta.namespace = old.namespace.clone();
     meta.self_link = None;
     meta.generation = old.generation;
     meta.creation_timestamp = old.creation_timestamp.clone();
@@ -92,6 +117,13 @@ pub fn validate_create(meta: &ObjectMeta) -> Vec<FieldError> {
                 .iter()
                 .map(|e| FieldError::invalid("metadata.name", name, e)),
         ),
+    }
+    if let Some(namespace) = meta.namespace.as_deref() {
+        errors.extend(
+            dns1123_label_errors(namespace)
+                .iter()
+                .map(|e| FieldError::invalid("metadata.namespace", namespace, e)),
+        );
     }
     errors.extend(validate_common(meta));
     errors

@@ -107,10 +107,14 @@ pub struct Connected<T> {
     pub answer: serde_json::Value,
 }
 
-/// A request for one resource path: `/apis/<g>/<v>/<plural>[/<name>[/<subresource>]]`.
+/// A request for one resource path:
+/// `/apis/<g>/<v>[/namespaces/<namespace>]/<plural>[/<name>[/<subresource>]]`.
 pub struct ResourceRequest {
     /// The HTTP method, which with `name` gives the verb (GET without a name is list/watch).
     pub method: Method,
+    /// The namespace, for a namespaced kind: always with a name or a write; `None` for a
+    /// list or watch across every namespace.
+    pub namespace: Option<String>,
     /// The object's name; `None` for the collection.
     pub name: Option<String>,
     /// `status` or a connect-style action's name; only with a name.

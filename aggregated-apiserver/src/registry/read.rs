@@ -10,7 +10,7 @@ use axum::response::Response;
 use super::Strategy;
 use super::cache::{Cached, Start, cached_at};
 use super::render::Renderer;
-use super::store::{CONTINUE_EXPIRED, ListResult, Store, selected};
+use super::store::{CONTINUE_EXPIRED, ListResult, ObjectId, Store, selected};
 use super::watch;
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
@@ -82,7 +82,7 @@ impl<S: Strategy> Store<S> {
 
     pub(super) async fn get(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         query: &Query,
     ) -> Result<Arc<Cached<S::Object>>, ApiError> {
         let read_at = match query.get("resourceVersion").filter(|rv| !rv.is_empty()) {
@@ -93,13 +93,13 @@ impl<S: Strategy> Store<S> {
         match self.source(read_at).await? {
             Source::Cache => self
                 .cache
-                .get(name)
-                .ok_or_else(|| ApiError::not_found(self.strategy.info(), name)),
+                .get(&id.path())
+                .ok_or_else(|| ApiError::not_found(self.strategy.info(), id.name)),
             Source::Storage(_) => {
-                let stored = self.storage.get(&self.key(name)).await;
-                match stored.map_err(|e| self.storage_error(name, e))? {
+                let stored = self.storage.get(&self.key(id)).await;
+                match stored.map_err(|e| self.storage_error(id.name, e))? {
                     Some(kv) => self.read_stored(&kv),
-                    None => Err(ApiError::not_found(self.strategy.info(), name)),
+                    None => Err(ApiError::not_found(self.strategy.info(), id.name)),
                 }
             }
         }
@@ -125,7 +125,7 @@ impl<S: Strategy> Store<S> {
         if let Source::Storage(revision) = self.source(options.read_at).await? {
             return self.list_from_storage(options, revision, None).await;
         }
-        let (objects, revision) = self.cache.snapshot();
+        let (objects, revision) = self.cache.snapshot(options.namespace.as_deref());
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
         for (i, cached) in objects.iter().enumerate() {
@@ -133,7 +133,7 @@ impl<S: Strategy> Store<S> {
                 items.push(cached.clone());
             }
             if options.limit.is_some_and(|limit| items.len() >= limit) {
-                let last = cached.name().to_owned();
+                let last = cached.path();
                 let remaining = (objects.len() - i - 1) as u64;
                 return Ok(ListResult::limited(
                     items, revision, last, remaining, filtered,
@@ -159,18 +159,27 @@ impl<S: Strategy> Store<S> {
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
         loop {
-            let after_key = after.as_deref().map(|name| self.key(name));
+            let after_key = after
+                .as_deref()
+                .map(|path| format!("{}{path}", self.prefix));
             let storage_error = |e| match (e, &options.continue_from) {
                 (StorageError::Compacted { .. }, Some(_)) => ApiError::expired(CONTINUE_EXPIRED),
                 (e, _) => self.storage_error("", e),
             };
+            let prefix = self.list_prefix(options.namespace.as_deref());
             let page = self
-                .page(revision, after_key.as_deref(), options.limit, storage_error)
+                .page(
+                    &prefix,
+                    revision,
+                    after_key.as_deref(),
+                    options.limit,
+                    storage_error,
+                )
                 .await?;
             revision = Some(page.revision);
             let page_len = page.objects.len();
             for (i, object) in page.objects.into_iter().enumerate() {
-                after = Some(object.name().to_owned());
+                after = Some(object.path());
                 if selected(&object, options) {
                     items.push(object);
                 }
@@ -202,13 +211,14 @@ impl<S: Strategy> Store<S> {
     /// those revisions already, and their values are read only when it does not.
     async fn page(
         &self,
+        prefix: &str,
         revision: Option<Revision>,
         start_after: Option<&str>,
         limit: Option<usize>,
         storage_error: impl Fn(StorageError) -> ApiError,
     ) -> Result<Page<S::Object>, ApiError> {
         let keys = (self.storage)
-            .list_keys(&self.prefix, revision, start_after, limit)
+            .list_keys(prefix, revision, start_after, limit)
             .await
             .map_err(&storage_error)?;
         let cached: Option<Vec<_>> = keys.items.iter().map(|kv| self.cached_at(kv)).collect();
@@ -220,7 +230,7 @@ impl<S: Strategy> Store<S> {
             None => {
                 let at = Some(keys.revision);
                 let stored = (self.storage)
-                    .list(&self.prefix, at, start_after, limit)
+                    .list(prefix, at, start_after, limit)
                     .await
                     .map_err(storage_error)?;
                 self.read_all(&stored.items)?
@@ -322,8 +332,8 @@ impl<S: Strategy> Store<S> {
 
     /// The cache's copy of the object at `kv`'s key and revision, if it holds that one.
     fn cached_at(&self, kv: &KeyValue) -> Option<Arc<Cached<S::Object>>> {
-        let name = kv.key.strip_prefix(&self.prefix).unwrap_or_default();
-        let cached = self.cache.get(name)?;
+        let path = kv.key.strip_prefix(&self.prefix).unwrap_or_default();
+        let cached = self.cache.get(path)?;
         (cached.revision == kv.mod_revision).then_some(cached)
     }
 
@@ -333,7 +343,9 @@ impl<S: Strategy> Store<S> {
         revision: Option<Revision>,
     ) -> Result<(Vec<Arc<Cached<S::Object>>>, Revision), ApiError> {
         let page = self
-            .page(revision, None, None, |e| self.storage_error("", e))
+            .page(&self.prefix, revision, None, None, |e| {
+                self.storage_error("", e)
+            })
             .await?;
         Ok((page.objects, page.revision))
     }

@@ -25,7 +25,6 @@ pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
 /// Lists longer than this are rendered off the async workers (big ones take seconds).
 pub(super) const LONG_LIST: usize = 500;
 
-/// The field a fieldSelector may name on every cluster-scoped kind.
 /// An object as stored, with its resourceVersion set from the storage revision.
 pub(super) struct Stored<T> {
     pub object: T,
@@ -42,6 +41,24 @@ pub struct Store<S: Strategy> {
     pub(super) prefix: String,
     /// The shortest a watch without timeoutSeconds lasts (`--min-request-timeout`).
     pub(super) min_watch_seconds: u64,
+}
+
+/// Which object of a kind a request names: its namespace (a namespaced kind's) and name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ObjectId<'a> {
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl ObjectId<'_> {
+    /// `<namespace>/<name>`, or `<name>` for a cluster-scoped kind: the object's storage key
+    /// after its kind's prefix (as kube-apiserver keys objects), and the watch cache's index.
+    pub fn path(&self) -> String {
+        match self.namespace {
+            Some(namespace) => format!("{namespace}/{}", self.name),
+            None => self.name.to_owned(),
+        }
+    }
 }
 
 /// Which part of an object a write may change.
@@ -79,8 +96,16 @@ impl<S: Strategy> Store<S> {
         self.strategy.info()
     }
 
-    pub(super) fn key(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
+    pub(super) fn key(&self, id: ObjectId) -> String {
+        format!("{}{}", self.prefix, id.path())
+    }
+
+    /// The prefix of the keys of a list's objects: the kind's, or one namespace's.
+    pub(super) fn list_prefix(&self, namespace: Option<&str>) -> String {
+        match namespace {
+            Some(namespace) => format!("{}{namespace}/", self.prefix),
+            None => self.prefix.clone(),
+        }
     }
 
     pub(super) fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
@@ -115,11 +140,11 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    pub(super) async fn load(&self, name: &str) -> Result<Stored<S::Object>, ApiError> {
-        match self.storage.get(&self.key(name)).await {
+    pub(super) async fn load(&self, id: ObjectId<'_>) -> Result<Stored<S::Object>, ApiError> {
+        match self.storage.get(&self.key(id)).await {
             Ok(Some(kv)) => self.decode_stored(&kv),
-            Ok(None) => Err(ApiError::not_found(self.info(), name)),
-            Err(e) => Err(self.storage_error(name, e)),
+            Ok(None) => Err(ApiError::not_found(self.info(), id.name)),
+            Err(e) => Err(self.storage_error(id.name, e)),
         }
     }
 
@@ -142,15 +167,18 @@ impl<S: Strategy> Store<S> {
         let dry_run = request.query.dry_run("CreateOptions")?;
         let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
+        let namespace = request.namespace.as_deref();
         let object = self
-            .insert(decoded.object, dry_run, Manage::Update(manager))
+            .insert(namespace, decoded.object, dry_run, Manage::Update(manager))
             .await?;
         Ok(Rendered::created(object, decoded.warnings))
     }
 
-    /// Creates `object` as a new object: system fields, defaults, validation, managedFields.
+    /// Creates `object` as a new object in `namespace` (a namespaced kind's): system fields,
+    /// defaults, validation, managedFields.
     pub(super) async fn insert(
         &self,
+        namespace: Option<&str>,
         mut object: S::Object,
         dry_run: bool,
         manage: Manage,
@@ -165,7 +193,7 @@ impl<S: Strategy> Store<S> {
                 "resourceVersion should not be set on objects to be created",
             ));
         }
-        meta::fill_for_create(object.meta_mut());
+        meta::fill_for_create(object.meta_mut(), namespace)?;
         if self.info().has_status() {
             set_status(&mut object, Value::Null)?;
         }
@@ -176,10 +204,14 @@ impl<S: Strategy> Store<S> {
         let object = record(self.info(), None, object, &manage, Part::Main)?;
 
         let name = object.meta().name.clone().unwrap_or_default();
+        let key = self.key(ObjectId {
+            namespace,
+            name: &name,
+        });
         if dry_run {
             if self
                 .storage
-                .get(&self.key(&name))
+                .get(&key)
                 .await
                 .map_err(|e| self.storage_error(&name, e))?
                 .is_some()
@@ -190,7 +222,7 @@ impl<S: Strategy> Store<S> {
         }
         let kv = self
             .storage
-            .create(&self.key(&name), self.encode(&object)?)
+            .create(&key, self.encode(&object)?)
             .await
             .map_err(|e| self.storage_error(&name, e))?;
         Ok(self.decode_stored(&kv)?.object)
@@ -199,7 +231,7 @@ impl<S: Strategy> Store<S> {
     /// PUT on the main resource or on `/status`.
     pub(super) async fn update(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         part: Part,
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
@@ -215,7 +247,7 @@ impl<S: Strategy> Store<S> {
         {
             return Err(ApiError::invalid(
                 self.info(),
-                name,
+                id.name,
                 &[FieldError::invalid_raw(
                     "metadata.resourceVersion",
                     "0x0",
@@ -223,10 +255,10 @@ impl<S: Strategy> Store<S> {
                 )],
             ));
         }
-        let current = self.load(name).await?;
+        let current = self.load(id).await?;
         let manage = Manage::Update(manager);
         let written = self
-            .replace(name, part, decoded.object, &current, dry_run, &manage)
+            .replace(id, part, decoded.object, &current, dry_run, &manage)
             .await?;
         Ok(Rendered::ok(written).with_warnings(decoded.warnings))
     }
@@ -236,12 +268,12 @@ impl<S: Strategy> Store<S> {
     /// resourceVersion a lost race is retried on the newer object, as kube-apiserver does.
     pub(super) async fn patch(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         part: Part,
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
         if patch::is_apply(&request.headers) {
-            return self.apply(name, part, request).await;
+            return self.apply(id, part, request).await;
         }
         let dry_run = request.query.dry_run("PatchOptions")?;
         let manage = Manage::Update(update_manager(&request)?);
@@ -252,7 +284,7 @@ impl<S: Strategy> Store<S> {
             &request.body,
         )?);
         loop {
-            let current = self.load(name).await?;
+            let current = self.load(id).await?;
             let document = serde_json::to_value(&current.object).map_err(ApiError::internal)?;
             // Merging a list of 100,000 items takes a second: off the async workers, so that
             // the server keeps answering.
@@ -272,7 +304,7 @@ impl<S: Strategy> Store<S> {
                     !rv.is_empty() && Some(rv) != current.object.meta().resource_version.as_ref()
                 });
             match self
-                .replace(name, part, decoded.object, &current, dry_run, &manage)
+                .replace(id, part, decoded.object, &current, dry_run, &manage)
                 .await
             {
                 // As kube-apiserver's GuaranteedUpdate: try again on the newer object for as
@@ -286,13 +318,14 @@ impl<S: Strategy> Store<S> {
     /// Writes `object` (a full replacement from PUT, a patch or an apply) over `current`.
     pub(super) async fn replace(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         part: Part,
         mut object: S::Object,
         current: &Stored<S::Object>,
         dry_run: bool,
         manage: &Manage,
     ) -> Result<S::Object, ApiError> {
+        let name = id.name;
         let body_name = object.meta().name.clone().unwrap_or_default();
         if body_name != name {
             return Err(ApiError::bad_request(format!(
@@ -314,16 +347,17 @@ impl<S: Strategy> Store<S> {
             let status = field_of(&current.object, "status")?;
             set_status(&mut object, status)?;
         }
+        meta::check_namespace(object.meta_mut(), id.namespace)?;
         let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
         let object = record(self.info(), Some(&current.object), object, manage, part)?;
-        self.write(name, object, current, dry_run).await
+        self.write(id, object, current, dry_run).await
     }
 
     /// Writes `object` over `current` (compare-and-swap), or removes it when it is being
     /// deleted and its last finalizer is gone. Unchanged objects are not written.
     pub(super) async fn write(
         &self,
-        name: &str,
+        id: ObjectId<'_>,
         mut object: S::Object,
         current: &Stored<S::Object>,
         dry_run: bool,
@@ -342,7 +376,7 @@ impl<S: Strategy> Store<S> {
         if dry_run {
             return Ok(object);
         }
-        let key = self.key(name);
+        let key = self.key(id);
         let result = if finalized {
             self.storage.delete(&key, Some(current.revision)).await
         } else {
@@ -350,7 +384,7 @@ impl<S: Strategy> Store<S> {
                 .update(&key, self.encode(&object)?, current.revision)
                 .await
         };
-        let kv = result.map_err(|e| self.storage_error(name, e))?;
+        let kv = result.map_err(|e| self.storage_error(id.name, e))?;
         let written = self.decode_stored(&kv)?.object;
         if finalized {
             // What was deleted is what the client sent, at the deleting revision.
@@ -396,8 +430,16 @@ impl<T> ListResult<T> {
     }
 }
 
-/// Whether an object passes a list's or watch's label and field selectors.
+/// Whether an object is in a list's or watch's namespace and passes its label and field
+/// selectors.
 pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
+    if options
+        .namespace
+        .as_deref()
+        .is_some_and(|namespace| object.namespace() != Some(namespace))
+    {
+        return false;
+    }
     let labels_match = options
         .labels
         .as_ref()
@@ -406,11 +448,12 @@ pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
         let own: Vec<&str> = s
             .requirements()
             .map(|(field, _, _)| field)
-            .filter(|field| *field != "metadata.name")
+            .filter(|field| !field.starts_with("metadata."))
             .collect();
         let values = object.field_values(&own);
         s.matches(|field| match field {
             "metadata.name" => Some(object.name()),
+            "metadata.namespace" => Some(object.namespace().unwrap_or_default()),
             _ => own
                 .iter()
                 .position(|f| *f == field)
@@ -627,7 +670,7 @@ mod tests {
     use crate::registry::Endpoint;
     use crate::request::Query;
     use crate::storage::EmbeddedStorage;
-    use crate::testing::{PLAIN_FOO, Plain};
+    use crate::testing::{NAMESPACED_FOO, PLAIN_FOO, Plain};
 
     fn request(method: Method, name: Option<&str>, subresource: Option<&str>) -> ResourceRequest {
         let mut headers = HeaderMap::new();
@@ -637,6 +680,7 @@ mod tests {
         );
         ResourceRequest {
             method,
+            namespace: None,
             name: name.map(str::to_owned),
             subresource: subresource.map(str::to_owned),
             query: Query::default(),
@@ -660,14 +704,100 @@ mod tests {
 
     /// A store of [`PLAIN_FOO`] on an embedded database in its own directory.
     fn plain_store() -> (Store<Plain>, tempfile::TempDir) {
+        store_of(&PLAIN_FOO)
+    }
+
+    fn store_of(info: &'static ResourceInfo) -> (Store<Plain>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
         let history = HistoryLimit {
             events: 100,
             bytes: 1 << 20,
         };
-        let store = Store::new(Plain(&PLAIN_FOO), storage, "/registry", history, 60);
+        let store = Store::new(Plain(info), storage, "/registry", history, 60);
         (store, dir)
+    }
+
+    /// Objects of a namespaced kind live in their namespace: one name in two namespaces is
+    /// two objects; lists, field selectors, pages and deletecollection keep to the request's
+    /// namespace or span them all; a body naming another namespace is refused.
+    #[tokio::test]
+    async fn a_namespaced_kind_keeps_each_namespace_apart() {
+        let (store, _dir) = store_of(&NAMESPACED_FOO);
+        let in_namespace = |method, namespace: Option<&str>, name, query: &str| {
+            let mut request = request(method, name, None);
+            request.namespace = namespace.map(str::to_owned);
+            request.query = Query::parse(Some(query));
+            request
+        };
+        let foo = |name: &str, namespace: Option<&str>, greeting: &str| {
+            json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                   "metadata": {"name": name, "namespace": namespace},
+                   "spec": {"greeting": greeting}})
+            .to_string()
+            .into()
+        };
+        for (namespace, name, body_namespace) in [
+            ("blue", "x", None),
+            ("green", "x", Some("green")),
+            ("green", "y", None),
+        ] {
+            let mut create = in_namespace(Method::POST, Some(namespace), None, "");
+            create.body = foo(name, body_namespace, namespace);
+            let created = body(store.handle(create).await.unwrap()).await;
+            assert_eq!(created["metadata"]["namespace"], namespace);
+        }
+        let mut elsewhere = in_namespace(Method::POST, Some("blue"), None, "");
+        elsewhere.body = foo("z", Some("green"), "z");
+        let refused = store.handle(elsewhere).await.err().unwrap();
+        assert_eq!(
+            (refused.code, refused.message.as_str()),
+            (
+                400,
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        );
+
+        let listed = async |namespace: Option<&str>, query: &str| {
+            let list = in_namespace(Method::GET, namespace, None, query);
+            let list = body(store.handle(list).await.unwrap()).await;
+            let items = list["items"].as_array().unwrap().iter().map(|item| {
+                let meta = &item["metadata"];
+                format!(
+                    "{}/{}",
+                    meta["namespace"].as_str().unwrap(),
+                    meta["name"].as_str().unwrap()
+                )
+            });
+            (
+                items.collect::<Vec<_>>(),
+                list["metadata"]["continue"].as_str().map(str::to_owned),
+            )
+        };
+        let get = in_namespace(Method::GET, Some("green"), Some("x"), "");
+        let green_x = body(store.handle(get).await.unwrap()).await;
+        assert_eq!(green_x["spec"]["greeting"], "green");
+        let get = in_namespace(Method::GET, Some("red"), Some("x"), "");
+        assert_eq!(store.handle(get).await.err().unwrap().code, 404);
+        assert_eq!(listed(Some("green"), "").await.0, ["green/x", "green/y"]);
+        assert_eq!(listed(None, "").await.0, ["blue/x", "green/x", "green/y"]);
+        assert_eq!(
+            listed(
+                None,
+                "fieldSelector=metadata.namespace%3Dgreen,metadata.name%3Dx"
+            )
+            .await
+            .0,
+            ["green/x"]
+        );
+        let (page, token) = listed(None, "limit=2").await;
+        assert_eq!(page, ["blue/x", "green/x"]);
+        let next = format!("limit=2&continue={}", token.unwrap());
+        assert_eq!(listed(None, &next).await.0, ["green/y"]);
+
+        let delete = in_namespace(Method::DELETE, Some("green"), None, "");
+        store.handle(delete).await.unwrap();
+        assert_eq!(listed(None, "").await.0, ["blue/x"]);
     }
 
     /// A kind's update validation refuses a change with 422 and changes nothing; its
