@@ -11,6 +11,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::access;
+use crate::admission::Admission;
 use crate::filters::{Access, InFlight, Limits};
 use crate::kubeconfig;
 use crate::options::{AuditArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
@@ -33,6 +34,7 @@ use crate::tls::{self, TlsConfig};
 pub struct ApiServer {
     name: String,
     kinds: Vec<Kind>,
+    admission: Vec<Arc<dyn Admission>>,
     database_file: String,
 }
 
@@ -43,6 +45,7 @@ impl ApiServer {
         ApiServer {
             name: name.to_owned(),
             kinds: Vec::new(),
+            admission: Vec::new(),
             database_file: format!("{name}.redb"),
         }
     }
@@ -50,6 +53,12 @@ impl ApiServer {
     /// Also serves the kind that `strategy` describes.
     pub fn kind<S: Strategy>(mut self, strategy: S) -> ApiServer {
         self.kinds.push(Kind::new(strategy));
+        self
+    }
+
+    /// Also passes every write through `plugin` (after those added before).
+    pub fn admission(mut self, plugin: impl Admission) -> ApiServer {
+        self.admission.push(Arc::new(plugin));
         self
     }
 
@@ -178,6 +187,7 @@ impl ApiServer {
         let api = Arc::new(Api::new(
             backend,
             self.kinds,
+            self.admission,
             HistoryLimit {
                 events: settings.default_watch_cache_size,
                 bytes: settings.watch_cache_size_bytes,

@@ -5,6 +5,7 @@
 //! the request filters, over TLS.
 
 pub mod access;
+pub mod admission;
 pub mod audit;
 pub mod authn;
 pub mod authz;

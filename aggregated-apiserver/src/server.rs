@@ -14,6 +14,8 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use crate::admission::{self, Admission};
+use crate::authn::UserInfo;
 use crate::discovery;
 use crate::filters::{self, Access, Limits, Observed};
 use crate::metrics::Metrics;
@@ -46,19 +48,21 @@ struct StoreSettings {
     key_root: String,
     history: HistoryLimit,
     min_watch_seconds: u64,
+    admission: Arc<admission::Chain>,
 }
 
 impl Kind {
     /// The kind that `strategy` describes, served from a generic [`Store`].
     pub fn new<S: Strategy>(strategy: S) -> Kind {
         Kind(Box::new(move |settings| {
-            Arc::new(Store::new(
+            let store = Store::new(
                 strategy,
                 settings.storage.clone(),
                 &settings.key_root,
                 settings.history,
                 settings.min_watch_seconds,
-            ))
+            );
+            Arc::new(store.admitted_by(settings.admission.clone()))
         }))
     }
 }
@@ -74,10 +78,12 @@ pub struct Api {
 }
 
 impl Api {
-    /// Serves `kinds` from `backend`, each kind's watch cache keeping `watch_history`.
+    /// Serves `kinds` from `backend`, each kind's watch cache keeping `watch_history`; every
+    /// write passes through the `admission` plugins, in order.
     pub fn new(
         backend: Backend,
         kinds: Vec<Kind>,
+        admission: Vec<Arc<dyn Admission>>,
         watch_history: HistoryLimit,
         min_watch_seconds: u64,
     ) -> Self {
@@ -89,11 +95,13 @@ impl Api {
             key_root,
             history: watch_history,
             min_watch_seconds,
+            admission: Arc::new(admission::Chain::new(admission)),
         };
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
             .map(|Kind(serve)| serve(&settings))
             .collect();
+        settings.admission.serve(served.clone());
 
         let schemas: Vec<_> = served
             .iter()
@@ -481,11 +489,13 @@ async fn serve_resource(
         }
         _ => {}
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let body = read_body(body).await?;
+    let user = parts.extensions.remove::<UserInfo>();
     endpoint
         .handle(ResourceRequest {
             method: parts.method,
+            user: user.unwrap_or_else(UserInfo::anonymous),
             namespace: namespace.cloned(),
             name: rest.first().cloned(),
             subresource: rest.get(1).cloned(),
@@ -513,11 +523,19 @@ async fn read_body(body: Body) -> Result<Bytes, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admission::{Attributes, Operation};
     use crate::resource::ResourceInfo;
     use crate::storage::EmbeddedStorage;
     use crate::testing::{NAMESPACED_FOO, PLAIN_FOO, Plain};
 
     fn api_of(info: &'static ResourceInfo) -> (Api, tempfile::TempDir) {
+        api_admitting(info, Vec::new())
+    }
+
+    fn api_admitting(
+        info: &'static ResourceInfo,
+        admission: Vec<Arc<dyn Admission>>,
+    ) -> (Api, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
         let backend = Backend {
@@ -528,26 +546,114 @@ mod tests {
             events: 10,
             bytes: 1 << 20,
         };
-        let api = Api::new(backend, vec![Kind::new(Plain(info))], history, 60);
+        let kinds = vec![Kind::new(Plain(info))];
+        let api = Api::new(backend, kinds, admission, history, 60);
         (api, dir)
     }
 
-    /// The status code of `method path` (after `/apis/demo.jeremyxu2010.me/v1beta1/`).
-    async fn code(api: &Api, method: http::Method, path: &str) -> u16 {
+    /// The status code and body of `method path` (after `/apis/demo.jeremyxu2010.me/v1beta1/`)
+    /// with a JSON `body`, from an anonymous user.
+    async fn call(api: &Api, method: http::Method, path: &str, body: Value) -> (u16, Value) {
         let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
         let (namespace, rest) = match segments.as_slice() {
             [first, namespace, rest @ ..] if first == "namespaces" => (Some(namespace), rest),
             rest => (None, rest),
         };
+        let body = match body {
+            Value::Null => Body::empty(),
+            body => Body::from(body.to_string()),
+        };
         let request = Request::builder()
             .method(method)
-            .body(Body::empty())
+            .header(header::CONTENT_TYPE, negotiate::JSON)
+            .body(body)
             .unwrap();
         let group = "demo.jeremyxu2010.me";
-        match serve_resource(api, group, "v1beta1", namespace, rest, request).await {
-            Ok(response) => response.status().as_u16(),
-            Err(error) => error.code,
+        let response = match serve_resource(api, group, "v1beta1", namespace, rest, request).await {
+            Ok(response) => response,
+            Err(error) => error.into_response(),
+        };
+        let code = response.status().as_u16();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn code(api: &Api, method: http::Method, path: &str) -> u16 {
+        call(api, method, path, Value::Null).await.0
+    }
+
+    /// Annotates every new Foo; refuses a Foo named after another one's greeting (which it
+    /// reads from the server) and deletes by anonymous users.
+    struct Guard;
+
+    #[async_trait::async_trait]
+    impl Admission for Guard {
+        async fn admit(&self, at: &Attributes<'_>, object: &mut Value) -> Result<(), ApiError> {
+            if at.operation == Operation::Create {
+                object["metadata"]["annotations"] =
+                    serde_json::json!({"admitted-by": at.user.name});
+            }
+            Ok(())
         }
+
+        async fn validate(&self, at: &Attributes<'_>, _: Option<&Value>) -> Result<(), ApiError> {
+            let foos = at
+                .objects
+                .list(at.resource.group, at.resource.plural, at.namespace);
+            let taken = foos.iter().any(|foo| foo["spec"]["greeting"] == at.name);
+            let refused = match at.operation {
+                Operation::Create if taken => "the name is another Foo's greeting",
+                Operation::Delete if at.user.name == "system:anonymous" => "anonymous deletes",
+                _ => return Ok(()),
+            };
+            Err(ApiError::forbidden_object(at.resource, at.name, refused))
+        }
+    }
+
+    /// Admission plugins change new objects before they are validated and stored, and refuse
+    /// writes with what they read from the server; a refused write changes nothing.
+    #[tokio::test]
+    async fn admission_plugins_change_and_refuse_writes() {
+        use http::Method;
+        let (api, _dir) = api_admitting(&NAMESPACED_FOO, vec![Arc::new(Guard)]);
+        let foo = |name: &str, greeting: &str| {
+            serde_json::json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                "metadata": {"name": name}, "spec": {"greeting": greeting}})
+        };
+        let (code, created) = call(&api, Method::POST, "namespaces/n/foos", foo("a", "b")).await;
+        assert_eq!(code, 201, "{created}");
+        assert_eq!(
+            created["metadata"]["annotations"]["admitted-by"],
+            "system:anonymous"
+        );
+        let (code, _) = call(&api, Method::GET, "namespaces/n/foos/a", Value::Null).await;
+        assert_eq!(code, 200);
+
+        let (code, refused) = call(&api, Method::POST, "namespaces/n/foos", foo("b", "c")).await;
+        assert_eq!(code, 403);
+        assert_eq!(refused["reason"], "Forbidden");
+        assert_eq!(
+            refused["message"],
+            r#"foos.demo.jeremyxu2010.me "b" is forbidden: the name is another Foo's greeting"#
+        );
+        assert_eq!(code_of(&api, "namespaces/n/foos/b").await, 404);
+        // Only the namespace's Foos count.
+        let (code, _) = call(&api, Method::POST, "namespaces/m/foos", foo("b", "c")).await;
+        assert_eq!(code, 201);
+
+        let (code, refused) = call(&api, Method::DELETE, "namespaces/n/foos/a", Value::Null).await;
+        assert_eq!(
+            (code, refused["message"].as_str()),
+            (
+                403,
+                Some(r#"foos.demo.jeremyxu2010.me "a" is forbidden: anonymous deletes"#)
+            )
+        );
+        assert_eq!(code_of(&api, "namespaces/n/foos/a").await, 200);
+    }
+
+    async fn code_of(api: &Api, path: &str) -> u16 {
+        code(api, http::Method::GET, path).await
     }
 
     /// A namespaced kind is served in `/namespaces/<ns>/`, and only listed and watched

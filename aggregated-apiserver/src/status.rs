@@ -443,6 +443,13 @@ impl ApiError {
         e
     }
 
+    /// The 403 Forbidden of a write refused for `why` (by admission, say), as apimachinery's
+    /// `NewForbidden`: `<plural>.<group> "<name>" is forbidden: <why>`.
+    pub fn forbidden_object(info: &ResourceInfo, name: &str, why: &str) -> Self {
+        let message = format!("{} \"{name}\" is forbidden: {why}", qualified(info));
+        Self::new(403, "Forbidden", message).about(info, name)
+    }
+
     /// The 401 Unauthorized kube-apiserver answers for a request it could not authenticate.
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")

@@ -67,8 +67,8 @@ pub const NAMESPACED_FOO: ResourceInfo = ResourceInfo {
 };
 
 /// A strategy for the demo's Foo type, described by its `ResourceInfo`, with little of its
-/// own: no defaults, columns or actions, bare schemas; `spec.greeting` is immutable and the
-/// greeting `deprecated` draws a warning.
+/// own: no defaults, columns or actions, bare schemas; `spec.greeting` is immutable, stored
+/// trimmed, and the greeting `deprecated` draws a warning.
 pub struct Plain(pub &'static ResourceInfo);
 
 impl Strategy for Plain {
@@ -79,6 +79,10 @@ impl Strategy for Plain {
     }
 
     fn default(&self, _: &mut Self::Object) {}
+
+    fn canonicalize(&self, object: &mut Self::Object) {
+        object.spec.greeting = object.spec.greeting.trim().to_owned();
+    }
 
     fn validate(&self, _: &Self::Object) -> Vec<FieldError> {
         Vec::new()

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::fieldmanager::{self, Writer};
 use super::render::Rendered;
-use super::store::{Manage, ObjectId, Part, Store, checked_manager};
+use super::store::{Caller, Manage, ObjectId, Part, Store, checked_manager};
 use super::{ResourceRequest, Strategy, decode};
 use crate::request::options_invalid;
 use crate::resource::ResourceInfo;
@@ -19,7 +19,10 @@ impl<S: Strategy> Store<S> {
         part: Part,
         request: ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
-        let dry_run = request.query.dry_run("PatchOptions")?;
+        let caller = Caller {
+            user: &request.user,
+            dry_run: request.query.dry_run("PatchOptions")?,
+        };
         let manager = match request.query.get("fieldManager").filter(|m| !m.is_empty()) {
             Some(manager) => checked_manager(manager, "PatchOptions")?,
             None => {
@@ -65,14 +68,14 @@ impl<S: Strategy> Store<S> {
                 decode::FieldValidation::Ignore,
             )?;
             let result = match &current {
-                None => match (self.insert(id.namespace, decoded.object, dry_run, Manage::Applied))
+                None => match (self.insert(id.namespace, decoded.object, caller, Manage::Applied))
                     .await
                 {
                     Ok(created) => return Ok(Rendered::created(created, Vec::new())),
                     Err(e) => Err(e),
                 },
                 Some(current) => {
-                    self.replace(id, part, decoded.object, current, dry_run, &Manage::Applied)
+                    self.replace(id, part, decoded.object, current, caller, &Manage::Applied)
                         .await
                 }
             };

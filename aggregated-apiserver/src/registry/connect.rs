@@ -7,8 +7,9 @@ use axum::response::Response;
 use http::StatusCode;
 
 use super::render::respond;
-use super::store::{ObjectId, Store};
+use super::store::{Caller, ObjectId, Store};
 use super::{ResourceRequest, Strategy};
+use crate::admission::Operation;
 use crate::negotiate::{self, Output};
 use crate::status::ApiError;
 
@@ -32,8 +33,20 @@ impl<S: Strategy> Store<S> {
             }
         };
         let dry_run = request.query.dry_run("CreateOptions")?;
+        let caller = Caller {
+            user: &request.user,
+            dry_run,
+        };
         for attempt in 0..MAX_ATTEMPTS {
             let current = self.load(id).await?;
+            let write = self.admitting(
+                Operation::Connect,
+                Some(subresource),
+                id,
+                Some(&current.object),
+                caller,
+            )?;
+            self.admitted(&write, None).await?;
             let connected = self
                 .strategy
                 .connect(subresource, &current.object, &request.query)?;

@@ -7,8 +7,10 @@ use serde::Deserialize;
 
 use super::cache::Cached;
 use super::render::Rendered;
-use super::store::{ListResult, ObjectId, Store, Stored};
+use super::store::{Caller, ListResult, ObjectId, Store, Stored};
 use super::{ResourceRequest, Strategy, decode, meta};
+use crate::admission::Operation;
+use crate::authn::UserInfo;
 use crate::negotiate;
 use crate::request::{ListOptions, parse_revision};
 use crate::resource::ResourceInfo;
@@ -22,9 +24,8 @@ impl<S: Strategy> Store<S> {
     ) -> Result<Rendered<S::Object>, ApiError> {
         let options = DeleteOptions::from_request(request)?;
         let current = self.load(id).await?;
-        Ok(Rendered::ok(
-            self.delete_stored(id, current, &options).await?,
-        ))
+        let deleted = self.delete_stored(id, current, &options, &request.user);
+        Ok(Rendered::ok(deleted.await?))
     }
 
     async fn delete_stored(
@@ -32,8 +33,15 @@ impl<S: Strategy> Store<S> {
         id: ObjectId<'_>,
         current: Stored<S::Object>,
         options: &DeleteOptions,
+        user: &UserInfo,
     ) -> Result<S::Object, ApiError> {
         options.check_preconditions(self.info(), id.name, current.object.meta())?;
+        let caller = Caller {
+            user,
+            dry_run: options.dry_run,
+        };
+        let write = self.admitting(Operation::Delete, None, id, Some(&current.object), caller)?;
+        self.admitted(&write, None).await?;
         let meta = current.object.meta();
         if meta.finalizers.as_deref().unwrap_or_default().is_empty() {
             if options.dry_run {
@@ -77,7 +85,7 @@ impl<S: Strategy> Store<S> {
             let Ok(current) = self.load(id).await else {
                 continue; // deleted meanwhile
             };
-            let object = self.delete_stored(id, current, &delete).await?;
+            let object = (self.delete_stored(id, current, &delete, &request.user)).await?;
             let revision = object
                 .meta()
                 .resource_version

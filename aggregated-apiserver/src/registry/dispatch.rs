@@ -117,6 +117,11 @@ impl<S: Strategy> Endpoint for Store<S> {
         self.cache.object_count()
     }
 
+    fn objects(&self, namespace: Option<&str>) -> Vec<bytes::Bytes> {
+        let (objects, _) = self.cache.snapshot(namespace);
+        objects.iter().map(|object| object.json().clone()).collect()
+    }
+
     async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError> {
         self.serve(request).await
     }

@@ -29,6 +29,7 @@ use k8s_openapi::jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::authn::UserInfo;
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
@@ -51,6 +52,20 @@ pub trait Strategy: Send + Sync + 'static {
     /// subresource checks, error messages, decoding and patch merging; the server for
     /// routing, discovery and OpenAPI.
     fn info(&self) -> &'static ResourceInfo;
+
+    /// Prepares a new object before it is validated, as a RESTStrategy's PrepareForCreate
+    /// (the store has set the system fields, defaulted it, and cleared status if the kind
+    /// has a status subresource). Nothing by default.
+    fn prepare_for_create(&self, _object: &mut Self::Object) {}
+
+    /// Prepares a change of `old` before it is validated, as PrepareForUpdate (the store has
+    /// kept the system fields, and status or all but status as the write's part calls for).
+    /// Nothing by default.
+    fn prepare_for_update(&self, _new: &mut Self::Object, _old: &Self::Object) {}
+
+    /// Puts a valid object in its canonical form before it is stored (sorted sets, normalized
+    /// values), as Canonicalize. Nothing by default.
+    fn canonicalize(&self, _object: &mut Self::Object) {}
 
     /// Fills in defaults. Runs on every create and update (PUT, PATCH, apply, `/status`),
     /// after the store has set or kept the system fields and before [`Strategy::validate`].
@@ -112,6 +127,8 @@ pub struct Connected<T> {
 pub struct ResourceRequest {
     /// The HTTP method, which with `name` gives the verb (GET without a name is list/watch).
     pub method: Method,
+    /// Who asks (after impersonation), for admission.
+    pub user: UserInfo,
     /// The namespace, for a namespaced kind: always with a name or a write; `None` for a
     /// list or watch across every namespace.
     pub namespace: Option<String>,
@@ -139,6 +156,8 @@ pub trait Endpoint: Send + Sync {
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
     /// How many objects are stored, as the watch cache knows them.
     fn object_count(&self) -> usize;
+    /// The JSON of every object (in `namespace`, when given), as the watch cache holds them.
+    fn objects(&self, namespace: Option<&str>) -> Vec<Bytes>;
     /// Serves one request for this resource, after the filters (authentication,
     /// authorization...) have passed it: get, list, watch, create, update, patch, apply,
     /// delete, deletecollection or a connect action. An error is answered as a Status.

@@ -10,6 +10,8 @@ use super::decode::{self, FieldValidation};
 use super::render::Rendered;
 use super::{ResourceRequest, Strategy};
 use super::{fieldmanager, meta, patch};
+use crate::admission::{self, Attributes, Operation};
+use crate::authn::UserInfo;
 use crate::negotiate;
 use crate::request::{Continue, ListOptions, parse_revision};
 use crate::resource::ResourceInfo;
@@ -41,6 +43,24 @@ pub struct Store<S: Strategy> {
     pub(super) prefix: String,
     /// The shortest a watch without timeoutSeconds lasts (`--min-request-timeout`).
     pub(super) min_watch_seconds: u64,
+    /// The server's admission plugins.
+    pub(super) admission: Arc<admission::Chain>,
+}
+
+/// Who writes, and whether for real: what admission plugins are told besides the object.
+#[derive(Clone, Copy)]
+pub(crate) struct Caller<'a> {
+    pub user: &'a UserInfo,
+    pub dry_run: bool,
+}
+
+/// A write that admission plugins are asked about: all but the new object.
+pub(super) struct Admitting<'a> {
+    pub operation: Operation,
+    pub subresource: Option<&'a str>,
+    pub id: ObjectId<'a>,
+    pub old: Option<Value>,
+    pub caller: Caller<'a>,
 }
 
 /// Which object of a kind a request names: its namespace (a namespaced kind's) and name.
@@ -89,7 +109,81 @@ impl<S: Strategy> Store<S> {
             strategy: Arc::new(strategy),
             storage,
             prefix,
+            admission: Arc::default(),
         }
+    }
+
+    /// The store, with writes passed through `admission`'s plugins.
+    pub(crate) fn admitted_by(mut self, admission: Arc<admission::Chain>) -> Self {
+        self.admission = admission;
+        self
+    }
+
+    /// A write about to be made to `id` (whose current object is `old`), for admission.
+    pub(super) fn admitting<'a>(
+        &self,
+        operation: Operation,
+        subresource: Option<&'a str>,
+        id: ObjectId<'a>,
+        old: Option<&S::Object>,
+        caller: Caller<'a>,
+    ) -> Result<Admitting<'a>, ApiError> {
+        let old = match self.admission.is_empty() {
+            true => None,
+            false => old.map(to_json).transpose()?,
+        };
+        Ok(Admitting {
+            operation,
+            subresource,
+            id,
+            old,
+            caller,
+        })
+    }
+
+    fn attributes<'a>(&'a self, write: &'a Admitting<'a>) -> Attributes<'a> {
+        Attributes {
+            operation: write.operation,
+            resource: self.info(),
+            subresource: write.subresource,
+            namespace: write.id.namespace,
+            name: write.id.name,
+            old_object: write.old.as_ref(),
+            user: write.caller.user,
+            dry_run: write.caller.dry_run,
+            objects: self.admission.objects(),
+        }
+    }
+
+    /// `object` as the admission plugins' mutating steps leave it.
+    pub(super) async fn mutated(
+        &self,
+        write: &Admitting<'_>,
+        object: S::Object,
+    ) -> Result<S::Object, ApiError> {
+        if self.admission.is_empty() {
+            return Ok(object);
+        }
+        let mut json = to_json(&object)?;
+        self.admission
+            .admit(&self.attributes(write), &mut json)
+            .await?;
+        serde_json::from_value(json).map_err(|e| ApiError::internal(format!("admission: {e}")))
+    }
+
+    /// Whether the admission plugins' validating steps let the write (of `object`) be made.
+    pub(super) async fn admitted(
+        &self,
+        write: &Admitting<'_>,
+        object: Option<&S::Object>,
+    ) -> Result<(), ApiError> {
+        if self.admission.is_empty() {
+            return Ok(());
+        }
+        let json = object.map(to_json).transpose()?;
+        self.admission
+            .validate(&self.attributes(write), json.as_ref())
+            .await
     }
 
     pub(super) fn info(&self) -> &'static ResourceInfo {
@@ -168,19 +262,23 @@ impl<S: Strategy> Store<S> {
         let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
         let namespace = request.namespace.as_deref();
+        let caller = Caller {
+            user: &request.user,
+            dry_run,
+        };
         let object = self
-            .insert(namespace, decoded.object, dry_run, Manage::Update(manager))
+            .insert(namespace, decoded.object, caller, Manage::Update(manager))
             .await?;
         Ok(Rendered::created(object, decoded.warnings))
     }
 
     /// Creates `object` as a new object in `namespace` (a namespaced kind's): system fields,
-    /// defaults, validation, managedFields.
+    /// defaults, admission, the kind's preparation and validation, managedFields.
     pub(super) async fn insert(
         &self,
         namespace: Option<&str>,
         mut object: S::Object,
-        dry_run: bool,
+        caller: Caller<'_>,
         manage: Manage,
     ) -> Result<S::Object, ApiError> {
         if object
@@ -198,17 +296,24 @@ impl<S: Strategy> Store<S> {
             set_status(&mut object, Value::Null)?;
         }
         self.strategy.default(&mut object);
+        let name = object.meta().name.clone().unwrap_or_default();
+        let id = ObjectId {
+            namespace,
+            name: &name,
+        };
+        let write = self.admitting(Operation::Create, None, id, None, caller)?;
+        let mut object = self.mutated(&write, object).await?;
+        meta::check_namespace(object.meta_mut(), namespace)?;
+        self.strategy.prepare_for_create(&mut object);
         let mut errors = meta::validate_create(object.meta());
         errors.extend(self.strategy.validate(&object));
         invalid(self.info(), &object, errors)?;
+        self.strategy.canonicalize(&mut object);
+        self.admitted(&write, Some(&object)).await?;
         let object = record(self.info(), None, object, &manage, Part::Main)?;
 
-        let name = object.meta().name.clone().unwrap_or_default();
-        let key = self.key(ObjectId {
-            namespace,
-            name: &name,
-        });
-        if dry_run {
+        let key = self.key(id);
+        if caller.dry_run {
             if self
                 .storage
                 .get(&key)
@@ -257,8 +362,12 @@ impl<S: Strategy> Store<S> {
         }
         let current = self.load(id).await?;
         let manage = Manage::Update(manager);
+        let caller = Caller {
+            user: &request.user,
+            dry_run,
+        };
         let written = self
-            .replace(id, part, decoded.object, &current, dry_run, &manage)
+            .replace(id, part, decoded.object, &current, caller, &manage)
             .await?;
         Ok(Rendered::ok(written).with_warnings(decoded.warnings))
     }
@@ -276,6 +385,10 @@ impl<S: Strategy> Store<S> {
             return self.apply(id, part, request).await;
         }
         let dry_run = request.query.dry_run("PatchOptions")?;
+        let caller = Caller {
+            user: &request.user,
+            dry_run,
+        };
         let manage = Manage::Update(update_manager(&request)?);
         let validation = FieldValidation::from_query(&request.query)?;
         let patch = Arc::new(patch::Patch::parse(
@@ -304,7 +417,7 @@ impl<S: Strategy> Store<S> {
                     !rv.is_empty() && Some(rv) != current.object.meta().resource_version.as_ref()
                 });
             match self
-                .replace(id, part, decoded.object, &current, dry_run, &manage)
+                .replace(id, part, decoded.object, &current, caller, &manage)
                 .await
             {
                 // As kube-apiserver's GuaranteedUpdate: try again on the newer object for as
@@ -322,7 +435,7 @@ impl<S: Strategy> Store<S> {
         part: Part,
         mut object: S::Object,
         current: &Stored<S::Object>,
-        dry_run: bool,
+        caller: Caller<'_>,
         manage: &Manage,
     ) -> Result<S::Object, ApiError> {
         let name = id.name;
@@ -348,9 +461,20 @@ impl<S: Strategy> Store<S> {
             set_status(&mut object, status)?;
         }
         meta::check_namespace(object.meta_mut(), id.namespace)?;
+        let subresource = (part == Part::Status).then_some("status");
+        let write = self.admitting(
+            Operation::Update,
+            subresource,
+            id,
+            Some(&current.object),
+            caller,
+        )?;
+        let mut object = self.mutated(&write, object).await?;
+        meta::check_namespace(object.meta_mut(), id.namespace)?;
         let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
+        self.admitted(&write, Some(&object)).await?;
         let object = record(self.info(), Some(&current.object), object, manage, part)?;
-        self.write(id, object, current, dry_run).await
+        self.write(id, object, current, caller.dry_run).await
     }
 
     /// Writes `object` over `current` (compare-and-swap), or removes it when it is being
@@ -491,11 +615,13 @@ pub(crate) fn prepare_update<S: Strategy>(
     old: &S::Object,
 ) -> Result<S::Object, ApiError> {
     meta::keep_for_update(object.meta_mut(), old.meta());
+    strategy.prepare_for_update(&mut object, old);
     strategy.default(&mut object);
     let mut errors = meta::validate_update(object.meta(), old.meta());
     errors.extend(strategy.validate(&object));
     errors.extend(strategy.validate_update(&object, old));
     invalid(strategy.info(), &object, errors)?;
+    strategy.canonicalize(&mut object);
     if spec_of(&object)? != spec_of(old)? {
         object.meta_mut().generation = Some(old.meta().generation.unwrap_or(0).saturating_add(1));
     }
@@ -680,6 +806,7 @@ mod tests {
         );
         ResourceRequest {
             method,
+            user: UserInfo::anonymous(),
             namespace: None,
             name: name.map(str::to_owned),
             subresource: subresource.map(str::to_owned),
@@ -801,7 +928,8 @@ mod tests {
     }
 
     /// A kind's update validation refuses a change with 422 and changes nothing; its
-    /// warnings reach the client in `Warning` headers of a write that succeeds.
+    /// warnings reach the client in `Warning` headers of a write that succeeds; what it
+    /// stores is in its canonical form.
     #[tokio::test]
     async fn a_kinds_update_validation_and_warnings() {
         let (store, _dir) = plain_store();
@@ -812,7 +940,7 @@ mod tests {
             .into()
         };
         let mut create = request(Method::POST, None, None);
-        create.body = foo("deprecated", &Value::Null);
+        create.body = foo(" deprecated ", &Value::Null);
         let created = store.handle(create).await.unwrap();
         let warning = created.headers().get("warning").unwrap().to_str().unwrap();
         assert_eq!(
