@@ -1,9 +1,12 @@
 //! Test fixtures: a kind for the generic code to work on.
 
+use std::borrow::Cow;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::registry::{Connected, Strategy, TableColumnDefinition};
+use crate::registry::{Connected, Convertible, Strategy, TableColumnDefinition};
 use crate::request::Query;
 use crate::resource::{ListType, ResourceInfo, SubresourceInfo};
 use crate::status::{ApiError, FieldError};
@@ -133,5 +136,82 @@ impl Strategy for Plain {
         _: &Query,
     ) -> Result<Connected<Self::Object>, ApiError> {
         Err(ApiError::path_not_found())
+    }
+}
+
+/// [`PLAIN_FOO`] in version `v2`, as [`FooV2`] objects.
+pub const PLAIN_FOO_V2: ResourceInfo = ResourceInfo {
+    version: "v2",
+    ..PLAIN_FOO
+};
+
+/// The demo's Foo in a version `v2` that calls the greeting `message`, converted from and to
+/// foo-sdk's Foo as its hub.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FooV2 {
+    pub api_version: String,
+    pub kind: String,
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: FooV2Spec,
+}
+
+/// What a [`FooV2`] asks for.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FooV2Spec {
+    #[serde(default)]
+    pub message: String,
+}
+
+impl kube::Resource for FooV2 {
+    type DynamicType = ();
+    type Scope = kube::core::ClusterResourceScope;
+
+    fn kind(_: &()) -> Cow<'_, str> {
+        "Foo".into()
+    }
+    fn group(_: &()) -> Cow<'_, str> {
+        PLAIN_FOO_V2.group.into()
+    }
+    fn version(_: &()) -> Cow<'_, str> {
+        PLAIN_FOO_V2.version.into()
+    }
+    fn plural(_: &()) -> Cow<'_, str> {
+        PLAIN_FOO_V2.plural.into()
+    }
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+impl Convertible<foo_sdk::Foo> for FooV2 {
+    fn info() -> &'static ResourceInfo {
+        &PLAIN_FOO_V2
+    }
+
+    fn openapi_schemas() -> Map<String, Value> {
+        Plain(&PLAIN_FOO_V2).openapi_schemas()
+    }
+
+    fn from_hub(hub: foo_sdk::Foo) -> Self {
+        FooV2 {
+            api_version: PLAIN_FOO_V2.group_version(),
+            kind: "Foo".into(),
+            metadata: hub.metadata,
+            spec: FooV2Spec {
+                message: hub.spec.greeting,
+            },
+        }
+    }
+
+    fn into_hub(self) -> foo_sdk::Foo {
+        let mut hub = foo_sdk::Foo::new("", foo_sdk::FooSpec::default());
+        hub.metadata = self.metadata;
+        hub.spec.greeting = self.spec.message;
+        hub
     }
 }

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio::sync::watch;
 
-use super::store::{ObjectId, object_at};
+use super::store::{Decode, ObjectId, object_at};
 use crate::status::ApiError;
 use crate::storage::{EventKind, KeyValue, Notification, Revision, Storage};
 
@@ -271,6 +271,8 @@ pub struct Cache<T> {
     limit: HistoryLimit,
     /// The revision the cache has reached, once it has loaded (`None` before).
     progress: watch::Sender<Option<Revision>>,
+    /// How objects are read from storage.
+    decode: Decode<T>,
 }
 
 impl<T> Cache<T> {
@@ -291,10 +293,17 @@ impl<T> Cache<T>
 where
     T: Resource + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
-    /// A cache of the keys under `prefix`, fed by a task that lives as long as the cache.
-    pub fn start(storage: Arc<dyn Storage>, prefix: String, limit: HistoryLimit) -> Arc<Self> {
+    /// A cache of the keys under `prefix`, read with `decode`, fed by a task that lives as
+    /// long as the cache.
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        prefix: String,
+        limit: HistoryLimit,
+        decode: Decode<T>,
+    ) -> Arc<Self> {
         let cache = Arc::new(Cache {
             limit,
+            decode,
             state: RwLock::new(State {
                 revision: 0,
                 objects: BTreeMap::new(),
@@ -307,6 +316,11 @@ where
         });
         tokio::spawn(feed(Arc::downgrade(&cache), storage, prefix));
         cache
+    }
+
+    /// A stored object as the cache keeps it.
+    pub fn cached_at(&self, kv: &KeyValue) -> Result<Arc<Cached<T>>, ApiError> {
+        cached_at(kv, &self.decode)
     }
 
     /// How many objects the cache holds.
@@ -450,6 +464,9 @@ async fn follow<T>(
 where
     T: Resource + Serialize + DeserializeOwned + Send + Sync + 'static,
 {
+    let Some(decode) = cache.upgrade().map(|cache| cache.decode.clone()) else {
+        return Ok(());
+    };
     let page = storage
         .list(prefix, None, None, None)
         .await
@@ -459,7 +476,7 @@ where
     // Each stored value is freed once its object is cached, so that the cache grows into the
     // memory the list gives back rather than beside all of it.
     for kv in page.items {
-        let cached = cached_at(&kv).map_err(|e| e.message)?;
+        let cached = cached_at(&kv, &decode).map_err(|e| e.message)?;
         objects.insert(cached.path(), cached);
     }
     let mut events = storage
@@ -481,7 +498,8 @@ where
         };
         match notification {
             Notification::Event(event) => {
-                cache.apply(&event.kind, cached_at(&event.kv).map_err(|e| e.message)?);
+                let cached = cached_at(&event.kv, &decode).map_err(|e| e.message)?;
+                cache.apply(&event.kind, cached);
             }
             Notification::Progress(revision) => cache.advance(revision),
         }
@@ -490,11 +508,11 @@ where
 }
 
 /// A stored object as the cache keeps it.
-pub(super) fn cached_at<T>(kv: &KeyValue) -> Result<Arc<Cached<T>>, ApiError>
+fn cached_at<T>(kv: &KeyValue, decode: &Decode<T>) -> Result<Arc<Cached<T>>, ApiError>
 where
     T: Resource + Serialize + DeserializeOwned,
 {
-    Cached::new(&object_at::<T>(kv)?, kv.mod_revision, kv.value.len())
+    Cached::new(&object_at(kv, decode)?, kv.mod_revision, kv.value.len())
 }
 
 #[cfg(test)]

@@ -14,12 +14,14 @@ mod read;
 mod render;
 pub(crate) mod store;
 mod strategic;
+mod version;
 mod watch;
 
 pub use cache::HistoryLimit;
 pub use meta::now;
 pub use render::{TableColumnDefinition, respond};
 pub use store::{MAX_BODY_BYTES, Store};
+pub use version::{Converted, Convertible};
 
 use async_trait::async_trait;
 use axum::response::Response;
@@ -66,6 +68,17 @@ pub trait Strategy: Send + Sync + 'static {
     /// Puts a valid object in its canonical form before it is stored (sorted sets, normalized
     /// values), as Canonicalize. Nothing by default.
     fn canonicalize(&self, _object: &mut Self::Object) {}
+
+    /// The object as storage keeps it: the JSON of the version the kind is stored in. The
+    /// object's own JSON by default; a [`Converted`] version's is its hub's.
+    fn serialize_stored(&self, object: &Self::Object) -> Result<Vec<u8>, ApiError> {
+        serde_json::to_vec(object).map_err(ApiError::internal)
+    }
+
+    /// The object from what storage keeps (see [`Strategy::serialize_stored`]).
+    fn deserialize_stored(&self, stored: &[u8]) -> Result<Self::Object, ApiError> {
+        serde_json::from_slice(stored).map_err(ApiError::internal)
+    }
 
     /// Fills in defaults. Runs on every create and update (PUT, PATCH, apply, `/status`),
     /// after the store has set or kept the system fields and before [`Strategy::validate`].

@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::response::Response;
 
 use super::Strategy;
-use super::cache::{Cached, Start, cached_at};
+use super::cache::{Cached, Start};
 use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, ObjectId, Store, selected};
 use super::watch;
@@ -323,7 +323,8 @@ impl<S: Strategy> Store<S> {
     /// An object read from storage, decoded once: the cache's copy when it holds this very
     /// revision (as it does unless the object changed a moment ago).
     fn read_stored(&self, kv: &KeyValue) -> Result<Arc<Cached<S::Object>>, ApiError> {
-        self.cached_at(kv).map_or_else(|| cached_at(kv), Ok)
+        self.cached_at(kv)
+            .map_or_else(|| self.cache.cached_at(kv), Ok)
     }
 
     fn read_all(&self, kvs: &[KeyValue]) -> Result<Vec<Arc<Cached<S::Object>>>, ApiError> {

@@ -45,6 +45,8 @@ pub struct Store<S: Strategy> {
     pub(super) min_watch_seconds: u64,
     /// The server's admission plugins.
     pub(super) admission: Arc<admission::Chain>,
+    /// How objects are read from storage.
+    decode: Decode<S::Object>,
 }
 
 /// Who writes, and whether for real: what admission plugins are told besides the object.
@@ -103,10 +105,14 @@ impl<S: Strategy> Store<S> {
     ) -> Self {
         let info = strategy.info();
         let prefix = format!("{key_root}/{}/{}/", info.group, info.plural);
+        let strategy = Arc::new(strategy);
+        let decoding = strategy.clone();
+        let decode: Decode<S::Object> = Arc::new(move |bytes| decoding.deserialize_stored(bytes));
         Store {
             min_watch_seconds,
-            cache: Cache::start(storage.clone(), prefix.clone(), history),
-            strategy: Arc::new(strategy),
+            cache: Cache::start(storage.clone(), prefix.clone(), history, decode.clone()),
+            decode,
+            strategy,
             storage,
             prefix,
             admission: Arc::default(),
@@ -204,7 +210,7 @@ impl<S: Strategy> Store<S> {
 
     pub(super) fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
         Ok(Stored {
-            object: object_at(kv)?,
+            object: object_at(kv, &self.decode)?,
             revision: kv.mod_revision,
         })
     }
@@ -212,7 +218,7 @@ impl<S: Strategy> Store<S> {
     fn encode(&self, object: &S::Object) -> Result<Vec<u8>, ApiError> {
         let mut object = object.clone();
         object.meta_mut().resource_version = None;
-        let bytes = serde_json::to_vec(&object).map_err(ApiError::internal)?;
+        let bytes = self.strategy.serialize_stored(&object)?;
         if bytes.len() > MAX_OBJECT_BYTES {
             return Err(ApiError::too_large(MAX_OBJECT_BYTES));
         }
@@ -587,9 +593,12 @@ pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
     labels_match && fields_match
 }
 
+/// How a kind's objects are read from what storage keeps ([`Strategy::deserialize_stored`]).
+pub(crate) type Decode<T> = Arc<dyn Fn(&[u8]) -> Result<T, ApiError> + Send + Sync>;
+
 /// A stored object, with its resourceVersion set from the storage revision.
-pub fn object_at<T: Resource + serde::de::DeserializeOwned>(kv: &KeyValue) -> Result<T, ApiError> {
-    let mut object: T = serde_json::from_slice(&kv.value).map_err(ApiError::internal)?;
+pub fn object_at<T: Resource>(kv: &KeyValue, decode: &Decode<T>) -> Result<T, ApiError> {
+    let mut object = decode(&kv.value)?;
     object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
     Ok(object)
 }
@@ -843,6 +852,73 @@ mod tests {
         };
         let store = Store::new(Plain(info), storage, "/registry", history, 60);
         (store, dir)
+    }
+
+    /// A version converted from the hub reads and writes the hub's objects: a write in either
+    /// version is read in the other, in its own shape; the hub's rules apply to both, and
+    /// storage keeps the hub's JSON.
+    #[tokio::test]
+    async fn a_converted_version_shares_the_hubs_objects() {
+        use crate::registry::Converted;
+        use crate::testing::FooV2;
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> =
+            Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
+        let history = HistoryLimit {
+            events: 100,
+            bytes: 1 << 20,
+        };
+        let hub = Store::new(Plain(&PLAIN_FOO), storage.clone(), "/registry", history, 60);
+        let v2 = Converted::<Plain, FooV2>::new(Plain(&PLAIN_FOO));
+        let v2 = Store::new(v2, storage.clone(), "/registry", history, 60);
+
+        let mut create = request(Method::POST, None, None);
+        create.body = json!({"apiVersion": "demo.jeremyxu2010.me/v2", "kind": "Foo",
+            "metadata": {"name": "a"}, "spec": {"message": " hi "}})
+        .to_string()
+        .into();
+        let created = body(v2.handle(create).await.unwrap()).await;
+        assert_eq!(created["apiVersion"], "demo.jeremyxu2010.me/v2");
+        assert_eq!(
+            created["spec"],
+            json!({"message": "hi"}),
+            "canonical, as the hub's"
+        );
+
+        let read = get(&hub, "a").await;
+        assert_eq!(read["apiVersion"], "demo.jeremyxu2010.me/v1beta1");
+        assert_eq!(read["spec"]["greeting"], "hi");
+        let stored = storage.get("/registry/demo.jeremyxu2010.me/foos/a").await;
+        let stored: Value = serde_json::from_slice(&stored.unwrap().unwrap().value).unwrap();
+        assert_eq!(stored["apiVersion"], "demo.jeremyxu2010.me/v1beta1");
+        assert_eq!(stored["spec"]["greeting"], "hi");
+
+        // The hub's update validation, with its field paths.
+        let mut update = request(Method::PUT, Some("a"), None);
+        let rv = created["metadata"]["resourceVersion"].clone();
+        update.body = json!({"apiVersion": "demo.jeremyxu2010.me/v2", "kind": "Foo",
+            "metadata": {"name": "a", "resourceVersion": rv}, "spec": {"message": "yo"}})
+        .to_string()
+        .into();
+        let refused = v2.handle(update).await.err().unwrap();
+        assert_eq!(
+            (refused.code, refused.message.as_str()),
+            (
+                422,
+                r#"Foo.demo.jeremyxu2010.me "a" is invalid: spec.greeting: Invalid value: "yo": field is immutable"#
+            )
+        );
+
+        // A label written in the hub version shows in v2 once its cache has it.
+        let mut label = request(Method::PUT, Some("a"), None);
+        let mut labelled = read.clone();
+        labelled["metadata"]["labels"] = json!({"seen": "yes"});
+        label.body = labelled.to_string().into();
+        hub.handle(label).await.unwrap();
+        let response = v2.handle(request(Method::GET, Some("a"), None)).await;
+        let read = body(response.unwrap()).await;
+        assert_eq!(read["metadata"]["labels"]["seen"], "yes");
+        assert_eq!(read["spec"], json!({"message": "hi"}));
     }
 
     /// Objects of a namespaced kind live in their namespace: one name in two namespaces is
