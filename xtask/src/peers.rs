@@ -1,7 +1,8 @@
 //! The Go peers, each built from a Go module of this repository and cached per machine:
 //! kube-apiserver and kube-controller-manager for the tests (`tests/peers/kube-apiserver`,
-//! k8s.io/kubernetes at a release), sample-apiserver and the static-JSON server for the
-//! serving benchmark (`tests/peers/sample-apiserver`, `tests/peers/static-json`).
+//! k8s.io/kubernetes at a release), sample-apiserver for the tests and the serving benchmark
+//! (`tests/peers/sample-apiserver`: the oracle of the wardle conformance suite,
+//! `tests/wardle.rs`), and the static-JSON server for the benchmark (`tests/peers/static-json`).
 //!
 //! Cache layout: `<cache>/<binary>-<key>`, where `<cache>` is `$FOO_PEERS_CACHE`, else
 //! `$XDG_CACHE_HOME/foo-apiserver-peers`, else `~/.cache/foo-apiserver-peers`, and `<key>` is
@@ -30,7 +31,8 @@ pub struct GoPeer {
     pub build_time: &'static str,
 }
 
-/// What the tests run: the control plane foo-apiserver is aggregated into.
+/// What the tests run: the control plane foo-apiserver is aggregated into, and
+/// sample-apiserver, whose answers the wardle conformance suite expects.
 pub const TEST_PEERS: &[GoPeer] = &[
     GoPeer {
         binary: "kube-apiserver",
@@ -44,23 +46,22 @@ pub const TEST_PEERS: &[GoPeer] = &[
         package: "k8s.io/kubernetes/cmd/kube-controller-manager",
         build_time: "10-15 min",
     },
-];
-
-/// What the serving benchmark measures foo-apiserver beside, besides the test peers.
-pub const BENCH_PEERS: &[GoPeer] = &[
     GoPeer {
         binary: "sample-apiserver",
         module: "tests/peers/sample-apiserver",
         package: "k8s.io/sample-apiserver",
         build_time: "3-5 min",
     },
-    GoPeer {
-        binary: "static-json-server",
-        module: "tests/peers/static-json",
-        package: ".",
-        build_time: "seconds",
-    },
 ];
+
+/// What the serving benchmark measures foo-apiserver beside, besides the test peers (which
+/// include sample-apiserver).
+pub const BENCH_PEERS: &[GoPeer] = &[GoPeer {
+    binary: "static-json-server",
+    module: "tests/peers/static-json",
+    package: ".",
+    build_time: "seconds",
+}];
 
 /// The built peers: `(binary, path)` in the order asked for.
 pub struct Peers(Vec<(&'static str, PathBuf)>);

@@ -1,6 +1,7 @@
-// The aggregated API server the serving benchmark measures foo-apiserver beside:
-// k8s.io/sample-apiserver at the release matching the test peers' Kubernetes. Built by
-// `cargo xtask bench` into the peers' cache keyed by this file and go.sum.
+// k8s.io/sample-apiserver at the release matching the test peers' Kubernetes: the oracle of
+// the wardle conformance suite (tests/wardle.rs) and what the serving benchmark measures
+// foo-apiserver beside. Built by `cargo xtask test` (and `bench`) into the peers' cache keyed
+// by this file and go.sum.
 module foo-apiserver.test/sample-apiserver
 
 go 1.24.0

@@ -1,0 +1,391 @@
+//! The wardle.example.com API (k8s.io/sample-apiserver's) served by an implementation under
+//! test, aggregated into a real kube-apiserver (`common::cluster`), for the conformance suite
+//! `tests/wardle.rs`.
+//!
+//! A [`Target`] only says how to start a server; everything else is the same for every
+//! implementation, so that the suite compares servers and not set-ups: the server gets a
+//! serving certificate from a CA of its own for its Service's name, localhost and 127.0.0.1, a
+//! free 127.0.0.1 port, and the cluster's CAs, etcd and admin kubeconfig ([`Launch`]). It is
+//! then registered as the APIServices `v1alpha1.wardle.example.com` and
+//! `v1beta1.wardle.example.com` (equal priorities, so kube-apiserver orders the versions by
+//! their names) behind a Service of `type: ExternalName` for localhost, and is ready once
+//! kube-apiserver serves both versions and kubectl discovers them.
+//!
+//! Included by `tests/wardle.rs` with `#[path]`: `common/mod.rs` does not declare it.
+
+mod sample_apiserver;
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
+};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use crate::common::cluster::{Cluster, free_port, get, tls_client_pem};
+
+pub const GROUP: &str = "wardle.example.com";
+/// Where the server's Service is.
+const SERVICE_NAMESPACE: &str = "default";
+const SERVICE: &str = "wardle-apiserver";
+/// How long a server may take to become ready, and kube-apiserver to find it Available and
+/// serve its API (parallel tests on a small machine start several control planes at once).
+const STARTUP: Duration = Duration::from_secs(180);
+/// The lines of the server's log a failure shows.
+const LOG_LINES: usize = 80;
+/// How often the server is started again on a fresh port when its port was taken meanwhile.
+const ATTEMPTS: usize = 3;
+
+/// An implementation of the wardle API: how to start its server.
+pub struct Target {
+    /// For failure messages.
+    pub name: &'static str,
+    /// The server's command line for a [`Launch`]; it must serve HTTPS on 127.0.0.1 at the
+    /// launch's port with its certificate until killed.
+    command: fn(&Launch) -> Command,
+}
+
+/// What a server under test is started with. It runs in a directory of its own (its working
+/// directory, removed after it is killed), for whatever data it keeps.
+pub struct Launch<'a> {
+    /// The 127.0.0.1 port to serve HTTPS on.
+    pub port: u16,
+    /// The serving certificate (for the Service's name, localhost and 127.0.0.1) and its key.
+    pub tls_cert_file: PathBuf,
+    pub tls_key_file: PathBuf,
+    /// The control plane: its client CA and front-proxy CA files (whom to believe), its admin
+    /// kubeconfig (for delegated authentication and authorization and for namespaces) and its
+    /// etcd.
+    pub cluster: &'a Cluster,
+}
+
+impl Launch<'_> {
+    /// A path as a flag's value.
+    pub fn path(path: &Path) -> String {
+        path.to_str().expect("a UTF-8 temporary path").to_owned()
+    }
+}
+
+impl Target {
+    /// A control plane with this target's server aggregated into it and served. Blocking, a
+    /// few seconds.
+    pub fn start(&self) -> Wardle {
+        let cluster = Cluster::start();
+        let dir = tempfile::Builder::new()
+            .prefix("wardle-")
+            .tempdir()
+            .expect("creating the server's directory");
+        let serving_ca_pem = serving_certificate(dir.path());
+        let admin = cluster.admin();
+        let direct_tls = tls_client_pem(&serving_ca_pem, &admin.cert_pem, &admin.key_pem);
+        let admin_tls = tls_client_pem(&cluster.client_ca_pem(), &admin.cert_pem, &admin.key_pem);
+        let log = dir.path().join("server.log");
+        let mut attempt = 0;
+        let (child, port) = loop {
+            attempt += 1;
+            let port = free_port();
+            let launch = Launch {
+                port,
+                tls_cert_file: dir.path().join("tls.crt"),
+                tls_key_file: dir.path().join("tls.key"),
+                cluster: &cluster,
+            };
+            // A new log for each start: a retry on another port forgets the failed attempt.
+            let file = File::create(&log).expect("creating the server's log");
+            let mut child = (self.command)(&launch)
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(file.try_clone().expect("cloning a log handle"))
+                .stderr(file)
+                .spawn()
+                .unwrap_or_else(|e| panic!("starting {}: {e}", self.name));
+            match wait_ready(&mut child, port, &direct_tls) {
+                Ok(()) => break (child, port),
+                Err(error) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let text = fs::read_to_string(&log).unwrap_or_default();
+                    if attempt < ATTEMPTS && text.contains("address already in use") {
+                        continue;
+                    }
+                    panic!(
+                        "{} {error}; the end of its log:\n{}",
+                        self.name,
+                        tail(&text)
+                    );
+                }
+            }
+        };
+        let wardle = Wardle {
+            target: self.name,
+            cluster,
+            child,
+            log,
+            port,
+            serving_ca_pem,
+            admin_tls,
+            dir,
+        };
+        wardle.register();
+        for version in ["v1alpha1", "v1beta1"] {
+            wardle.wait_served(&format!("/apis/{GROUP}/{version}/flunders"));
+        }
+        wardle.wait_discovered();
+        wardle
+    }
+}
+
+/// A target's server aggregated into its own control plane; both stopped when dropped.
+pub struct Wardle {
+    target: &'static str,
+    pub cluster: Cluster,
+    child: Child,
+    log: PathBuf,
+    /// The server's own port on 127.0.0.1.
+    port: u16,
+    /// The CA of the server's serving certificate.
+    serving_ca_pem: String,
+    /// kube-apiserver as the admin, without a runtime (for waiting).
+    admin_tls: Arc<rustls::ClientConfig>,
+    /// The certificate, key, log and whatever the server keeps; removed once it is killed.
+    dir: TempDir,
+}
+
+impl Wardle {
+    /// The admin kubeconfig of kube-apiserver, for kubectl.
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.cluster.kubeconfig()
+    }
+
+    /// A client of kube-apiserver as the admin: the wardle API through aggregation.
+    pub async fn client(&self) -> kube::Client {
+        self.cluster.client().await
+    }
+
+    /// A client of the server itself, not through kube-apiserver, with the admin's client
+    /// certificate (from the cluster CA, which the server trusts).
+    pub async fn direct(&self) -> kube::Client {
+        let path = self.dir.path().join("direct.kubeconfig");
+        let admin = self.cluster.admin();
+        let data = |pem: &str| BASE64.encode(pem);
+        let kubeconfig = format!(
+            "apiVersion: v1
+kind: Config
+clusters:
+- name: wardle
+  cluster:
+    server: https://127.0.0.1:{port}
+    certificate-authority-data: {ca}
+users:
+- name: admin
+  user:
+    client-certificate-data: {cert}
+    client-key-data: {key}
+contexts:
+- name: admin
+  context:
+    cluster: wardle
+    user: admin
+current-context: admin
+",
+            port = self.port,
+            ca = data(&self.serving_ca_pem),
+            cert = data(&admin.cert_pem),
+            key = data(&admin.key_pem),
+        );
+        fs::write(&path, kubeconfig).expect("writing a kubeconfig");
+        crate::common::client_from(&path).await
+    }
+
+    /// kubectl (the one on the PATH) as the admin, with a discovery cache of this cluster's
+    /// own (a cache of an earlier cluster on the same port would be stale).
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("kubectl-cache"))
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .expect("running kubectl")
+    }
+
+    /// The end of the server's log and of kube-apiserver's, for failure messages.
+    pub fn logs(&self) -> String {
+        let log = fs::read_to_string(&self.log).unwrap_or_default();
+        format!(
+            "the end of {}'s log:\n{}\n{}",
+            self.target,
+            tail(&log),
+            self.cluster.apiserver_log()
+        )
+    }
+
+    /// Applies the Service and both APIServices, and waits until they are Available.
+    fn register(&self) {
+        let ca_bundle = BASE64.encode(&self.serving_ca_pem);
+        let service = json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": SERVICE, "namespace": SERVICE_NAMESPACE},
+            "spec": {
+                "type": "ExternalName",
+                "externalName": "localhost",
+                "ports": [{"name": "https", "port": self.port}],
+            },
+        });
+        let mut items = vec![service];
+        for version in ["v1alpha1", "v1beta1"] {
+            items.push(json!({
+                "apiVersion": "apiregistration.k8s.io/v1",
+                "kind": "APIService",
+                "metadata": {"name": format!("{version}.{GROUP}")},
+                "spec": {
+                    "group": GROUP,
+                    "version": version,
+                    "service": {"namespace": SERVICE_NAMESPACE, "name": SERVICE, "port": self.port},
+                    "caBundle": ca_bundle,
+                    "groupPriorityMinimum": 1000,
+                    "versionPriority": 15,
+                },
+            }));
+        }
+        self.apply(&json!({"apiVersion": "v1", "kind": "List", "items": items}));
+        for version in ["v1alpha1", "v1beta1"] {
+            let output = self.kubectl(&[
+                "wait",
+                "--for=condition=Available",
+                &format!("apiservice/{version}.{GROUP}"),
+                &format!("--timeout={}s", STARTUP.as_secs()),
+            ]);
+            assert!(
+                output.status.success(),
+                "APIService {version}.{GROUP} is not Available: {}\n{}",
+                String::from_utf8_lossy(&output.stderr),
+                self.logs()
+            );
+        }
+    }
+
+    /// `kubectl apply` of `object`, which must succeed.
+    fn apply(&self, object: &Value) {
+        let file = self.dir.path().join("registration.json");
+        fs::write(&file, object.to_string()).expect("writing the registration");
+        crate::common::ok(&self.kubectl(&["apply", "-f", &Launch::path(&file)]));
+    }
+
+    /// Waits until kubectl discovers both resources, each in its preferred version:
+    /// kube-apiserver's aggregated discovery takes the server's in its own time.
+    fn wait_discovered(&self) {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            let output = self.kubectl(&["api-resources", "--api-group", GROUP, "-o", "name"]);
+            let found = String::from_utf8_lossy(&output.stdout).into_owned();
+            if ["fischers", "flunders"]
+                .iter()
+                .all(|resource| found.contains(&format!("{resource}.{GROUP}")))
+            {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kubectl does not discover {GROUP} after {STARTUP:?}: {found}{}\n{}",
+                String::from_utf8_lossy(&output.stderr),
+                self.logs()
+            );
+            sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Waits until kube-apiserver answers `GET path` with 200 (its proxy to a new APIService
+    /// catches up in its own time).
+    fn wait_served(&self, path: &str) {
+        let deadline = Instant::now() + STARTUP;
+        loop {
+            let last = match get(&self.admin_tls, self.cluster.port(), path) {
+                Ok((200, _)) => return,
+                Ok((status, body)) => format!("{status}: {body}"),
+                Err(error) => error,
+            };
+            assert!(
+                Instant::now() < deadline,
+                "kube-apiserver does not serve {path} after {STARTUP:?}: {last}\n{}",
+                self.logs()
+            );
+            sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Wardle {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until the server on `port` answers `/readyz` with 200 through `tls`.
+fn wait_ready(child: &mut Child, port: u16, tls: &Arc<rustls::ClientConfig>) -> Result<(), String> {
+    let deadline = Instant::now() + STARTUP;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("exited with {status}"));
+        }
+        let last = match get(tls, port, "/readyz") {
+            Ok((200, _)) => return Ok(()),
+            Ok((status, body)) => format!("{status}: {body}"),
+            Err(error) => error,
+        };
+        if Instant::now() > deadline {
+            return Err(format!("is not ready after {STARTUP:?}; /readyz: {last}"));
+        }
+        sleep(Duration::from_millis(100));
+    }
+}
+
+/// The last `LOG_LINES` lines of `log`.
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(LOG_LINES)..].join("\n")
+}
+
+/// Writes `tls.crt` and `tls.key` in `dir`: a serving certificate for the Service's name,
+/// localhost and 127.0.0.1 from a new CA, whose certificate (PEM) is returned.
+fn serving_certificate(dir: &Path) -> String {
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name
+        .push(DnType::CommonName, "wardle-serving-ca");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let issuer = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
+    let names = vec![
+        format!("{SERVICE}.{SERVICE_NAMESPACE}.svc"),
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+    ];
+    let mut leaf = CertificateParams::new(names).unwrap();
+    leaf.distinguished_name.push(DnType::CommonName, SERVICE);
+    leaf.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    fs::write(dir.join("tls.crt"), cert.pem()).expect("writing the serving certificate");
+    fs::write(dir.join("tls.key"), key.serialize_pem()).expect("writing the serving key");
+    issuer.pem()
+}
