@@ -29,10 +29,21 @@ pub fn aggregated_content_type(version: &str) -> String {
     format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList")
 }
 
-/// The groups served, each with its versions (the first one preferred).
-fn groups<'a>(resources: &'a [&'a ResourceInfo]) -> Vec<(&'a str, Vec<&'a str>)> {
+/// A served resource as discovery describes it: its description, and the version its objects
+/// are stored in (whose hash discovery publishes, for clients to notice a change).
+#[derive(Clone, Copy)]
+pub struct Served {
+    /// The resource.
+    pub info: &'static ResourceInfo,
+    /// The version of the kind that storage keeps (the resource's own, or its hub's).
+    pub storage_version: &'static str,
+}
+
+/// The groups served, each with its versions in the order first served (the first one
+/// preferred).
+fn groups(resources: &[Served]) -> Vec<(&'static str, Vec<&'static str>)> {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for info in resources {
+    for Served { info, .. } in resources {
         match groups.iter_mut().find(|(g, _)| *g == info.group) {
             Some((_, versions)) if !versions.contains(&info.version) => versions.push(info.version),
             Some(_) => {}
@@ -52,7 +63,7 @@ fn group_json(group: &str, versions: &[&str]) -> Value {
 }
 
 /// `/apis`: APIGroupList.
-pub fn group_list(resources: &[&ResourceInfo]) -> Value {
+pub fn group_list(resources: &[Served]) -> Value {
     let groups: Vec<Value> = groups(resources)
         .iter()
         .map(|(g, vs)| group_json(g, vs))
@@ -61,7 +72,7 @@ pub fn group_list(resources: &[&ResourceInfo]) -> Value {
 }
 
 /// `/apis/<group>`: APIGroup, or `None` if the group is not served.
-pub fn group(resources: &[&ResourceInfo], name: &str) -> Option<Value> {
+pub fn group(resources: &[Served], name: &str) -> Option<Value> {
     let (group, versions) = groups(resources).into_iter().find(|(g, _)| *g == name)?;
     let mut body = group_json(group, &versions);
     let object = body.as_object_mut()?;
@@ -71,16 +82,20 @@ pub fn group(resources: &[&ResourceInfo], name: &str) -> Option<Value> {
 }
 
 /// `/apis/<group>/<version>`: APIResourceList, or `None` if not served.
-pub fn resource_list(resources: &[&ResourceInfo], group: &str, version: &str) -> Option<Value> {
-    let served: Vec<&&ResourceInfo> = resources
+pub fn resource_list(resources: &[Served], group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&Served> = resources
         .iter()
-        .filter(|r| r.group == group && r.version == version)
+        .filter(|r| r.info.group == group && r.info.version == version)
         .collect();
     if served.is_empty() {
         return None;
     }
     let mut entries = Vec::new();
-    for info in served {
+    for &&Served {
+        info,
+        storage_version,
+    } in &served
+    {
         entries.push(json!({
             "name": info.plural,
             "singularName": info.singular,
@@ -89,7 +104,7 @@ pub fn resource_list(resources: &[&ResourceInfo], group: &str, version: &str) ->
             "verbs": info.verbs,
             "shortNames": info.short_names,
             "categories": info.categories,
-            "storageVersionHash": storage_version_hash(info),
+            "storageVersionHash": storage_version_hash(info, storage_version),
         }));
         for sub in info.subresources {
             entries.push(json!({
@@ -110,7 +125,7 @@ pub fn resource_list(resources: &[&ResourceInfo], group: &str, version: &str) ->
 }
 
 /// `/apis` in the aggregated form: every group, version and resource in one document.
-pub fn aggregated(resources: &[&ResourceInfo], discovery_version: &str) -> Value {
+pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
     let response_kind = |info: &ResourceInfo, kind: &str| json!({"group": info.group, "version": info.version, "kind": kind});
     let items: Vec<Value> = groups(resources)
         .iter()
@@ -120,6 +135,7 @@ pub fn aggregated(resources: &[&ResourceInfo], discovery_version: &str) -> Value
                 .map(|version| {
                     let entries: Vec<Value> = resources
                         .iter()
+                        .map(|served| served.info)
                         .filter(|r| r.group == *group && r.version == *version)
                         .map(|info| {
                             let subresources: Vec<Value> = info
@@ -159,9 +175,10 @@ pub fn aggregated(resources: &[&ResourceInfo], discovery_version: &str) -> Value
     })
 }
 
-/// Standard base64 of the first 8 bytes of sha256(`group/version/kind`), as kube-apiserver.
-pub fn storage_version_hash(info: &ResourceInfo) -> String {
-    let digest = Sha256::digest(format!("{}/{}/{}", info.group, info.version, info.kind));
+/// Standard base64 of the first 8 bytes of sha256(`group/version/kind`) of the version
+/// stored, as kube-apiserver.
+pub fn storage_version_hash(info: &ResourceInfo, storage_version: &str) -> String {
+    let digest = Sha256::digest(format!("{}/{storage_version}/{}", info.group, info.kind));
     base64::engine::general_purpose::STANDARD.encode(&digest[..8])
 }
 
@@ -175,9 +192,14 @@ mod tests {
     use super::*;
     use crate::testing::FOO;
 
+    const SERVED: Served = Served {
+        info: &FOO,
+        storage_version: "v1beta1",
+    };
+
     #[test]
     fn legacy_resource_list_lists_subresources() {
-        let list = resource_list(&[&FOO], "demo.jeremyxu2010.me", "v1beta1").unwrap();
+        let list = resource_list(&[SERVED], "demo.jeremyxu2010.me", "v1beta1").unwrap();
         let names: Vec<&str> = list["resources"]
             .as_array()
             .unwrap()
@@ -186,12 +208,12 @@ mod tests {
             .collect();
         assert_eq!(names, ["foos", "foos/bar", "foos/status"]);
         assert_eq!(list["resources"][1]["singularName"], "");
-        assert!(resource_list(&[&FOO], "demo.jeremyxu2010.me", "v1").is_none());
+        assert!(resource_list(&[SERVED], "demo.jeremyxu2010.me", "v1").is_none());
     }
 
     #[test]
     fn aggregated_entries_all_carry_a_response_kind() {
-        let doc = aggregated(&[&FOO], "v2");
+        let doc = aggregated(&[SERVED], "v2");
         let foos = &doc["items"][0]["versions"][0]["resources"][0];
         assert_eq!(foos["responseKind"]["kind"], "Foo");
         assert_eq!(foos["scope"], "Cluster");

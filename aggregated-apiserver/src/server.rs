@@ -23,7 +23,6 @@ use crate::negotiate::{self, Output};
 use crate::openapi;
 use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store, Strategy};
 use crate::request::Query;
-use crate::resource::ResourceInfo;
 use crate::status::ApiError;
 use crate::storage::{Storage, Timed};
 
@@ -71,7 +70,7 @@ impl Kind {
 pub struct Api {
     storage: Arc<dyn Storage>,
     endpoints: Vec<Arc<dyn Endpoint>>,
-    resources: Vec<&'static ResourceInfo>,
+    resources: Vec<discovery::Served>,
     openapi: openapi::Documents,
     metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
@@ -112,7 +111,13 @@ impl Api {
 
         Api {
             storage,
-            resources: served.iter().map(|e| e.info()).collect(),
+            resources: served
+                .iter()
+                .map(|e| discovery::Served {
+                    info: e.info(),
+                    storage_version: e.storage_version(),
+                })
+                .collect(),
             endpoints: served,
             openapi,
             metrics,
@@ -135,7 +140,7 @@ pub fn router(
 ) -> Router {
     let observed = Arc::new(Observed {
         metrics: api.metrics.clone(),
-        resources: api.resources.clone(),
+        resources: api.resources.iter().map(|served| served.info).collect(),
     });
     let routes = Router::new()
         .route("/version", get(version))

@@ -5,6 +5,7 @@
 //!
 //! Only cluster-scoped resources are described: the only scope this server serves.
 
+pub mod derive;
 mod meta;
 mod protobuf;
 

@@ -113,6 +113,10 @@ impl<S: Strategy> Endpoint for Store<S> {
         self.strategy.openapi_schemas()
     }
 
+    fn storage_version(&self) -> &'static str {
+        self.strategy.storage_version()
+    }
+
     fn object_count(&self) -> usize {
         self.cache.object_count()
     }

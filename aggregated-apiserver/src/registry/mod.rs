@@ -69,6 +69,12 @@ pub trait Strategy: Send + Sync + 'static {
     /// values), as Canonicalize. Nothing by default.
     fn canonicalize(&self, _object: &mut Self::Object) {}
 
+    /// The version of the kind that storage keeps: this one by default, the hub's for a
+    /// [`Converted`] version.
+    fn storage_version(&self) -> &'static str {
+        self.info().version
+    }
+
     /// The object as storage keeps it: the JSON of the version the kind is stored in. The
     /// object's own JSON by default; a [`Converted`] version's is its hub's.
     fn serialize_stored(&self, object: &Self::Object) -> Result<Vec<u8>, ApiError> {
@@ -167,6 +173,8 @@ pub trait Endpoint: Send + Sync {
     /// The kind's OpenAPI v3 schemas ([`Strategy::openapi_schemas`]), read once when the
     /// server is built.
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
+    /// The version of the kind that storage keeps ([`Strategy::storage_version`]).
+    fn storage_version(&self) -> &'static str;
     /// How many objects are stored, as the watch cache knows them.
     fn object_count(&self) -> usize;
     /// The JSON of every object (in `namespace`, when given), as the watch cache holds them.

@@ -871,6 +871,7 @@ mod tests {
         let hub = Store::new(Plain(&PLAIN_FOO), storage.clone(), "/registry", history, 60);
         let v2 = Converted::<Plain, FooV2>::new(Plain(&PLAIN_FOO));
         let v2 = Store::new(v2, storage.clone(), "/registry", history, 60);
+        assert_eq!(v2.storage_version(), "v1beta1", "the hub's");
 
         let mut create = request(Method::POST, None, None);
         create.body = json!({"apiVersion": "demo.jeremyxu2010.me/v2", "kind": "Foo",

@@ -93,6 +93,10 @@ impl<S: Strategy, V: Convertible<S::Object>> Strategy for Converted<S, V> {
         V::info()
     }
 
+    fn storage_version(&self) -> &'static str {
+        self.hub.storage_version()
+    }
+
     fn serialize_stored(&self, object: &V) -> Result<Vec<u8>, ApiError> {
         self.hub.serialize_stored(&hub::<S, V>(object))
     }
