@@ -203,7 +203,12 @@ pub async fn delegated(
 
 /// A client from the kubeconfig given by `flag`, else the in-cluster one when running in a
 /// pod, else none.
-async fn cluster_client(path: Option<&Path>, flag: &str) -> anyhow::Result<Option<kube::Client>> {
+/// A client of the cluster named by the kubeconfig at `path` (given as `flag`), else the
+/// cluster the server runs in, else none.
+pub(crate) async fn cluster_client(
+    path: Option<&Path>,
+    flag: &str,
+) -> anyhow::Result<Option<kube::Client>> {
     if let Some(path) = path {
         let client = crate::kubeconfig::client_from(path)
             .await

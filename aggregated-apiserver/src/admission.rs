@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::authn::UserInfo;
 use crate::registry::Endpoint;
 use crate::resource::ResourceInfo;
-use crate::status::ApiError;
+use crate::status::{ApiError, Cause};
+use k8s_openapi::api::core::v1::Namespace;
 
 /// What a write does, as admission's `Operation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,8 +92,9 @@ pub trait Admission: Send + Sync + 'static {
     }
 }
 
-/// Read access to the objects the server stores, as its watch caches hold them.
-#[derive(Clone, Copy)]
+/// Read access to the objects the server stores, as its watch caches hold them; by
+/// default, none.
+#[derive(Clone, Copy, Default)]
 pub struct Objects<'a>(&'a [Arc<dyn Endpoint>]);
 
 impl Objects<'_> {
@@ -163,6 +165,55 @@ impl Chain {
     ) -> Result<(), ApiError> {
         for plugin in &self.plugins {
             plugin.validate(attributes, object).await?;
+        }
+        Ok(())
+    }
+}
+
+/// kube-apiserver's NamespaceLifecycle, for a server aggregated into a cluster: no new object
+/// of a namespaced kind in a namespace the cluster does not have (404), or is deleting (403,
+/// cause `NamespaceTerminating`). It asks the cluster as each object is created, before the
+/// kind's validation, as the Go plugin runs in the mutating phase.
+pub struct NamespaceLifecycle {
+    namespaces: kube::Api<Namespace>,
+}
+
+impl NamespaceLifecycle {
+    /// Checks namespaces through `client`, which may get them.
+    pub fn new(client: kube::Client) -> Self {
+        NamespaceLifecycle {
+            namespaces: kube::Api::all(client),
+        }
+    }
+}
+
+#[async_trait]
+impl Admission for NamespaceLifecycle {
+    async fn admit(&self, at: &Attributes<'_>, _: &mut Value) -> Result<(), ApiError> {
+        let (Operation::Create, Some(namespace)) = (at.operation, at.namespace) else {
+            return Ok(());
+        };
+        let found =
+            self.namespaces.get_opt(namespace).await.map_err(|e| {
+                ApiError::internal(format!("looking up namespace {namespace}: {e}"))
+            })?;
+        let Some(found) = found else {
+            return Err(ApiError::namespace_not_found(namespace));
+        };
+        let phase = found.status.and_then(|status| status.phase);
+        if found.metadata.deletion_timestamp.is_some() || phase.as_deref() == Some("Terminating") {
+            let why = format!(
+                "unable to create new content in namespace {namespace} because it is being terminated"
+            );
+            let mut refused = ApiError::forbidden_object(at.resource, at.name, &why);
+            if let Some(details) = refused.details.as_mut() {
+                details.causes.push(Cause {
+                    reason: "NamespaceTerminating".into(),
+                    message: format!("namespace {namespace} is being terminated"),
+                    field: "metadata.namespace".into(),
+                });
+            }
+            return Err(refused);
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::access;
-use crate::admission::Admission;
+use crate::admission::{Admission, NamespaceLifecycle};
 use crate::filters::{Access, InFlight, Limits};
 use crate::kubeconfig;
 use crate::options::{AuditArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
@@ -69,7 +69,9 @@ impl ApiServer {
     }
 
     /// Serves as a cluster's aggregated API, with the given or a self-signed certificate,
-    /// authentication and authorization delegated to the cluster, until SIGINT or SIGTERM.
+    /// authentication and authorization delegated to the cluster, and objects of namespaced
+    /// kinds created only in the cluster's live namespaces ([`NamespaceLifecycle`], before
+    /// the server's own admission plugins), until SIGINT or SIGTERM.
     pub async fn serve(self, args: ServeArgs) -> anyhow::Result<()> {
         let serving = match (
             &args.serving.tls_cert_file,
@@ -85,6 +87,17 @@ impl ApiServer {
         let tls = TlsConfig::new(&serving, configured.client_cas.clone())?;
         configured.look_up_cluster(tls.clone()).await?;
         let backend = self.open_backend(&args.storage).await?;
+        let mut server = self;
+        if server.kinds.iter().any(|kind| kind.info().namespaced) {
+            let kubeconfig = args.core.kubeconfig.as_deref();
+            let client = access::cluster_client(kubeconfig, "--kubeconfig").await?;
+            let client = client.context(
+                "namespaced kinds are created in the cluster's namespaces: give --kubeconfig, \
+                 or run in the cluster",
+            )?;
+            let lifecycle: Arc<dyn Admission> = Arc::new(NamespaceLifecycle::new(client));
+            server.admission.insert(0, lifecycle);
+        }
         let listener = bind(SocketAddr::new(
             args.serving.bind_address,
             args.serving.secure_port,
@@ -96,7 +109,8 @@ impl ApiServer {
             backend,
             access: configured.access,
         };
-        self.run(running, &args.limits, &args.audit, &args.storage)
+        server
+            .run(running, &args.limits, &args.audit, &args.storage)
             .await
     }
 

@@ -46,6 +46,18 @@ pub struct ServeArgs {
     /// Where objects are kept.
     #[command(flatten)]
     pub storage: StorageArgs,
+    /// The cluster that admission asks about namespaces.
+    #[command(flatten)]
+    pub core: CoreApiArgs,
+}
+
+/// The cluster whose objects admission looks at, with k8s.io/apiserver's flag.
+#[derive(Debug, Args)]
+pub struct CoreApiArgs {
+    /// A kubeconfig for the cluster whose namespaces a namespaced kind's objects are created
+    /// in (NamespaceLifecycle admission) [default: in-cluster when running in a pod].
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 /// A server on this machine alone: a local CA, an admin client certificate and a kubeconfig

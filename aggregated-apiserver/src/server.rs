@@ -23,6 +23,7 @@ use crate::negotiate::{self, Output};
 use crate::openapi;
 use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store, Strategy};
 use crate::request::Query;
+use crate::resource::ResourceInfo;
 use crate::status::ApiError;
 use crate::storage::{Storage, Timed};
 
@@ -37,7 +38,10 @@ pub struct Backend {
 }
 
 /// A kind to serve: a [`Store`] for its strategy, made on the server's storage.
-pub struct Kind(Box<MakeStore>);
+pub struct Kind {
+    info: &'static ResourceInfo,
+    make: Box<MakeStore>,
+}
 
 type MakeStore = dyn FnOnce(&StoreSettings) -> Arc<dyn Endpoint>;
 
@@ -53,7 +57,8 @@ struct StoreSettings {
 impl Kind {
     /// The kind that `strategy` describes, served from a generic [`Store`].
     pub fn new<S: Strategy>(strategy: S) -> Kind {
-        Kind(Box::new(move |settings| {
+        let info = strategy.info();
+        let make = Box::new(move |settings: &StoreSettings| -> Arc<dyn Endpoint> {
             let store = Store::new(
                 strategy,
                 settings.storage.clone(),
@@ -62,7 +67,13 @@ impl Kind {
                 settings.min_watch_seconds,
             );
             Arc::new(store.admitted_by(settings.admission.clone()))
-        }))
+        });
+        Kind { info, make }
+    }
+
+    /// The resource served.
+    pub fn info(&self) -> &'static ResourceInfo {
+        self.info
     }
 }
 
@@ -98,7 +109,7 @@ impl Api {
         };
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
-            .map(|Kind(serve)| serve(&settings))
+            .map(|kind| (kind.make)(&settings))
             .collect();
         settings.admission.serve(served.clone());
 

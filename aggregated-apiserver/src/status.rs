@@ -443,6 +443,17 @@ impl ApiError {
         e
     }
 
+    /// The 404 of a namespace the cluster does not have: `namespaces "<name>" not found`.
+    pub fn namespace_not_found(name: &str) -> Self {
+        let mut e = Self::new(404, "NotFound", format!("namespaces \"{name}\" not found"));
+        e.details = Some(Box::new(Details {
+            name: name.into(),
+            kind: "namespaces".into(),
+            ..Details::default()
+        }));
+        e
+    }
+
     /// The 403 Forbidden of a write refused for `why` (by admission, say), as apimachinery's
     /// `NewForbidden`: `<plural>.<group> "<name>" is forbidden: <why>`.
     pub fn forbidden_object(info: &ResourceInfo, name: &str, why: &str) -> Self {
