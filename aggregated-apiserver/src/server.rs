@@ -505,21 +505,28 @@ async fn serve_resource(
         }
         _ => {}
     }
-    let (mut parts, body) = request.into_parts();
-    let body = read_body(body).await?;
-    let user = parts.extensions.remove::<UserInfo>();
-    endpoint
-        .handle(ResourceRequest {
-            method: parts.method,
-            user: user.unwrap_or_else(UserInfo::anonymous),
-            namespace: namespace.cloned(),
-            name: rest.first().cloned(),
-            subresource: rest.get(1).cloned(),
-            query: Query::parse(parts.uri.query()),
-            headers: parts.headers,
-            body,
-        })
-        .await
+    let served = async {
+        let (mut parts, body) = request.into_parts();
+        let body = read_body(body).await?;
+        let user = parts.extensions.remove::<UserInfo>();
+        endpoint
+            .handle(ResourceRequest {
+                method: parts.method,
+                user: user.unwrap_or_else(UserInfo::anonymous),
+                namespace: namespace.cloned(),
+                name: rest.first().cloned(),
+                subresource: rest.get(1).cloned(),
+                query: Query::parse(parts.uri.query()),
+                headers: parts.headers,
+                body,
+            })
+            .await
+    };
+    let response = served.await.unwrap_or_else(IntoResponse::into_response);
+    Ok(match endpoint.deprecation() {
+        Some(deprecation) => crate::registry::warned_first(response, deprecation),
+        None => response,
+    })
 }
 
 /// The request body, at most `MAX_BODY_BYTES`. One that is too long is dropped unread, and
@@ -570,8 +577,19 @@ mod tests {
     /// The status code and body of `method path` (after `/apis/demo.jeremyxu2010.me/v1beta1/`)
     /// with a JSON `body`, from an anonymous user.
     async fn call(api: &Api, method: http::Method, path: &str, body: Value) -> (u16, Value) {
+        let response = respond(api, method, &format!("v1beta1/{path}"), body).await;
+        let code = response.status().as_u16();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// The response to `method /apis/demo.jeremyxu2010.me/<path>` with a JSON `body`.
+    async fn respond(api: &Api, method: http::Method, path: &str, body: Value) -> Response {
         let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
-        let (namespace, rest) = match segments.as_slice() {
+        let [version, segments @ ..] = segments.as_slice() else {
+            panic!("no version in {path}");
+        };
+        let (namespace, rest) = match segments {
             [first, namespace, rest @ ..] if first == "namespaces" => (Some(namespace), rest),
             rest => (None, rest),
         };
@@ -585,13 +603,10 @@ mod tests {
             .body(body)
             .unwrap();
         let group = "demo.jeremyxu2010.me";
-        let response = match serve_resource(api, group, "v1beta1", namespace, rest, request).await {
+        match serve_resource(api, group, version, namespace, rest, request).await {
             Ok(response) => response,
             Err(error) => error.into_response(),
-        };
-        let code = response.status().as_u16();
-        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        }
     }
 
     async fn code(api: &Api, method: http::Method, path: &str) -> u16 {
@@ -666,6 +681,46 @@ mod tests {
             )
         );
         assert_eq!(code_of(&api, "namespaces/n/foos/a").await, 200);
+    }
+
+    /// Every response of a deprecated version, errors included, warns of it first.
+    #[tokio::test]
+    async fn a_deprecated_version_warns_on_every_response() {
+        use crate::registry::Converted;
+        use crate::testing::FooV2;
+        use http::Method;
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
+        let backend = Backend {
+            storage,
+            key_root: "/registry".into(),
+        };
+        let history = HistoryLimit {
+            events: 10,
+            bytes: 1 << 20,
+        };
+        let kinds = vec![
+            Kind::new(Plain(&PLAIN_FOO)),
+            Kind::new(Converted::<Plain, FooV2>::new(Plain(&PLAIN_FOO))),
+        ];
+        let api = Api::new(backend, kinds, Vec::new(), history, 60);
+        let warnings = async |path: &str| {
+            let response = respond(&api, Method::GET, path, Value::Null).await;
+            let warnings = response.headers().get_all(header::WARNING).iter();
+            let warnings = warnings.map(|w| w.to_str().unwrap().to_owned());
+            (response.status().as_u16(), warnings.collect::<Vec<_>>())
+        };
+        let deprecated =
+            r#"299 - "demo.jeremyxu2010.me/v2 Foo is deprecated in v1.3+, unavailable in v1.10+""#;
+        assert_eq!(
+            warnings("v2/foos").await,
+            (200, vec![deprecated.to_owned()])
+        );
+        assert_eq!(
+            warnings("v2/foos/none").await,
+            (404, vec![deprecated.to_owned()])
+        );
+        assert_eq!(warnings("v1beta1/foos").await, (200, vec![]));
     }
 
     async fn code_of(api: &Api, path: &str) -> u16 {

@@ -145,8 +145,8 @@ pub const PLAIN_FOO_V2: ResourceInfo = ResourceInfo {
     ..PLAIN_FOO
 };
 
-/// The demo's Foo in a version `v2` that calls the greeting `message`, converted from and to
-/// foo-sdk's Foo as its hub.
+/// The demo's Foo in a deprecated version `v2` that calls the greeting `message`, converted
+/// from and to foo-sdk's Foo as its hub.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FooV2 {
@@ -195,6 +195,10 @@ impl Convertible<foo_sdk::Foo> for FooV2 {
 
     fn openapi_schemas() -> Map<String, Value> {
         Plain(&PLAIN_FOO_V2).openapi_schemas()
+    }
+
+    fn deprecation() -> Option<&'static str> {
+        Some("demo.jeremyxu2010.me/v2 Foo is deprecated in v1.3+, unavailable in v1.10+")
     }
 
     fn from_hub(hub: foo_sdk::Foo) -> Self {

@@ -117,6 +117,10 @@ impl<S: Strategy> Endpoint for Store<S> {
         self.strategy.storage_version()
     }
 
+    fn deprecation(&self) -> Option<&'static str> {
+        self.strategy.deprecation()
+    }
+
     fn object_count(&self) -> usize {
         self.cache.object_count()
     }

@@ -19,7 +19,7 @@ mod watch;
 
 pub use cache::HistoryLimit;
 pub use meta::now;
-pub use render::{TableColumnDefinition, respond};
+pub use render::{TableColumnDefinition, respond, warned_first};
 pub use store::{MAX_BODY_BYTES, Store};
 pub use version::{Converted, Convertible};
 
@@ -68,6 +68,13 @@ pub trait Strategy: Send + Sync + 'static {
     /// Puts a valid object in its canonical form before it is stored (sorted sets, normalized
     /// values), as Canonicalize. Nothing by default.
     fn canonicalize(&self, _object: &mut Self::Object) {}
+
+    /// The warning every response of this version carries when it is deprecated, as
+    /// kube-apiserver sends `<group>/<version> <Kind> is deprecated in v1.3+, unavailable in
+    /// v1.10+`. None by default.
+    fn deprecation(&self) -> Option<&'static str> {
+        None
+    }
 
     /// The version of the kind that storage keeps: this one by default, the hub's for a
     /// [`Converted`] version.
@@ -175,6 +182,9 @@ pub trait Endpoint: Send + Sync {
     fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
     /// The version of the kind that storage keeps ([`Strategy::storage_version`]).
     fn storage_version(&self) -> &'static str;
+    /// The warning on every response when the version is deprecated
+    /// ([`Strategy::deprecation`]).
+    fn deprecation(&self) -> Option<&'static str>;
     /// How many objects are stored, as the watch cache knows them.
     fn object_count(&self) -> usize;
     /// The JSON of every object (in `namespace`, when given), as the watch cache holds them.

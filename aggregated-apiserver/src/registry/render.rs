@@ -491,6 +491,18 @@ fn cut(text: &str) -> (&str, usize) {
 }
 
 /// `299 - "text"`, with `"` and `\` escaped; none for a text with control characters.
+/// `response` with the warning `text` before any it carries, as kube-apiserver warns of a
+/// deprecated version before serving the request.
+pub fn warned_first(mut response: Response, text: &str) -> Response {
+    let headers = response.headers_mut();
+    let others: Vec<HeaderValue> = headers.get_all(header::WARNING).iter().cloned().collect();
+    headers.remove(header::WARNING);
+    for value in warning_header(text).into_iter().chain(others) {
+        headers.append(header::WARNING, value);
+    }
+    response
+}
+
 fn warning_header(text: &str) -> Option<HeaderValue> {
     if text.chars().any(char::is_control) {
         return None;

@@ -38,6 +38,12 @@ pub trait Convertible<Hub>:
     /// This version's OpenAPI schemas, as [`Strategy::openapi_schemas`].
     fn openapi_schemas() -> Map<String, Value>;
 
+    /// The warning every response of this version carries when it is deprecated (see
+    /// [`Strategy::deprecation`]). None by default.
+    fn deprecation() -> Option<&'static str> {
+        None
+    }
+
     /// This version of a hub object.
     fn from_hub(hub: Hub) -> Self;
 
@@ -95,6 +101,10 @@ impl<S: Strategy, V: Convertible<S::Object>> Strategy for Converted<S, V> {
 
     fn storage_version(&self) -> &'static str {
         self.hub.storage_version()
+    }
+
+    fn deprecation(&self) -> Option<&'static str> {
+        V::deprecation()
     }
 
     fn serialize_stored(&self, object: &V) -> Result<Vec<u8>, ApiError> {
