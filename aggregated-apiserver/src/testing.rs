@@ -6,10 +6,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::registry::{Connected, Convertible, Strategy, TableColumnDefinition};
-use crate::request::Query;
+use crate::registry::{Convertible, Strategy, TableColumnDefinition};
 use crate::resource::{ListType, ResourceInfo, SubresourceInfo};
-use crate::status::{ApiError, FieldError};
+use crate::status::FieldError;
 
 /// A kind shaped like the demo's Foo (cluster-scoped, `status` and `bar` subresources,
 /// merged lists in metadata and status), for the generic code's tests.
@@ -81,14 +80,8 @@ impl Strategy for Plain {
         self.0
     }
 
-    fn default(&self, _: &mut Self::Object) {}
-
     fn canonicalize(&self, object: &mut Self::Object) {
         object.spec.greeting = object.spec.greeting.trim().to_owned();
-    }
-
-    fn validate(&self, _: &Self::Object) -> Vec<FieldError> {
-        Vec::new()
     }
 
     fn validate_update(&self, new: &Self::Object, old: &Self::Object) -> Vec<FieldError> {
@@ -127,15 +120,6 @@ impl Strategy for Plain {
                 )
             })
             .collect()
-    }
-
-    fn connect(
-        &self,
-        _: &str,
-        _: &Self::Object,
-        _: &Query,
-    ) -> Result<Connected<Self::Object>, ApiError> {
-        Err(ApiError::path_not_found())
     }
 }
 

@@ -95,11 +95,14 @@ pub trait Strategy: Send + Sync + 'static {
 
     /// Fills in defaults. Runs on every create and update (PUT, PATCH, apply, `/status`),
     /// after the store has set or kept the system fields and before [`Strategy::validate`].
-    fn default(&self, object: &mut Self::Object);
+    /// Nothing by default.
+    fn default(&self, _object: &mut Self::Object) {}
 
     /// Checks the kind's own fields (the store checks metadata), after defaulting on every
-    /// create and update; any error refuses the write with 422 Invalid.
-    fn validate(&self, object: &Self::Object) -> Vec<FieldError>;
+    /// create and update; any error refuses the write with 422 Invalid. None by default.
+    fn validate(&self, _object: &Self::Object) -> Vec<FieldError> {
+        Vec::new()
+    }
 
     /// Checks a change of an existing object against the stored one, after
     /// [`Strategy::validate`] (immutable fields: `FieldError::invalid(.., "field is
@@ -131,13 +134,16 @@ pub trait Strategy: Send + Sync + 'static {
     /// object as the action leaves it and the answer. The store writes the object atomically
     /// (retrying on a concurrent change, which calls this again), or not at all on a dry run.
     /// The object is written as returned: no defaulting, validation, generation bump or
-    /// managedFields entry.
+    /// managedFields entry. A kind without such subresources keeps the default, which is
+    /// never called (the store answers 404 for a subresource the kind does not declare).
     fn connect(
         &self,
-        subresource: &str,
-        object: &Self::Object,
-        query: &Query,
-    ) -> Result<Connected<Self::Object>, ApiError>;
+        _subresource: &str,
+        _object: &Self::Object,
+        _query: &Query,
+    ) -> Result<Connected<Self::Object>, ApiError> {
+        Err(ApiError::path_not_found())
+    }
 }
 
 /// What a connect-style action did.
