@@ -16,7 +16,10 @@ mod wardle;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::http::{JSON, Reply, send};
+use common::http::{
+    AGGREGATED_DISCOVERY, APPLY_PATCH, JSON, JSON_PATCH, MERGE_PATCH, Reply, STRATEGIC_MERGE_PATCH,
+    TABLE, send,
+};
 use common::{Kubectl, each_kubectl, ok};
 use http::{Method, Request};
 use http_body_util::BodyExt;
@@ -64,13 +67,6 @@ suite!(go_sample_apiserver, Target::go_sample_apiserver());
 const V1ALPHA1: &str = "wardle.example.com/v1alpha1";
 const V1BETA1: &str = "wardle.example.com/v1beta1";
 const FISCHERS: &str = "/apis/wardle.example.com/v1alpha1/fischers";
-const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
-const AGGREGATED_DISCOVERY: &str =
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-const MERGE_PATCH: &str = "application/merge-patch+json";
-const JSON_PATCH: &str = "application/json-patch+json";
-const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
-const APPLY_PATCH: &str = "application/apply-patch+yaml";
 /// The field manager of the suite's writes, so that managedFields do not name the client.
 const MANAGER: &str = "fieldManager=conformance";
 /// The longest an event, or an informer of the server catching up, may take.
@@ -100,8 +96,7 @@ const FISCHER_DEPRECATED: &str =
 /// The group, its versions and resources, from the server itself and through kube-apiserver,
 /// in the legacy and the aggregated form, and as kubectl shows them.
 async fn discovery(target: &Target) {
-    let wardle = target.start();
-    let through = wardle.client().await;
+    let (wardle, through) = start(target, &[]).await;
     let direct = wardle.direct().await;
     let group = json!({
         "kind": "APIGroup",
@@ -243,26 +238,28 @@ async fn discovery(target: &Target) {
     });
 
     // The OpenAPI schemas kubectl explains, per version.
-    let explain = |args: &[&str]| ok(&wardle.kubectl(&[&["explain"], args].concat()));
-    let spec = explain(&["flunders.spec"]);
-    for field in [
-        "fischerReference\t<string>",
-        "flunderReference\t<string>",
-        "referenceType\t<string>",
-    ] {
-        assert!(spec.contains(field), "no {field:?} in:\n{spec}");
-    }
-    assert!(spec.contains("VERSION:    v1beta1"), "{spec}");
-    let spec = explain(&["flunders.spec", "--api-version", V1ALPHA1]);
-    for field in ["reference\t<string>", "referenceType\t<string>"] {
-        assert!(spec.contains(field), "no {field:?} in:\n{spec}");
-    }
-    assert!(!spec.contains("flunderReference"), "{spec}");
-    let fischer = explain(&["fischers"]);
-    assert!(
-        fischer.contains("disallowedFlunders\t<[]string>"),
-        "{fischer}"
+    let explain = |args: &[&str], fields: &[&str]| {
+        let text = ok(&wardle.kubectl(&[&["explain"], args].concat()));
+        for field in fields {
+            assert!(text.contains(field), "no {field:?} in:\n{text}");
+        }
+        text
+    };
+    let spec = explain(
+        &["flunders.spec"],
+        &[
+            "fischerReference\t<string>",
+            "flunderReference\t<string>",
+            "referenceType\t<string>",
+        ],
     );
+    assert!(spec.contains("VERSION:    v1beta1"), "{spec}");
+    let spec = explain(
+        &["flunders.spec", "--api-version", V1ALPHA1],
+        &["reference\t<string>", "referenceType\t<string>"],
+    );
+    assert!(!spec.contains("flunderReference"), "{spec}");
+    explain(&["fischers"], &["disallowedFlunders\t<[]string>"]);
 }
 
 /// A path the server does not serve: 404 with a Status that names nothing.
@@ -283,10 +280,8 @@ fn not_served(reply: &Reply) {
 /// Flunders in a namespace through both versions: conversion, defaulting, validation (on
 /// create only), the errors of create, update and delete, and finalizers.
 async fn flunders(target: &Target) {
-    let wardle = target.start();
-    let client = wardle.client().await;
+    let (_wardle, client) = start(target, &["wardle"]).await;
     let client = &client;
-    create_namespace(client, "wardle").await;
     let alpha = flunders_path("v1alpha1", "wardle");
     let beta = flunders_path("v1beta1", "wardle");
 
@@ -295,10 +290,7 @@ async fn flunders(target: &Target) {
     let mut one = flunder("v1alpha1", "one", json!({"reference": "other"}));
     one["metadata"]["labels"] = json!({"color": "blue"});
     let reply = post(client, &format!("{alpha}?{MANAGER}"), &one).await;
-    let created = reply.expect(201);
-    assert_eq!(reply.header_all("warning"), [FLUNDER_DEPRECATED]);
-    assert_eq!(created["kind"], "Flunder");
-    assert_eq!(created["apiVersion"], V1ALPHA1);
+    let created = created_in_v1alpha1(&reply, "Flunder", FLUNDER_DEPRECATED);
     assert_eq!(
         created["spec"],
         json!({"reference": "other", "referenceType": "Flunder"})
@@ -445,105 +437,70 @@ async fn flunders(target: &Target) {
     assert_eq!(body["details"], details("one", "flunders"));
 
     // Validation of the spec, on create.
-    let reply = post(
-        client,
-        &alpha,
-        &flunder("v1alpha1", "fe", json!({"referenceType": "Fischer"})),
-    )
-    .await;
-    invalid(
-        &reply,
-        "Flunder",
-        "fe",
-        &[(
-            "FieldValueInvalid",
-            "spec.fischerReference",
-            "Invalid value: \"\": cannot be empty if referenceType is Fischer",
-        )],
-    );
-    let reply = post(
-        client,
-        &alpha,
-        &flunder("v1alpha1", "fl", json!({"referenceType": "Flunder"})),
-    )
-    .await;
-    invalid(
-        &reply,
-        "Flunder",
-        "fl",
-        &[(
-            "FieldValueInvalid",
-            "spec.flunderReference",
-            "Invalid value: \"\": cannot be empty if referenceType is Flunder",
-        )],
-    );
-    let reply = post(
-        client,
-        &beta,
-        &flunder(
+    let cases: [(&str, &str, Value, &[Cause]); 5] = [
+        (
+            "v1alpha1",
+            "fe",
+            json!({"referenceType": "Fischer"}),
+            &[(
+                "FieldValueInvalid",
+                "spec.fischerReference",
+                "Invalid value: \"\": cannot be empty if referenceType is Fischer",
+            )],
+        ),
+        (
+            "v1alpha1",
+            "fl",
+            json!({"referenceType": "Flunder"}),
+            &[(
+                "FieldValueInvalid",
+                "spec.flunderReference",
+                "Invalid value: \"\": cannot be empty if referenceType is Flunder",
+            )],
+        ),
+        (
             "v1beta1",
             "b1",
             json!({"flunderReference": "x", "referenceType": "Bogus"}),
+            &[
+                (
+                    "FieldValueInvalid",
+                    "spec.flunderReference",
+                    "Invalid value: \"x\": cannot be set if referenceType is not Flunder",
+                ),
+                (
+                    "FieldValueInvalid",
+                    "spec.referenceType",
+                    "Invalid value: \"Bogus\": must be Flunder or Fischer",
+                ),
+            ],
         ),
-    )
-    .await;
-    invalid(
-        &reply,
-        "Flunder",
-        "b1",
-        &[
-            (
-                "FieldValueInvalid",
-                "spec.flunderReference",
-                "Invalid value: \"x\": cannot be set if referenceType is not Flunder",
-            ),
-            (
-                "FieldValueInvalid",
-                "spec.referenceType",
-                "Invalid value: \"Bogus\": must be Flunder or Fischer",
-            ),
-        ],
-    );
-    let reply = post(
-        client,
-        &beta,
-        &flunder(
+        (
             "v1beta1",
             "b2",
             json!({"flunderReference": "x", "fischerReference": "y", "referenceType": "Flunder"}),
+            &[(
+                "FieldValueInvalid",
+                "spec.fischerReference",
+                "Invalid value: \"y\": cannot be set with flunderReference at the same time",
+            )],
         ),
-    )
-    .await;
-    invalid(
-        &reply,
-        "Flunder",
-        "b2",
-        &[(
-            "FieldValueInvalid",
-            "spec.fischerReference",
-            "Invalid value: \"y\": cannot be set with flunderReference at the same time",
-        )],
-    );
-    let reply = post(
-        client,
-        &beta,
-        &flunder(
+        (
             "v1beta1",
             "b3",
             json!({"fischerReference": "y", "referenceType": "Flunder"}),
+            &[(
+                "FieldValueInvalid",
+                "spec.fischerReference",
+                "Invalid value: \"y\": cannot be set if referenceType is not Fischer",
+            )],
         ),
-    )
-    .await;
-    invalid(
-        &reply,
-        "Flunder",
-        "b3",
-        &[(
-            "FieldValueInvalid",
-            "spec.fischerReference",
-            "Invalid value: \"y\": cannot be set if referenceType is not Fischer",
-        )],
-    );
+    ];
+    for (version, name, spec, causes) in cases {
+        let collection = flunders_path(version, "wardle");
+        let reply = post(client, &collection, &flunder(version, name, spec)).await;
+        invalid(&reply, "Flunder", name, causes);
+    }
 
     // Bodies that do not fit the request.
     let reply = post(client, &beta, &flunder("v1alpha1", "cross", json!({}))).await;
@@ -554,13 +511,11 @@ async fn flunders(target: &Target) {
         "the API version in the data (wardle.example.com/v1alpha1) does not match the expected API version (wardle.example.com/v1beta1)",
     );
     let fischer = json!({"apiVersion": V1BETA1, "kind": "Fischer", "metadata": {"name": "f"}});
-    let body = failure_any(&post(client, &beta, &fischer).await, 400, "BadRequest");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(
-        message.starts_with(
-            "Fischer in version \"v1beta1\" cannot be handled as a Flunder: no kind \"Fischer\" is registered for version \"wardle.example.com/v1beta1\""
-        ),
-        "{message}"
+    failure_starting(
+        &post(client, &beta, &fischer).await,
+        400,
+        "BadRequest",
+        "Fischer in version \"v1beta1\" cannot be handled as a Flunder: no kind \"Fischer\" is registered for version \"wardle.example.com/v1beta1\"",
     );
     let mut elsewhere = flunder("v1beta1", "elsewhere", json!({}));
     elsewhere["metadata"]["namespace"] = json!("other");
@@ -588,23 +543,14 @@ async fn flunders(target: &Target) {
     );
 
     // Neither protobuf (the types have no protobuf encoding) nor text.
-    let reply = send(
+    let reply = get_as(
         client,
-        Method::GET,
         &format!("{beta}/one"),
-        &[("accept", "application/vnd.kubernetes.protobuf")],
-        None,
+        "application/vnd.kubernetes.protobuf",
     )
     .await;
     assert_eq!(reply.status.as_u16(), 406, "{}", reply.what);
-    let reply = send(
-        client,
-        Method::POST,
-        &beta,
-        &[("content-type", "text/plain")],
-        Some(b"{}".to_vec()),
-    )
-    .await;
+    let reply = send_raw(client, Method::POST, &beta, "text/plain", b"{}").await;
     // Protobuf is offered all the same.
     failure(
         &reply,
@@ -631,13 +577,7 @@ async fn flunders(target: &Target) {
         json!({"reference": "updated", "referenceType": "Flunder"})
     );
     let reply = put(client, &format!("{beta}/one"), &update).await;
-    let body = failure(
-        &reply,
-        409,
-        "Conflict",
-        "Operation cannot be fulfilled on flunders.wardle.example.com \"one\": the object has been modified; please apply your changes to the latest version and try again",
-    );
-    assert_eq!(body["details"], details("one", "flunders"));
+    stale(&reply, "flunders", "one");
     let mut unversioned = update.clone();
     unversioned["metadata"]
         .as_object_mut()
@@ -687,26 +627,9 @@ async fn flunders(target: &Target) {
     // Delete: a Status naming the object, then 404 for reads and deletes.
     let uid = get(client, &format!("{beta}/two")).await.expect(200)["metadata"]["uid"].clone();
     let reply = delete(client, &format!("{beta}/two"), None).await;
-    assert_eq!(
-        reply.expect(200),
-        json!({
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": {"name": "two", "group": GROUP, "kind": "flunders", "uid": uid},
-        })
-    );
-    not_found(
-        &get(client, &format!("{beta}/two")).await,
-        "flunders",
-        "two",
-    );
-    not_found(
-        &get(client, &format!("{alpha}/two")).await,
-        "flunders",
-        "two",
-    );
+    deleted(&reply, "flunders", "two", &uid);
+    gone(client, &beta, "two").await;
+    gone(client, &alpha, "two").await;
     not_found(
         &delete(client, &format!("{beta}/two"), None).await,
         "flunders",
@@ -760,11 +683,7 @@ async fn flunders(target: &Target) {
     .await
     .expect(200);
     assert_eq!(released["metadata"].get("finalizers"), None, "{released}");
-    not_found(
-        &get(client, &format!("{beta}/held")).await,
-        "flunders",
-        "held",
-    );
+    gone(client, &beta, "held").await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,12 +694,8 @@ async fn flunders(target: &Target) {
 /// lists in a namespace and across namespaces, label and field selectors, pages, and
 /// deletecollection.
 async fn patches_and_lists(target: &Target) {
-    let wardle = target.start();
-    let client = wardle.client().await;
+    let (_wardle, client) = start(target, &["red", "blue"]).await;
     let client = &client;
-    for namespace in ["red", "blue"] {
-        create_namespace(client, namespace).await;
-    }
     let alpha = flunders_path("v1alpha1", "red");
     let beta = flunders_path("v1beta1", "red");
     let one = flunder("v1alpha1", "one", json!({"reference": "start"}));
@@ -907,25 +822,10 @@ async fn patches_and_lists(target: &Target) {
     // Patch errors: nothing to patch, a body that is not JSON, a type that is no patch.
     let reply = patch(client, &format!("{beta}/ghost"), MERGE_PATCH, json!({})).await;
     not_found(&reply, "flunders", "ghost");
-    let reply = send(
-        client,
-        Method::PATCH,
-        &format!("{beta}/one"),
-        &[("content-type", MERGE_PATCH)],
-        Some(b"not json".to_vec()),
-    )
-    .await;
-    let body = failure_any(&reply, 400, "BadRequest");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(message.starts_with("error decoding patch: "), "{message}");
-    let reply = send(
-        client,
-        Method::PATCH,
-        &format!("{beta}/one"),
-        &[("content-type", "text/plain")],
-        Some(b"{}".to_vec()),
-    )
-    .await;
+    let one_path = format!("{beta}/one");
+    let reply = send_raw(client, Method::PATCH, &one_path, MERGE_PATCH, b"not json").await;
+    failure_starting(&reply, 400, "BadRequest", "error decoding patch: ");
+    let reply = send_raw(client, Method::PATCH, &one_path, "text/plain", b"{}").await;
     failure(
         &reply,
         415,
@@ -1041,12 +941,7 @@ async fn patches_and_lists(target: &Target) {
         "\"spec.reference\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"",
     );
     let reply = get(client, &format!("{all}?labelSelector=color+in+(")).await;
-    let body = failure_any(&reply, 400, "BadRequest");
-    let message = body["message"].as_str().unwrap_or_default();
-    assert!(
-        message.starts_with("unable to parse requirement"),
-        "{message}"
-    );
+    failure_starting(&reply, 400, "BadRequest", "unable to parse requirement");
 
     // Pages: a continue token and the count left, then the rest.
     let page = get(client, &format!("{all}?limit=4")).await.expect(200);
@@ -1082,12 +977,8 @@ async fn patches_and_lists(target: &Target) {
 /// Watch events in a namespace and across namespaces, in the version watched; the server's
 /// Tables and how kubectl prints them; kubectl's writes.
 async fn watch_and_tables(target: &Target) {
-    let wardle = target.start();
-    let client = wardle.client().await;
+    let (wardle, client) = start(target, &["watched", "elsewhere"]).await;
     let client = &client;
-    for namespace in ["watched", "elsewhere"] {
-        create_namespace(client, namespace).await;
-    }
     let alpha = flunders_path("v1alpha1", "watched");
     let beta = flunders_path("v1beta1", "watched");
     let list = get(client, &beta).await.expect(200);
@@ -1155,16 +1046,8 @@ async fn watch_and_tables(target: &Target) {
     assert_eq!(deleted["type"], "DELETED", "{deleted}");
     assert_eq!(deleted["object"]["metadata"]["name"], "w");
     assert_eq!(deleted["object"]["apiVersion"], V1BETA1);
-    let deleted_rv: u64 = deleted["object"]["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|rv| rv.parse().ok())
-        .expect("a numeric resourceVersion");
-    let patched_rv: u64 = patched["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|rv| rv.parse().ok())
-        .expect("a numeric resourceVersion");
     assert!(
-        deleted_rv > patched_rv,
+        resource_version(&deleted["object"]) > resource_version(&patched),
         "the deletion's resourceVersion is the deletion's"
     );
     // Across namespaces with a field selector, in v1alpha1.
@@ -1295,23 +1178,20 @@ fn kubectl_writes(kubectl: &Kubectl, kubeconfig: &Path, dir: &Path) {
     };
     let file = manifest.to_str().expect("a UTF-8 path");
     let run = |args: &[&str]| ok(&kubectl.run(kubeconfig, args));
-    write("fish");
     let resource = format!("flunder.wardle.example.com/{name}");
-    assert_eq!(
-        run(&["apply", "-f", file]).trim(),
-        format!("{resource} created")
-    );
-    assert_eq!(
-        run(&["apply", "-f", file]).trim(),
-        format!("{resource} unchanged")
-    );
+    // kubectl apply with `flags`, which must say `outcome`.
+    let apply = |flags: &[&str], outcome: &str| {
+        let out = run(&[&["apply"], flags, &["-f", file]].concat());
+        assert_eq!(out.trim(), format!("{resource} {outcome}"));
+    };
+    write("fish");
+    apply(&[], "created");
+    apply(&[], "unchanged");
     write("shark");
-    assert_eq!(
-        run(&["apply", "-f", file]).trim(),
-        format!("{resource} configured")
-    );
+    apply(&[], "configured");
+    // The spec as `resource` shows it.
     let spec = |resource: &str| {
-        run(&[
+        let spec = run(&[
             "get",
             resource,
             &name,
@@ -1319,32 +1199,19 @@ fn kubectl_writes(kubectl: &Kubectl, kubeconfig: &Path, dir: &Path) {
             "watched",
             "-o",
             "jsonpath={.spec}",
-        ])
+        ]);
+        serde_json::from_str::<Value>(&spec).expect("a spec")
     };
-    let spec: Value = serde_json::from_str(&spec("flunders")).expect("a spec");
     assert_eq!(
-        spec,
+        spec("flunders"),
         json!({"fischerReference": "shark", "referenceType": "Fischer"})
     );
-    let spec = run(&[
-        "get",
-        "flunders.v1alpha1.wardle.example.com",
-        &name,
-        "-n",
-        "watched",
-        "-o",
-        "jsonpath={.spec}",
-    ]);
-    let spec: Value = serde_json::from_str(&spec).expect("a spec");
     assert_eq!(
-        spec,
+        spec("flunders.v1alpha1.wardle.example.com"),
         json!({"reference": "shark", "referenceType": "Fischer"})
     );
     write("whale");
-    assert_eq!(
-        run(&["apply", "--server-side", "-f", file]).trim(),
-        format!("{resource} serverside-applied")
-    );
+    apply(&["--server-side"], "serverside-applied");
     assert_eq!(
         run(&["delete", "flunder", &name, "-n", "watched"]).trim(),
         format!("flunder.wardle.example.com \"{name}\" deleted")
@@ -1364,10 +1231,8 @@ fn kubectl_writes(kubectl: &Kubectl, kubeconfig: &Path, dir: &Path) {
 /// NamespaceLifecycle (a namespace that does not exist, one being deleted), Fischers
 /// (cluster-scoped) and BanFlunder (a name any Fischer lists cannot be created).
 async fn admission_and_fischers(target: &Target) {
-    let wardle = target.start();
-    let client = wardle.client().await;
+    let (_wardle, client) = start(target, &["ns"]).await;
     let client = &client;
-    create_namespace(client, "ns").await;
 
     // A namespace that does not exist.
     let reply = post(
@@ -1427,10 +1292,7 @@ async fn admission_and_fischers(target: &Target) {
     let mut strict = fischer("strict", &["banned"]);
     strict["metadata"]["namespace"] = json!("ns");
     let reply = post(client, &format!("{FISCHERS}?{MANAGER}"), &strict).await;
-    let created = reply.expect(201);
-    assert_eq!(reply.header_all("warning"), [FISCHER_DEPRECATED]);
-    assert_eq!(created["kind"], "Fischer");
-    assert_eq!(created["apiVersion"], V1ALPHA1);
+    let created = created_in_v1alpha1(&reply, "Fischer", FISCHER_DEPRECATED);
     assert_eq!(created["metadata"].get("namespace"), None, "{created}");
     assert_eq!(created["disallowedFlunders"], json!(["banned"]));
     assert_eq!(
@@ -1497,15 +1359,7 @@ async fn admission_and_fischers(target: &Target) {
             ),
         );
         assert_eq!(body["details"], details(name, "flunders"));
-        not_found(
-            &get(
-                client,
-                &format!("{}/{name}", flunders_path(version, namespace)),
-            )
-            .await,
-            "flunders",
-            name,
-        );
+        gone(client, &flunders_path(version, namespace), name).await;
     }
     // A name that only contains a banned one is fine.
     post(
@@ -1561,30 +1415,10 @@ async fn admission_and_fischers(target: &Target) {
         .expect(200);
     assert_eq!(updated["disallowedFlunders"], json!(["other"]));
     let reply = put(client, &format!("{FISCHERS}/second"), &update).await;
-    let body = failure(
-        &reply,
-        409,
-        "Conflict",
-        "Operation cannot be fulfilled on fischers.wardle.example.com \"second\": the object has been modified; please apply your changes to the latest version and try again",
-    );
-    assert_eq!(body["details"], details("second", "fischers"));
+    stale(&reply, "fischers", "second");
     let reply = delete(client, &format!("{FISCHERS}/strict"), None).await;
-    let uid = created["metadata"]["uid"].clone();
-    assert_eq!(
-        reply.expect(200),
-        json!({
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "details": {"name": "strict", "group": GROUP, "kind": "fischers", "uid": uid},
-        })
-    );
-    not_found(
-        &get(client, &format!("{FISCHERS}/strict")).await,
-        "fischers",
-        "strict",
-    );
+    deleted(&reply, "fischers", "strict", &created["metadata"]["uid"]);
+    gone(client, FISCHERS, "strict").await;
     for name in ["banned", "also-banned"] {
         until_status(
             client,
@@ -1626,6 +1460,17 @@ async fn until_status(client: &kube::Client, collection: &str, object: &Value, c
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
+
+/// `target`'s server aggregated into a control plane of its own, a client of kube-apiserver as
+/// the admin, and `namespaces` created.
+async fn start(target: &Target, namespaces: &[&str]) -> (wardle::Wardle, kube::Client) {
+    let wardle = target.start();
+    let client = wardle.client().await;
+    for namespace in namespaces {
+        create_namespace(&client, namespace).await;
+    }
+    (wardle, client)
+}
 
 fn flunders_path(version: &str, namespace: &str) -> String {
     format!("/apis/{GROUP}/{version}/namespaces/{namespace}/flunders")
@@ -1699,6 +1544,13 @@ fn failure_any(reply: &Reply, code: u16, reason: &str) -> Value {
     body
 }
 
+/// Asserts a failure Status with `code` and `reason` whose message starts with `prefix`.
+fn failure_starting(reply: &Reply, code: u16, reason: &str, prefix: &str) {
+    let body = failure_any(reply, code, reason);
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with(prefix), "{}: {message}", reply.what);
+}
+
 /// Asserts 404 NotFound for `resource` `name` of the group.
 fn not_found(reply: &Reply, resource: &str, name: &str) {
     let message = format!("{resource}.wardle.example.com \"{name}\" not found");
@@ -1706,9 +1558,60 @@ fn not_found(reply: &Reply, resource: &str, name: &str) {
     assert_eq!(body["details"], details(name, resource), "{}", reply.what);
 }
 
-/// Asserts 422 Invalid for `kind` `name` with `causes` (reason, field, message), whose
-/// message is the causes' joined as Go's field errors are.
-fn invalid(reply: &Reply, kind: &str, name: &str, causes: &[(&str, &str, &str)]) {
+/// Asserts that `name` in `collection` (a path ending in its resource) is not found.
+async fn gone(client: &kube::Client, collection: &str, name: &str) {
+    let resource = collection.rsplit('/').next().unwrap_or_default();
+    let reply = get(client, &format!("{collection}/{name}")).await;
+    not_found(&reply, resource, name);
+}
+
+/// Asserts 409 Conflict for an update of `resource` `name` from a stale resourceVersion.
+fn stale(reply: &Reply, resource: &str, name: &str) {
+    let message = format!(
+        "Operation cannot be fulfilled on {resource}.wardle.example.com \"{name}\": the object has been modified; please apply your changes to the latest version and try again"
+    );
+    let body = failure(reply, 409, "Conflict", &message);
+    assert_eq!(body["details"], details(name, resource), "{}", reply.what);
+}
+
+/// Asserts the Success Status that a delete of `resource` `name` (whose UID is `uid`) is
+/// answered with when the object is gone at once.
+fn deleted(reply: &Reply, resource: &str, name: &str, uid: &Value) {
+    let mut details = details(name, resource);
+    details["uid"] = uid.clone();
+    let status = json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    });
+    assert_eq!(reply.expect(200), status, "{}", reply.what);
+}
+
+/// Asserts that a `kind` was created in v1alpha1, with the `deprecation` warning; the object.
+fn created_in_v1alpha1(reply: &Reply, kind: &str, deprecation: &str) -> Value {
+    let created = reply.expect(201);
+    assert_eq!(reply.header_all("warning"), [deprecation], "{}", reply.what);
+    assert_eq!(created["kind"], kind);
+    assert_eq!(created["apiVersion"], V1ALPHA1);
+    created
+}
+
+/// An object's resourceVersion as the number it is.
+fn resource_version(object: &Value) -> u64 {
+    object["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|rv| rv.parse().ok())
+        .unwrap_or_else(|| panic!("no numeric resourceVersion: {object}"))
+}
+
+/// A cause of a 422 Invalid: reason, field, message.
+type Cause<'a> = (&'a str, &'a str, &'a str);
+
+/// Asserts 422 Invalid for `kind` `name` with `causes`, whose message is the causes' joined
+/// as Go's field errors are.
+fn invalid(reply: &Reply, kind: &str, name: &str, causes: &[Cause]) {
     let errors: Vec<String> = causes
         .iter()
         .map(|(_, field, message)| format!("{field}: {message}"))
@@ -1760,6 +1663,18 @@ async fn delete(client: &kube::Client, path: &str, options: Option<&Value>) -> R
         Some(options) => with_body(client, Method::DELETE, path, JSON, options).await,
         None => send(client, Method::DELETE, path, &[], None).await,
     }
+}
+
+/// `method path` with `body` as it is, of `content_type` (and no Accept).
+async fn send_raw(
+    client: &kube::Client,
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Reply {
+    let headers = [("content-type", content_type)];
+    send(client, method, path, &headers, Some(body.to_vec())).await
 }
 
 async fn with_body(

@@ -33,12 +33,14 @@ use tempfile::TempDir;
 
 use super::etcd::EtcdCluster;
 
-/// How long kube-apiserver may take to become ready, and kube-controller-manager to aggregate
-/// the bootstrap ClusterRoles (parallel tests on a small machine start several at once).
+/// How long kube-apiserver (or another server [`start_on_free_port`] starts) may take to become
+/// ready, and kube-controller-manager to aggregate the bootstrap ClusterRoles (parallel tests
+/// on a small machine start several at once).
 const STARTUP: Duration = Duration::from_secs(180);
-/// How often kube-apiserver is started again on a fresh port when its port was taken meanwhile.
+/// How often a server is started again on a fresh port when its port was taken meanwhile
+/// ([`start_on_free_port`]).
 const ATTEMPTS: usize = 3;
-/// The lines of each log shown by [`Cluster::logs`].
+/// The lines of each log shown by [`Cluster::logs`] and by a failure to start a server.
 const LOG_LINES: usize = 60;
 
 /// The issuer of service account tokens, as kubeadm sets it.
@@ -85,31 +87,17 @@ impl Cluster {
     /// logs when one of them fails. Blocking, a few seconds: in a `#[tokio::test(flavor =
     /// "multi_thread")]` it holds one worker meanwhile.
     pub fn start() -> Cluster {
-        let apiserver_binary = peer("kube-apiserver");
-        let controller_manager_binary = peer("kube-controller-manager");
+        let apiserver_binary = peer("kube-apiserver", peers_key);
+        let controller_manager_binary = peer("kube-controller-manager", peers_key);
         let dir = tempfile::Builder::new()
             .prefix("cluster-test-")
             .tempdir()
             .expect("creating a temporary directory for the cluster");
         let etcd = EtcdCluster::start(1);
         let pki = Pki::write(dir.path());
-        let mut attempt = 0;
-        let (port, apiserver) = loop {
-            attempt += 1;
-            let port = free_port();
-            let mut apiserver = spawn_apiserver(&apiserver_binary, dir.path(), &etcd, port);
-            match wait_ready(&mut apiserver, port, &pki.admin_tls) {
-                Ok(()) => break (port, apiserver),
-                Err(error) => {
-                    apiserver.kill();
-                    let log = apiserver.tail(LOG_LINES);
-                    if attempt < ATTEMPTS && log.contains("address already in use") {
-                        continue;
-                    }
-                    panic!("kube-apiserver {error}; the end of its log:\n{log}");
-                }
-            }
-        };
+        let (port, apiserver) = start_on_free_port(&pki.admin_tls, |port| {
+            spawn_apiserver(&apiserver_binary, dir.path(), &etcd, port)
+        });
         let url = format!("https://127.0.0.1:{port}");
         let Pki {
             ca,
@@ -245,33 +233,7 @@ impl Cluster {
 
     /// Writes a kubeconfig at `path` for kube-apiserver with `certificate` as user `user`.
     pub fn write_kubeconfig(&self, path: &Path, user: &str, certificate: &CertFiles) {
-        let data = |pem: &str| BASE64.encode(pem);
-        let kubeconfig = format!(
-            "apiVersion: v1
-kind: Config
-clusters:
-- name: cluster
-  cluster:
-    server: {url}
-    certificate-authority-data: {ca}
-users:
-- name: {user}
-  user:
-    client-certificate-data: {cert}
-    client-key-data: {key}
-contexts:
-- name: {user}
-  context:
-    cluster: cluster
-    user: {user}
-current-context: {user}
-",
-            url = self.url,
-            ca = data(&self.ca.issuer.pem()),
-            cert = data(&certificate.cert_pem),
-            key = data(&certificate.key_pem),
-        );
-        fs::write(path, kubeconfig).expect("writing a kubeconfig");
+        write_client_kubeconfig(path, &self.url, &self.ca.issuer.pem(), user, certificate);
     }
 
     /// kube-apiserver's process id, while it runs.
@@ -341,14 +303,52 @@ impl Drop for Cluster {
     }
 }
 
-/// The path of a Go peer: `$KUBE_APISERVER` for kube-apiserver, else the binary `cargo xtask
-/// peers` caches for the current `tests/peers/kube-apiserver` module.
-fn peer(binary: &str) -> PathBuf {
+/// Writes a kubeconfig at `path` for the server at `url`, trusting the CA `ca_pem`, with
+/// `certificate` as user `user`.
+pub fn write_client_kubeconfig(
+    path: &Path,
+    url: &str,
+    ca_pem: &str,
+    user: &str,
+    certificate: &CertFiles,
+) {
+    let data = |pem: &str| BASE64.encode(pem);
+    let kubeconfig = format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: cluster
+  cluster:
+    server: {url}
+    certificate-authority-data: {ca}
+users:
+- name: {user}
+  user:
+    client-certificate-data: {cert}
+    client-key-data: {key}
+contexts:
+- name: {user}
+  context:
+    cluster: cluster
+    user: {user}
+current-context: {user}
+",
+        ca = data(ca_pem),
+        cert = data(&certificate.cert_pem),
+        key = data(&certificate.key_pem),
+    );
+    fs::write(path, kubeconfig).expect("writing a kubeconfig");
+}
+
+/// The path of a Go peer `binary` (e.g. `kube-apiserver`): `$KUBE_APISERVER` (its name in
+/// capitals, `_` for `-`), else `<cache>/<binary>-<key>`, the binary `cargo xtask peers`
+/// caches for its module's current `key` (`xtask/src/peers.rs`).
+pub fn peer(binary: &str, key: impl FnOnce() -> String) -> PathBuf {
     let var = binary.replace('-', "_").to_uppercase();
     if let Some(path) = std::env::var_os(&var).filter(|path| !path.is_empty()) {
         return PathBuf::from(path);
     }
-    let cached = peers_cache().map(|cache| cache.join(format!("{binary}-{}", peers_key())));
+    let cached = peers_cache().map(|cache| cache.join(format!("{binary}-{}", key())));
     match cached {
         Some(path) if path.is_file() => path,
         _ => panic!(
@@ -369,14 +369,19 @@ fn peers_cache() -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache/foo-apiserver-peers")))
 }
 
-/// The first 16 hex digits of the SHA-256 of the peers' go.mod followed by go.sum (as
-/// `xtask/src/peers.rs`).
+/// The key of the `tests/peers/kube-apiserver` module's binaries: its go.mod followed by
+/// go.sum (as `xtask/src/peers.rs`).
 fn peers_key() -> String {
     let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/kube-apiserver");
+    files_key(&[module.join("go.mod"), module.join("go.sum")])
+}
+
+/// The first 16 hex digits of the SHA-256 of `files`' contents in this order: how
+/// `xtask/src/peers.rs` keys a peer's build.
+pub fn files_key(files: &[PathBuf]) -> String {
     let mut hash = Sha256::new();
-    for file in ["go.mod", "go.sum"] {
-        let path = module.join(file);
-        hash.update(fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())));
+    for path in files {
+        hash.update(fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())));
     }
     hash.finalize()
         .iter()
@@ -602,15 +607,41 @@ fn spawn_controller_manager(binary: &Path, dir: &Path, kubeconfig: &Path) -> Pro
     Process::spawn("kube-controller-manager", command, dir)
 }
 
-/// Waits until kube-apiserver on `port` answers `/readyz` with 200.
+/// Starts a server with `spawn` on a free 127.0.0.1 port and waits until it answers
+/// `/readyz` with 200 through `tls`: its port and process. It is started again on a fresh port
+/// when its port was taken meanwhile; otherwise a failure panics with the end of its log.
+pub fn start_on_free_port(
+    tls: &Arc<rustls::ClientConfig>,
+    mut spawn: impl FnMut(u16) -> Process,
+) -> (u16, Process) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let port = free_port();
+        let mut process = spawn(port);
+        match wait_ready(&mut process, port, tls) {
+            Ok(()) => return (port, process),
+            Err(error) => {
+                process.kill();
+                let log = process.tail(LOG_LINES);
+                if attempt < ATTEMPTS && log.contains("address already in use") {
+                    continue;
+                }
+                panic!("{} {error}; the end of its log:\n{log}", process.name);
+            }
+        }
+    }
+}
+
+/// Waits until the server `process` on `port` answers `/readyz` with 200 through `tls`.
 fn wait_ready(
-    apiserver: &mut Process,
+    process: &mut Process,
     port: u16,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<(), String> {
     let deadline = Instant::now() + STARTUP;
     loop {
-        if let Some(status) = apiserver.exited() {
+        if let Some(status) = process.exited() {
             return Err(format!("exited with {status}"));
         }
         let last = match get(tls, port, "/readyz") {
@@ -619,9 +650,9 @@ fn wait_ready(
             Err(error) => error,
         };
         if Instant::now() > deadline {
-            return Err(format!("not ready after {STARTUP:?}; /readyz: {last}"));
+            return Err(format!("is not ready after {STARTUP:?}; /readyz: {last}"));
         }
-        sleep(Duration::from_millis(200));
+        sleep(Duration::from_millis(100));
     }
 }
 
@@ -675,15 +706,16 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A process logging to `<name>.log` in the cluster's directory.
-struct Process {
+/// A process logging to `<name>.log` in a directory (the cluster's, or a server's own).
+pub struct Process {
     name: &'static str,
     child: Option<Child>,
     log: PathBuf,
 }
 
 impl Process {
-    fn spawn(name: &'static str, mut command: Command, dir: &Path) -> Process {
+    /// Starts `command`, its stdout and stderr going to `<name>.log` in `dir`.
+    pub fn spawn(name: &'static str, mut command: Command, dir: &Path) -> Process {
         let log = dir.join(format!("{name}.log"));
         // A new log for each start: a retry on another port forgets the failed attempt.
         let file =
@@ -706,7 +738,8 @@ impl Process {
         self.child.as_mut()?.try_wait().ok().flatten()
     }
 
-    fn kill(&mut self) {
+    /// Kills the process, if it runs, and waits for it.
+    pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -714,7 +747,7 @@ impl Process {
     }
 
     /// The last `lines` lines of the log.
-    fn tail(&self, lines: usize) -> String {
+    pub fn tail(&self, lines: usize) -> String {
         let log = fs::read_to_string(&self.log).unwrap_or_default();
         let all: Vec<&str> = log.lines().collect();
         let tail = all[all.len().saturating_sub(lines)..].join("\n");

@@ -8,6 +8,16 @@ use serde_json::{Value, json};
 
 pub const FOOS: &str = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
 pub const JSON: &str = "application/json";
+/// What to accept for a Table (meta.k8s.io/v1) of the objects.
+pub const TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io";
+/// What to accept for aggregated discovery (apidiscovery.k8s.io/v2).
+pub const AGGREGATED_DISCOVERY: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+/// The content types of the patches: JSON merge, JSON, strategic merge, server-side apply.
+pub const MERGE_PATCH: &str = "application/merge-patch+json";
+pub const JSON_PATCH: &str = "application/json-patch+json";
+pub const STRATEGIC_MERGE_PATCH: &str = "application/strategic-merge-patch+json";
+pub const APPLY_PATCH: &str = "application/apply-patch+yaml";
 
 /// A complete answer: status, headers and the collected body.
 pub struct Reply {

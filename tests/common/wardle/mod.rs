@@ -15,9 +15,9 @@
 
 mod sample_apiserver;
 
-use std::fs::{self, File};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -31,19 +31,19 @@ use rcgen::{
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::cluster::{Cluster, free_port, get, tls_client_pem};
+use crate::common::cluster::{
+    Cluster, Process, get, start_on_free_port, tls_client_pem, write_client_kubeconfig,
+};
 
 pub const GROUP: &str = "wardle.example.com";
 /// Where the server's Service is.
 const SERVICE_NAMESPACE: &str = "default";
 const SERVICE: &str = "wardle-apiserver";
-/// How long a server may take to become ready, and kube-apiserver to find it Available and
-/// serve its API (parallel tests on a small machine start several control planes at once).
+/// How long kube-apiserver may take to find the server Available and serve its API (parallel
+/// tests on a small machine start several control planes at once).
 const STARTUP: Duration = Duration::from_secs(180);
 /// The lines of the server's log a failure shows.
 const LOG_LINES: usize = 80;
-/// How often the server is started again on a fresh port when its port was taken meanwhile.
-const ATTEMPTS: usize = 3;
 
 /// An implementation of the wardle API: how to start its server.
 pub struct Target {
@@ -77,7 +77,8 @@ impl Launch<'_> {
 
 impl Target {
     /// A control plane with this target's server aggregated into it and served. Blocking, a
-    /// few seconds.
+    /// few seconds. The server logs to `<name>.log` in its directory; it is started again on a
+    /// fresh port when its port was taken meanwhile.
     pub fn start(&self) -> Wardle {
         let cluster = Cluster::start();
         let dir = tempfile::Builder::new()
@@ -88,48 +89,21 @@ impl Target {
         let admin = cluster.admin();
         let direct_tls = tls_client_pem(&serving_ca_pem, &admin.cert_pem, &admin.key_pem);
         let admin_tls = tls_client_pem(&cluster.client_ca_pem(), &admin.cert_pem, &admin.key_pem);
-        let log = dir.path().join("server.log");
-        let mut attempt = 0;
-        let (child, port) = loop {
-            attempt += 1;
-            let port = free_port();
+        let (port, server) = start_on_free_port(&direct_tls, |port| {
             let launch = Launch {
                 port,
                 tls_cert_file: dir.path().join("tls.crt"),
                 tls_key_file: dir.path().join("tls.key"),
                 cluster: &cluster,
             };
-            // A new log for each start: a retry on another port forgets the failed attempt.
-            let file = File::create(&log).expect("creating the server's log");
-            let mut child = (self.command)(&launch)
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(file.try_clone().expect("cloning a log handle"))
-                .stderr(file)
-                .spawn()
-                .unwrap_or_else(|e| panic!("starting {}: {e}", self.name));
-            match wait_ready(&mut child, port, &direct_tls) {
-                Ok(()) => break (child, port),
-                Err(error) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    let text = fs::read_to_string(&log).unwrap_or_default();
-                    if attempt < ATTEMPTS && text.contains("address already in use") {
-                        continue;
-                    }
-                    panic!(
-                        "{} {error}; the end of its log:\n{}",
-                        self.name,
-                        tail(&text)
-                    );
-                }
-            }
-        };
+            let mut command = (self.command)(&launch);
+            command.current_dir(dir.path());
+            Process::spawn(self.name, command, dir.path())
+        });
         let wardle = Wardle {
             target: self.name,
             cluster,
-            child,
-            log,
+            server,
             port,
             serving_ca_pem,
             admin_tls,
@@ -148,8 +122,7 @@ impl Target {
 pub struct Wardle {
     target: &'static str,
     pub cluster: Cluster,
-    child: Child,
-    log: PathBuf,
+    server: Process,
     /// The server's own port on 127.0.0.1.
     port: u16,
     /// The CA of the server's serving certificate.
@@ -175,34 +148,13 @@ impl Wardle {
     /// certificate (from the cluster CA, which the server trusts).
     pub async fn direct(&self) -> kube::Client {
         let path = self.dir.path().join("direct.kubeconfig");
-        let admin = self.cluster.admin();
-        let data = |pem: &str| BASE64.encode(pem);
-        let kubeconfig = format!(
-            "apiVersion: v1
-kind: Config
-clusters:
-- name: wardle
-  cluster:
-    server: https://127.0.0.1:{port}
-    certificate-authority-data: {ca}
-users:
-- name: admin
-  user:
-    client-certificate-data: {cert}
-    client-key-data: {key}
-contexts:
-- name: admin
-  context:
-    cluster: wardle
-    user: admin
-current-context: admin
-",
-            port = self.port,
-            ca = data(&self.serving_ca_pem),
-            cert = data(&admin.cert_pem),
-            key = data(&admin.key_pem),
+        write_client_kubeconfig(
+            &path,
+            &format!("https://127.0.0.1:{}", self.port),
+            &self.serving_ca_pem,
+            "admin",
+            self.cluster.admin(),
         );
-        fs::write(&path, kubeconfig).expect("writing a kubeconfig");
         crate::common::client_from(&path).await
     }
 
@@ -222,11 +174,10 @@ current-context: admin
 
     /// The end of the server's log and of kube-apiserver's, for failure messages.
     pub fn logs(&self) -> String {
-        let log = fs::read_to_string(&self.log).unwrap_or_default();
         format!(
             "the end of {}'s log:\n{}\n{}",
             self.target,
-            tail(&log),
+            self.server.tail(LOG_LINES),
             self.cluster.apiserver_log()
         )
     }
@@ -287,39 +238,43 @@ current-context: admin
     /// Waits until kubectl discovers both resources, each in its preferred version:
     /// kube-apiserver's aggregated discovery takes the server's in its own time.
     fn wait_discovered(&self) {
-        let deadline = Instant::now() + STARTUP;
-        loop {
+        self.wait_until(&format!("kubectl does not discover {GROUP}"), || {
             let output = self.kubectl(&["api-resources", "--api-group", GROUP, "-o", "name"]);
             let found = String::from_utf8_lossy(&output.stdout).into_owned();
             if ["fischers", "flunders"]
                 .iter()
                 .all(|resource| found.contains(&format!("{resource}.{GROUP}")))
             {
-                return;
+                return Ok(());
             }
-            assert!(
-                Instant::now() < deadline,
-                "kubectl does not discover {GROUP} after {STARTUP:?}: {found}{}\n{}",
-                String::from_utf8_lossy(&output.stderr),
-                self.logs()
-            );
-            sleep(Duration::from_millis(200));
-        }
+            Err(format!(
+                "{found}{}",
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        });
     }
 
     /// Waits until kube-apiserver answers `GET path` with 200 (its proxy to a new APIService
     /// catches up in its own time).
     fn wait_served(&self, path: &str) {
+        self.wait_until(
+            &format!("kube-apiserver does not serve {path}"),
+            || match get(&self.admin_tls, self.cluster.port(), path) {
+                Ok((200, _)) => Ok(()),
+                Ok((status, body)) => Err(format!("{status}: {body}")),
+                Err(error) => Err(error),
+            },
+        );
+    }
+
+    /// Calls `check` every 200 ms until it holds; after `STARTUP`, fails with `failure`, what
+    /// `check` last found and the logs.
+    fn wait_until(&self, failure: &str, mut check: impl FnMut() -> Result<(), String>) {
         let deadline = Instant::now() + STARTUP;
-        loop {
-            let last = match get(&self.admin_tls, self.cluster.port(), path) {
-                Ok((200, _)) => return,
-                Ok((status, body)) => format!("{status}: {body}"),
-                Err(error) => error,
-            };
+        while let Err(last) = check() {
             assert!(
                 Instant::now() < deadline,
-                "kube-apiserver does not serve {path} after {STARTUP:?}: {last}\n{}",
+                "{failure} after {STARTUP:?}: {last}\n{}",
                 self.logs()
             );
             sleep(Duration::from_millis(200));
@@ -329,34 +284,8 @@ current-context: admin
 
 impl Drop for Wardle {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.server.kill();
     }
-}
-
-/// Waits until the server on `port` answers `/readyz` with 200 through `tls`.
-fn wait_ready(child: &mut Child, port: u16, tls: &Arc<rustls::ClientConfig>) -> Result<(), String> {
-    let deadline = Instant::now() + STARTUP;
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("exited with {status}"));
-        }
-        let last = match get(tls, port, "/readyz") {
-            Ok((200, _)) => return Ok(()),
-            Ok((status, body)) => format!("{status}: {body}"),
-            Err(error) => error,
-        };
-        if Instant::now() > deadline {
-            return Err(format!("is not ready after {STARTUP:?}; /readyz: {last}"));
-        }
-        sleep(Duration::from_millis(100));
-    }
-}
-
-/// The last `LOG_LINES` lines of `log`.
-fn tail(log: &str) -> String {
-    let lines: Vec<&str> = log.lines().collect();
-    lines[lines.len().saturating_sub(LOG_LINES)..].join("\n")
 }
 
 /// Writes `tls.crt` and `tls.key` in `dir`: a serving certificate for the Service's name,

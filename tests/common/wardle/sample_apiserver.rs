@@ -5,10 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
-
 use super::{Launch, Target};
-use crate::common::cluster::FRONT_PROXY_CLIENT;
+use crate::common::cluster::{FRONT_PROXY_CLIENT, files_key, peer};
 
 /// The Go module sample-apiserver is built from.
 const MODULE: &str = "tests/peers/sample-apiserver";
@@ -46,62 +44,25 @@ fn sample_apiserver(launch: &Launch) -> Command {
         ("--kubeconfig", kubeconfig),
         ("--etcd-servers", cluster.etcd_endpoints()),
     ];
-    let mut command = Command::new(binary());
+    let mut command = Command::new(peer("sample-apiserver", key));
     command.args(flags.map(|(name, value)| format!("{name}={value}")));
     command
 }
 
-/// `$SAMPLE_APISERVER`, else `<cache>/sample-apiserver-<key>` as `xtask/src/peers.rs` names
-/// it.
-fn binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("SAMPLE_APISERVER").filter(|path| !path.is_empty()) {
-        return PathBuf::from(path);
-    }
-    let cached = cache_dir().map(|cache| cache.join(format!("sample-apiserver-{}", key())));
-    match cached {
-        Some(path) if path.is_file() => path,
-        _ => panic!(
-            "sample-apiserver is not built: run `cargo xtask test` (or `cargo xtask peers`); \
-             looked for $SAMPLE_APISERVER, then {}",
-            cached.map_or("a cache directory".into(), |p| p.display().to_string())
-        ),
-    }
-}
-
-/// `$FOO_PEERS_CACHE`, else `$XDG_CACHE_HOME/foo-apiserver-peers`, else
-/// `~/.cache/foo-apiserver-peers`.
-fn cache_dir() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
-    var("FOO_PEERS_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| var("XDG_CACHE_HOME").map(|dir| PathBuf::from(dir).join("foo-apiserver-peers")))
-        .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache/foo-apiserver-peers")))
-}
-
-/// The first 16 hex digits of the SHA-256 of the module's go.mod, go.sum and `.go` files (by
-/// name), in that order.
+/// The key of the module's binary (as `xtask/src/peers.rs` computes it): its go.mod, go.sum
+/// (if any) and `.go` files (by name), in that order.
 fn key() -> String {
     let module = Path::new(env!("CARGO_MANIFEST_DIR")).join(MODULE);
-    let read =
-        |path: &Path| fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let mut sources: Vec<PathBuf> = fs::read_dir(&module)
         .unwrap_or_else(|e| panic!("reading {}: {e}", module.display()))
         .map(|entry| entry.expect("a directory entry").path())
         .filter(|path| path.extension().is_some_and(|extension| extension == "go"))
         .collect();
     sources.sort();
-    let mut hash = Sha256::new();
-    hash.update(read(&module.join("go.mod")));
     let go_sum = module.join("go.sum");
-    if go_sum.is_file() {
-        hash.update(read(&go_sum));
-    }
-    for source in sources {
-        hash.update(read(&source));
-    }
-    hash.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let files = std::iter::once(module.join("go.mod"))
+        .chain(go_sum.is_file().then_some(go_sum))
+        .chain(sources)
+        .collect::<Vec<_>>();
+    files_key(&files)
 }
