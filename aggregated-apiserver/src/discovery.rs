@@ -83,10 +83,12 @@ pub fn group(resources: &[Served], name: &str) -> Option<Value> {
 
 /// `/apis/<group>/<version>`: APIResourceList, or `None` if not served.
 pub fn resource_list(resources: &[Served], group: &str, version: &str) -> Option<Value> {
-    let served: Vec<&Served> = resources
+    let mut served: Vec<&Served> = resources
         .iter()
         .filter(|r| r.info.group == group && r.info.version == version)
         .collect();
+    // In name order, as apiserver's installer registers them.
+    served.sort_by_key(|r| r.info.plural);
     if served.is_empty() {
         return None;
     }
@@ -96,7 +98,7 @@ pub fn resource_list(resources: &[Served], group: &str, version: &str) -> Option
         storage_version,
     } in &served
     {
-        entries.push(json!({
+        let mut entry = json!({
             "name": info.plural,
             "singularName": info.singular,
             "namespaced": info.namespaced,
@@ -105,7 +107,9 @@ pub fn resource_list(resources: &[Served], group: &str, version: &str) -> Option
             "shortNames": info.short_names,
             "categories": info.categories,
             "storageVersionHash": storage_version_hash(info, storage_version),
-        }));
+        });
+        omit_empty_lists(&mut entry);
+        entries.push(entry);
         for sub in info.subresources {
             entries.push(json!({
                 "name": format!("{}/{}", info.plural, sub.name),
@@ -133,10 +137,14 @@ pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
             let versions: Vec<Value> = versions
                 .iter()
                 .map(|version| {
-                    let entries: Vec<Value> = resources
+                    let mut served: Vec<&ResourceInfo> = resources
                         .iter()
                         .map(|served| served.info)
                         .filter(|r| r.group == *group && r.version == *version)
+                        .collect();
+                    served.sort_by_key(|info| info.plural);
+                    let entries: Vec<Value> = served
+                        .into_iter()
                         .map(|info| {
                             let subresources: Vec<Value> = info
                                 .subresources
@@ -149,7 +157,7 @@ pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
                                     })
                                 })
                                 .collect();
-                            json!({
+                            let mut entry = json!({
                                 "resource": info.plural,
                                 "responseKind": response_kind(info, info.kind),
                                 "scope": if info.namespaced { "Namespaced" } else { "Cluster" },
@@ -158,7 +166,9 @@ pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
                                 "shortNames": info.short_names,
                                 "categories": info.categories,
                                 "subresources": subresources,
-                            })
+                            });
+                            omit_empty_lists(&mut entry);
+                            entry
                         })
                         .collect();
                     json!({"version": version, "resources": entries, "freshness": "Current"})
@@ -173,6 +183,13 @@ pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
         "metadata": {},
         "items": items,
     })
+}
+
+/// Drops the empty lists of a discovery entry, which Go's `omitempty` leaves out.
+fn omit_empty_lists(entry: &mut Value) {
+    if let Some(fields) = entry.as_object_mut() {
+        fields.retain(|_, value| value.as_array().is_none_or(|items| !items.is_empty()));
+    }
 }
 
 /// Standard base64 of the first 8 bytes of sha256(`group/version/kind`) of the version

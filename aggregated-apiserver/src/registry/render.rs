@@ -220,7 +220,7 @@ impl<S: Strategy> Renderer<S> {
         out.extend_from_slice(b"{\"cells\":");
         serde_json::to_writer(&mut *out, &cells).map_err(ApiError::internal)?;
         match self.include {
-            IncludeObject::None => {}
+            IncludeObject::None => out.extend_from_slice(b",\"object\":null"),
             IncludeObject::Metadata => {
                 out.extend_from_slice(b",\"object\":");
                 write_partial_metadata(out, cached, version);
@@ -362,7 +362,7 @@ struct TableBody<R> {
 #[derive(Serialize)]
 struct Row<'a, T> {
     cells: Vec<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` without one, as Go writes an empty RawExtension.
     object: Option<RowObject<'a, T>>,
 }
 
