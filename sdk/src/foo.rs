@@ -31,39 +31,59 @@ pub struct Foo {
     pub status: Option<FooStatus>,
 }
 
-/// The desired state of a [`Foo`].
+// The doc comments of the API types are also their OpenAPI descriptions (`kubectl explain`),
+// hence their Kubernetes style.
+
+/// FooSpec is the desired state of a Foo.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FooSpec {
-    /// The greeting `bar` answers with; 1 to 256 characters, no control characters.
-    /// The server fills in `Hello` when it is empty.
+    /// Greeting is what bar answers with, followed by its arg1: 1 to 256 characters, no
+    /// control characters. Defaults to "Hello".
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(length(min = 1, max = 256), extend("default" = crate::DEFAULT_GREETING))
+    )]
     pub greeting: String,
-    /// A suspended Foo refuses `bar`.
+    /// Suspend makes bar refuse to answer (409 Conflict) while true. Defaults to false.
     #[serde(default)]
     pub suspend: bool,
 }
 
-/// The observed state of a [`Foo`].
+/// FooStatus is the observed state of a Foo.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FooStatus {
-    /// The `metadata.generation` the controller last reconciled.
+    /// ObservedGeneration is the metadata.generation the controller last reconciled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     pub observed_generation: Option<i64>,
-    /// How many times `bar` has been invoked.
+    /// BarCount is how many times bar has been invoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(range(min = 0)))]
     pub bar_count: Option<i64>,
-    /// When `bar` was last invoked.
+    /// LastBarTime is when bar was last invoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_bar_time: Option<Time>,
-    /// The message `bar` last answered.
+    /// LastMessage is the message bar last answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<String>,
-    /// Standard conditions, merged by `type`; `Ready` is the one the controller keeps.
+    /// Conditions are the standard conditions of the Foo, merged by type. The controller
+    /// keeps Ready: True with reason Reconciled for an active Foo, False with reason
+    /// Suspended for a suspended one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "schema",
+        schemars(extend(
+            "x-kubernetes-list-type" = "map",
+            "x-kubernetes-list-map-keys" = ["type"],
+            "x-kubernetes-patch-strategy" = "merge",
+            "x-kubernetes-patch-merge-key" = "type",
+        ))
+    )]
     pub conditions: Vec<Condition>,
 }
 
@@ -280,7 +300,7 @@ mod schema {
 
     use super::{Foo, FooBar, FooSpec, FooStatus};
 
-    /// A Foo: a cluster-scoped object with a greeting that the `bar` subresource answers with.
+    /// Foo is a cluster-scoped object with a greeting that its bar subresource answers with.
     #[derive(JsonSchema)]
     #[serde(rename_all = "camelCase")]
     #[allow(dead_code)]
@@ -289,15 +309,19 @@ mod schema {
         api_version: String,
         /// `Foo`.
         kind: String,
-        /// Standard object metadata.
+        /// Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+        #[serde(default)]
         metadata: ObjectMeta,
-        /// The desired state.
+        /// Spec is the desired state of the Foo.
+        #[serde(default)]
         spec: FooSpec,
-        /// The observed state.
+        /// Status is the observed state of the Foo, written only through the status and bar
+        /// subresources and by the controller.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<FooStatus>,
     }
 
-    /// The answer of the `bar` subresource.
+    /// FooBar is the answer of a Foo's bar subresource.
     #[derive(JsonSchema)]
     #[serde(rename_all = "camelCase")]
     #[allow(dead_code)]
@@ -307,8 +331,9 @@ mod schema {
         /// `FooBar`.
         kind: String,
         /// Carries the name of the Foo that answered.
+        #[serde(default)]
         metadata: ObjectMeta,
-        /// `<greeting>, <arg1>`.
+        /// Message is the Foo's greeting, a comma, a space and the arg1 of the request.
         message: String,
     }
 

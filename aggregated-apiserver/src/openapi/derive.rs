@@ -5,7 +5,8 @@
 //! The types' doc comments are the descriptions, their serde attributes say what is required
 //! and what defaults, and schemars attributes add validation (`#[schemars(range(min = 0))]`) and
 //! the `x-kubernetes-*` extensions (`#[schemars(extend("x-kubernetes-list-type" = "set"))]`).
-//! On schemars' OpenAPI 3.0 output, [`Schemas`]:
+//! On schemars' OpenAPI 3.0 output (where a reference with a description is wrapped in `allOf`,
+//! as kube-openapi does), [`Schemas`]:
 //!
 //! - names a type's definition as kube-apiserver names a custom resource's, under the reversed
 //!   group and the version (`FooSpec` of `demo.jeremyxu2010.me/v1beta1` is
@@ -121,7 +122,9 @@ impl Schemas {
     pub fn build(mut self) -> Map<String, Value> {
         let mut local = Local(prefix(self.group, self.version));
         let published = super::meta::definitions(&[]);
-        let mut schemas: Map<String, Value> = (self.generator.take_definitions(true).into_iter())
+        let definitions = self.generator.take_definitions(true);
+        let mut schemas: Map<String, Value> = definitions
+            .into_iter()
             .filter(|(name, _)| !published.contains_key(name))
             .map(|(name, mut schema)| {
                 if !local.owns(&name) {
@@ -141,6 +144,7 @@ impl Schemas {
             type_meta(schema);
             schema.insert("x-kubernetes-group-version-kind".into(), gvk(kind));
         }
+        // The resource's list, as a Go `<Kind>List` type describes it.
         let (kind, list_kind) = (&self.kinds[0], self.list_kind);
         let list = json!({
             "description": format!("{list_kind} is a list of {kind} objects."),
@@ -254,8 +258,8 @@ fn not_null(schema: &mut Schema) {
     }
     // A reference, or a schema with subschemas, is made nullable by `anyOf` with null.
     if let Some(Value::Array(any_of)) = schema.get_mut("anyOf")
-        && let Some(null) = any_of.iter().position(|s| *s == json!({"type": "null"}))
         && any_of.len() == 2
+        && let Some(null) = any_of.iter().position(|s| *s == json!({"type": "null"}))
     {
         any_of.remove(null);
         let other = any_of.pop();
@@ -292,7 +296,8 @@ impl Transform for Local {
             *reference = format!("{V3_REF}{}", self.name(name));
         }
         if let Some(Value::String(description)) = schema.get_mut("description") {
-            let paragraphs: Vec<String> = (description.split("\n\n"))
+            let paragraphs: Vec<String> = description
+                .split("\n\n")
                 .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(" "))
                 .collect();
             *description = paragraphs.join("\n\n");
