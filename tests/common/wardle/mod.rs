@@ -13,6 +13,7 @@
 //!
 //! Included by `tests/wardle.rs` with `#[path]`: `common/mod.rs` does not declare it.
 
+mod rust_wardle;
 mod sample_apiserver;
 
 use std::fs;
