@@ -2,8 +2,6 @@
 //! laid out as a Go aggregated server built on k8s.io/apiserver publishes them (the routes of
 //! apiserver's `endpoints/installer.go`, run through kube-openapi's builders), so that kubectl
 //! (explain, field validation, apply) and kube-aggregator treat this server like one.
-//!
-//! Only cluster-scoped resources are described: the only scope this server serves.
 
 pub mod derive;
 mod meta;
