@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use axum::response::Response;
+use kube::Resource;
 use serde_json::Value;
 
 use super::render;
@@ -93,7 +94,12 @@ impl<S: Strategy> Store<S> {
                     .warned_by(&*self.strategy),
             ),
             (Some(name), None, &Method::DELETE) => {
-                rendering.one(self.delete(id(name), &request).await?)
+                let deleted = self.delete(id(name), &request).await?;
+                let pending = deleted.object().meta().deletion_timestamp.is_some();
+                match self.strategy.returns_deleted_object() || pending {
+                    true => rendering.one(deleted),
+                    false => rendering.success(deleted.object()),
+                }
             }
             (Some(name), Some(sub), &Method::POST) if sub != "status" => {
                 self.connect(id(name), sub, &request).await

@@ -76,6 +76,13 @@ pub trait Strategy: Send + Sync + 'static {
         None
     }
 
+    /// Whether a DELETE that removes the object answers with it (as custom resources do, the
+    /// default) or with a Success Status naming it (as Go's generic registry does unless a
+    /// kind sets `ReturnDeletedObject`). An object its finalizers hold is answered either way.
+    fn returns_deleted_object(&self) -> bool {
+        true
+    }
+
     /// The version of the kind that storage keeps: this one by default, the hub's for a
     /// [`Converted`] version.
     fn storage_version(&self) -> &'static str {

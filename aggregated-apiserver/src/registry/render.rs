@@ -64,6 +64,11 @@ impl<T> Rendered<T> {
         self
     }
 
+    /// The object written or read.
+    pub fn object(&self) -> &T {
+        &self.object
+    }
+
     /// With the warnings the kind's strategy has about the object written.
     pub fn warned_by<S: Strategy<Object = T>>(mut self, strategy: &S) -> Self {
         self.warnings.extend(strategy.warnings(&self.object));
@@ -133,6 +138,25 @@ impl<S: Strategy> Renderer<S> {
                 respond(self.output, code, &warnings, &body)
             }
         }
+    }
+
+    /// The Success Status of a deletion, naming `deleted`, in JSON or YAML as asked (a Table
+    /// of a Status is the Status, as kube-apiserver answers).
+    pub fn success(&self, deleted: &S::Object) -> Result<Response, ApiError> {
+        let info = self.strategy.info();
+        let meta = deleted.meta();
+        let body = serde_json::json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {"name": meta.name, "group": info.group, "kind": info.plural, "uid": meta.uid},
+        });
+        let output = match self.output {
+            Output::Yaml => Output::Yaml,
+            _ => Output::Json,
+        };
+        respond(output, StatusCode::OK, &[], &body)
     }
 
     /// One object of the cache: its JSON as it is, or decoded for any other form.

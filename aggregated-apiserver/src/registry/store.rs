@@ -854,6 +854,74 @@ mod tests {
         (store, dir)
     }
 
+    /// A kind that does not return deleted objects answers a DELETE that removes one with a
+    /// Success Status naming it, and one its finalizers hold with the object.
+    #[tokio::test]
+    async fn a_kind_may_answer_deletes_with_a_status() {
+        struct Forgetful;
+        impl Strategy for Forgetful {
+            type Object = foo_sdk::Foo;
+            fn info(&self) -> &'static ResourceInfo {
+                &NAMESPACED_FOO
+            }
+            fn returns_deleted_object(&self) -> bool {
+                false
+            }
+            fn table_columns(&self) -> Vec<super::super::TableColumnDefinition> {
+                Vec::new()
+            }
+            fn table_cells(&self, _: &Self::Object, _: k8s_openapi::jiff::Timestamp) -> Vec<Value> {
+                Vec::new()
+            }
+            fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
+                serde_json::Map::new()
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
+        let history = HistoryLimit {
+            events: 100,
+            bytes: 1 << 20,
+        };
+        let store = Store::new(Forgetful, storage, "/registry", history, 60);
+        let in_n = |method, name: Option<&str>| {
+            let mut request = request(method, name, None);
+            request.namespace = Some("n".into());
+            request
+        };
+        for (name, finalizers) in [("gone", json!([])), ("held", json!(["example.com/hold"]))] {
+            let mut create = in_n(Method::POST, None);
+            create.body = json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                "metadata": {"name": name, "finalizers": finalizers}, "spec": {"greeting": "hi"}})
+            .to_string()
+            .into();
+            store.handle(create).await.unwrap();
+        }
+        let gone = body(
+            store
+                .handle(in_n(Method::DELETE, Some("gone")))
+                .await
+                .unwrap(),
+        )
+        .await;
+        let uid = gone["details"]["uid"].clone();
+        assert!(uid.is_string(), "{gone}");
+        assert_eq!(
+            gone,
+            json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                   "details": {"name": "gone", "group": "demo.jeremyxu2010.me", "kind": "foos", "uid": uid}})
+        );
+        let held = body(
+            store
+                .handle(in_n(Method::DELETE, Some("held")))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(held["kind"], "Foo");
+        assert!(held["metadata"]["deletionTimestamp"].is_string(), "{held}");
+    }
+
     /// A version converted from the hub reads and writes the hub's objects: a write in either
     /// version is read in the other, in its own shape; the hub's rules apply to both, and
     /// storage keeps the hub's JSON.

@@ -107,6 +107,10 @@ impl<S: Strategy, V: Convertible<S::Object>> Strategy for Converted<S, V> {
         V::deprecation()
     }
 
+    fn returns_deleted_object(&self) -> bool {
+        self.hub.returns_deleted_object()
+    }
+
     fn serialize_stored(&self, object: &V) -> Result<Vec<u8>, ApiError> {
         self.hub.serialize_stored(&hub::<S, V>(object))
     }

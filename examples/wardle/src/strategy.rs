@@ -132,6 +132,10 @@ impl Strategy for FlunderStrategy {
         "v1alpha1"
     }
 
+    fn returns_deleted_object(&self) -> bool {
+        false
+    }
+
     fn serialize_stored(&self, object: &v1beta1::Flunder) -> Result<Vec<u8>, ApiError> {
         let stored = v1alpha1::Flunder::from(object.clone());
         serde_json::to_vec(&stored).map_err(ApiError::internal)
@@ -247,6 +251,10 @@ impl Strategy for FischerStrategy {
 
     fn info(&self) -> &'static ResourceInfo {
         &FISCHERS
+    }
+
+    fn returns_deleted_object(&self) -> bool {
+        false
     }
 
     fn deprecation(&self) -> Option<&'static str> {
