@@ -1,5 +1,17 @@
 //! What the generic machinery (discovery, OpenAPI, routing) needs to know about a kind.
 
+/// The verbs of a resource served in full, sorted as discovery lists them.
+pub const ALL_VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
+
 /// A served resource of one group/version.
 #[derive(Debug)]
 pub struct ResourceInfo {

@@ -559,6 +559,14 @@ mod tests {
         info: &'static ResourceInfo,
         admission: Vec<Arc<dyn Admission>>,
     ) -> (Api, tempfile::TempDir) {
+        api_serving(vec![Kind::new(Plain(info))], admission)
+    }
+
+    /// An API of `kinds` on an embedded database in its own directory.
+    fn api_serving(
+        kinds: Vec<Kind>,
+        admission: Vec<Arc<dyn Admission>>,
+    ) -> (Api, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
         let backend = Backend {
@@ -569,7 +577,6 @@ mod tests {
             events: 10,
             bytes: 1 << 20,
         };
-        let kinds = vec![Kind::new(Plain(info))];
         let api = Api::new(backend, kinds, admission, history, 60);
         (api, dir)
     }
@@ -689,21 +696,11 @@ mod tests {
         use crate::registry::Converted;
         use crate::testing::FooV2;
         use http::Method;
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Arc::new(EmbeddedStorage::open(&dir.path().join("db.redb")).unwrap());
-        let backend = Backend {
-            storage,
-            key_root: "/registry".into(),
-        };
-        let history = HistoryLimit {
-            events: 10,
-            bytes: 1 << 20,
-        };
         let kinds = vec![
             Kind::new(Plain(&PLAIN_FOO)),
             Kind::new(Converted::<Plain, FooV2>::new(Plain(&PLAIN_FOO))),
         ];
-        let api = Api::new(backend, kinds, Vec::new(), history, 60);
+        let (api, _dir) = api_serving(kinds, Vec::new());
         let warnings = async |path: &str| {
             let response = respond(&api, Method::GET, path, Value::Null).await;
             let warnings = response.headers().get_all(header::WARNING).iter();

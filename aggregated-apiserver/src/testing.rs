@@ -7,7 +7,7 @@ use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use crate::registry::{Convertible, Strategy, TableColumnDefinition};
-use crate::resource::{ListType, ResourceInfo, SubresourceInfo};
+use crate::resource::{ALL_VERBS, ListType, ResourceInfo, SubresourceInfo};
 use crate::status::FieldError;
 
 /// A kind shaped like the demo's Foo (cluster-scoped, `status` and `bar` subresources,
@@ -22,16 +22,7 @@ pub const FOO: ResourceInfo = ResourceInfo {
     short_names: &["fo"],
     categories: &["demo"],
     namespaced: false,
-    verbs: &[
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-        "watch",
-    ],
+    verbs: ALL_VERBS,
     subresources: &[
         SubresourceInfo {
             name: "bar",

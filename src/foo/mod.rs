@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use aggregated_apiserver::registry::{Connected, Strategy, TableColumnDefinition};
 use aggregated_apiserver::request::Query;
-use aggregated_apiserver::resource::{ListType, ResourceInfo, SubresourceInfo};
+use aggregated_apiserver::resource::{ALL_VERBS, ListType, ResourceInfo, SubresourceInfo};
 use aggregated_apiserver::status::{ApiError, FieldError};
 use foo_sdk::age;
 
@@ -29,16 +29,7 @@ pub const FOO: ResourceInfo = ResourceInfo {
     short_names: &["fo"],
     categories: &["demo"],
     namespaced: false,
-    verbs: &[
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-        "watch",
-    ],
+    verbs: ALL_VERBS,
     subresources: &[
         SubresourceInfo {
             name: "bar",

@@ -2,24 +2,13 @@
 //! the Go server's internal version and storage version; v1alpha1 Flunders converted; Fischers.
 
 use aggregated_apiserver::registry::{Convertible, Strategy, TableColumnDefinition};
-use aggregated_apiserver::resource::ResourceInfo;
+use aggregated_apiserver::resource::{ALL_VERBS, ResourceInfo};
 use aggregated_apiserver::status::{ApiError, FieldError};
 use k8s_openapi::jiff::Timestamp;
 use kube::Resource;
 use serde_json::{Map, Value, json};
 
 use crate::types::{FISCHER_REFERENCE, FLUNDER_REFERENCE, GROUP, v1alpha1, v1beta1};
-
-const VERBS: &[&str] = &[
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
-];
 
 pub const FLUNDERS_V1BETA1: ResourceInfo = ResourceInfo {
     group: GROUP,
@@ -31,7 +20,7 @@ pub const FLUNDERS_V1BETA1: ResourceInfo = ResourceInfo {
     short_names: &[],
     categories: &[],
     namespaced: true,
-    verbs: VERBS,
+    verbs: ALL_VERBS,
     subresources: &[],
     lists: &[],
     selectable_fields: &[],

@@ -33,7 +33,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use crate::common::cluster::{
-    Cluster, Process, get, start_on_free_port, tls_client_pem, write_client_kubeconfig,
+    Cluster, FRONT_PROXY_CLIENT, Process, get, start_on_free_port, tls_client_pem,
+    write_client_kubeconfig,
 };
 
 pub const GROUP: &str = "wardle.example.com";
@@ -73,6 +74,35 @@ impl Launch<'_> {
     /// A path as a flag's value.
     pub fn path(path: &Path) -> String {
         path.to_str().expect("a UTF-8 temporary path").to_owned()
+    }
+
+    /// k8s.io/apiserver's flags for serving on the launch's port with its certificate,
+    /// delegating authentication and authorization to the cluster as the admin, reading its
+    /// namespaces, and keeping objects in its etcd, as `--name=value`.
+    pub fn delegating_flags(&self) -> Vec<String> {
+        let cluster = self.cluster;
+        let kubeconfig = Launch::path(&cluster.kubeconfig());
+        let flags = [
+            ("--secure-port", self.port.to_string()),
+            ("--bind-address", "127.0.0.1".into()),
+            ("--tls-cert-file", Launch::path(&self.tls_cert_file)),
+            ("--tls-private-key-file", Launch::path(&self.tls_key_file)),
+            ("--client-ca-file", Launch::path(&cluster.client_ca_file())),
+            // Given rather than looked up in the cluster, so that the server believes the
+            // aggregator from its first request on.
+            (
+                "--requestheader-client-ca-file",
+                Launch::path(&cluster.front_proxy_ca_file()),
+            ),
+            ("--requestheader-allowed-names", FRONT_PROXY_CLIENT.into()),
+            ("--authentication-kubeconfig", kubeconfig.clone()),
+            ("--authorization-kubeconfig", kubeconfig.clone()),
+            ("--kubeconfig", kubeconfig),
+            ("--etcd-servers", cluster.etcd_endpoints()),
+        ];
+        flags
+            .map(|(name, value)| format!("{name}={value}"))
+            .to_vec()
     }
 }
 

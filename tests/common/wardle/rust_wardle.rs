@@ -6,7 +6,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use super::{Launch, Target};
-use crate::common::cluster::FRONT_PROXY_CLIENT;
 
 impl Target {
     /// examples/wardle on the cluster's etcd, delegating to the cluster as sample-apiserver
@@ -20,26 +19,8 @@ impl Target {
 }
 
 fn wardle_apiserver(launch: &Launch) -> Command {
-    let cluster = launch.cluster;
-    let kubeconfig = Launch::path(&cluster.kubeconfig());
-    let flags = [
-        ("--secure-port", launch.port.to_string()),
-        ("--bind-address", "127.0.0.1".into()),
-        ("--tls-cert-file", Launch::path(&launch.tls_cert_file)),
-        ("--tls-private-key-file", Launch::path(&launch.tls_key_file)),
-        ("--client-ca-file", Launch::path(&cluster.client_ca_file())),
-        (
-            "--requestheader-client-ca-file",
-            Launch::path(&cluster.front_proxy_ca_file()),
-        ),
-        ("--requestheader-allowed-names", FRONT_PROXY_CLIENT.into()),
-        ("--authentication-kubeconfig", kubeconfig.clone()),
-        ("--authorization-kubeconfig", kubeconfig.clone()),
-        ("--kubeconfig", kubeconfig),
-        ("--etcd-servers", cluster.etcd_endpoints()),
-    ];
     let mut command = Command::new(binary());
-    command.args(flags.map(|(name, value)| format!("{name}={value}")));
+    command.args(launch.delegating_flags());
     command
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{Launch, Target};
-use crate::common::cluster::{FRONT_PROXY_CLIENT, files_key, peer};
+use crate::common::cluster::{files_key, peer};
 
 /// The Go module sample-apiserver is built from.
 const MODULE: &str = "tests/peers/sample-apiserver";
@@ -24,28 +24,8 @@ impl Target {
 }
 
 fn sample_apiserver(launch: &Launch) -> Command {
-    let cluster = launch.cluster;
-    let kubeconfig = Launch::path(&cluster.kubeconfig());
-    let flags = [
-        ("--secure-port", launch.port.to_string()),
-        ("--bind-address", "127.0.0.1".into()),
-        ("--tls-cert-file", Launch::path(&launch.tls_cert_file)),
-        ("--tls-private-key-file", Launch::path(&launch.tls_key_file)),
-        ("--client-ca-file", Launch::path(&cluster.client_ca_file())),
-        // Given rather than looked up in the cluster, so that the server believes the
-        // aggregator from its first request on.
-        (
-            "--requestheader-client-ca-file",
-            Launch::path(&cluster.front_proxy_ca_file()),
-        ),
-        ("--requestheader-allowed-names", FRONT_PROXY_CLIENT.into()),
-        ("--authentication-kubeconfig", kubeconfig.clone()),
-        ("--authorization-kubeconfig", kubeconfig.clone()),
-        ("--kubeconfig", kubeconfig),
-        ("--etcd-servers", cluster.etcd_endpoints()),
-    ];
     let mut command = Command::new(peer("sample-apiserver", key));
-    command.args(flags.map(|(name, value)| format!("{name}={value}")));
+    command.args(launch.delegating_flags());
     command
 }
 
