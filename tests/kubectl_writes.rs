@@ -1250,3 +1250,47 @@ fn get_watch_prints_changes() {
         );
     });
 }
+
+/// `kubectl apply --server-side` takes over from `kubectl apply` (client-side) without a
+/// conflict, as kube-apiserver lets kubectl's manager take the fields its last-applied
+/// annotation lists; another manager still conflicts.
+#[test]
+fn server_side_apply_follows_client_side_apply() {
+    let server = server();
+    each_kubectl(|k| {
+        let name = format!("csa-{}", tag(k));
+        let yaml =
+            |greeting: &str| foo_yaml(&name, &[], "", &format!("spec:\n  greeting: {greeting}\n"));
+        let file = manifest(&server, &format!("{name}.yaml"), &yaml("Hello"));
+        prints(
+            &run(k, &server, &["apply", "-f", path_str(&file)]),
+            &format!("foo.{GROUP}/{name} created"),
+        );
+        std::fs::write(&file, yaml("Bonjour")).expect("write manifest");
+        let other = run(
+            k,
+            &server,
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager=other",
+                "-f",
+                path_str(&file),
+            ],
+        );
+        let err = fails(&other);
+        assert!(
+            err.contains("conflict with \"kubectl-client-side-apply\""),
+            "{err}"
+        );
+        prints(
+            &run(
+                k,
+                &server,
+                &["apply", "--server-side", "-f", path_str(&file)],
+            ),
+            &format!("foo.{GROUP}/{name} serverside-applied"),
+        );
+        assert_eq!(get_json(k, &server, &name)["spec"]["greeting"], "Bonjour");
+    });
+}

@@ -194,7 +194,24 @@ pub fn apply(
     let changes = write.changes(&old, &new);
     let conflicts = conflicts(&managed, &changes, &id);
     if !conflicts.is_empty() && !force {
-        return Err(conflict_error(&conflicts));
+        // kube-apiserver's lastAppliedManager: kubectl's server-side apply takes over, as if
+        // forced, the fields its earlier client-side applies set (those of the last-applied
+        // annotation), so that `kubectl apply --server-side` follows `kubectl apply`.
+        let taken_over = match writer.manager {
+            KUBECTL => last_applied(live).map(|applied| schema.field_set(&applied)),
+            _ => None,
+        };
+        let remaining: Vec<(ManagerId, FieldSet)> = conflicts
+            .into_iter()
+            .map(|(manager, set)| match &taken_over {
+                Some(applied) => (manager, set.difference(applied)),
+                None => (manager, set),
+            })
+            .filter(|(_, set)| !set.is_empty())
+            .collect();
+        if !remaining.is_empty() {
+            return Err(conflict_error(&remaining));
+        }
     }
     release(&mut managed, &changes, Some(&id));
     if let Some(owner) = managed.get_mut(&id) {
@@ -328,6 +345,19 @@ fn prune(schema: &Schema, merged: Value, managed: &Managed, last: Option<FieldSe
     // ... and what went but was never the applier's: fields nobody owns stay.
     let gone = all.difference(&fields_of(&pruned)).intersection(&last);
     schema.remove(&merged, &gone)
+}
+
+/// The field manager `kubectl apply --server-side` applies as by default.
+const KUBECTL: &str = "kubectl";
+
+/// The configuration `kubectl apply` (client-side) last applied to `live`, from its
+/// annotation.
+fn last_applied(live: Option<&Value>) -> Option<Value> {
+    let annotation = live?
+        .pointer("/metadata/annotations")?
+        .get("kubectl.kubernetes.io/last-applied-configuration")?
+        .as_str()?;
+    serde_json::from_str(annotation).ok()
 }
 
 /// The 409 of an apply with conflicts (MF conflict.go, AM errors.go `NewApplyConflict`), the

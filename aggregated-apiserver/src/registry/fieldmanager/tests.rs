@@ -413,3 +413,39 @@ fn conflicts_are_listed_up_to_100() {
     assert_eq!(causes.len(), 101);
     assert_eq!(causes[100], Cause::summary("and 50 more conflicts".into()));
 }
+
+/// `kubectl apply --server-side` after `kubectl apply`: kubectl's apply takes over the fields
+/// the last-applied annotation lists from the client-side manager, as kube-apiserver's
+/// lastAppliedManager lets it; any other manager, or a field the annotation does not list,
+/// still conflicts.
+#[test]
+fn kubectl_takes_over_what_it_applied_client_side() {
+    let last = foo(json!({"greeting": "Hi"}));
+    let mut object = foo(json!({"greeting": "Hi", "suspend": true}));
+    object["metadata"]["annotations"] =
+        json!({"kubectl.kubernetes.io/last-applied-configuration": last.to_string()});
+    let mut live = object.clone();
+    record_update(&FOO, None, &mut live, &by("kubectl-client-side-apply", T1)).unwrap();
+    let live = stored(live);
+
+    let greeting = foo(json!({"greeting": "Bye"}));
+    let taken = applied(Some(&live), &greeting, &by("kubectl", T2));
+    assert_eq!(taken["spec"]["greeting"], "Bye");
+    assert_eq!(fields(&taken, "kubectl"), r#"{"f:spec":{"f:greeting":{}}}"#);
+
+    assert_eq!(
+        conflict_message(apply(&FOO, Some(&live), &greeting, &by("other", T2), false)),
+        "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using demo.jeremyxu2010.me/v1beta1: .spec.greeting"
+    );
+    let suspend = foo(json!({"greeting": "Bye", "suspend": false}));
+    assert_eq!(
+        conflict_message(apply(
+            &FOO,
+            Some(&live),
+            &suspend,
+            &by("kubectl", T2),
+            false
+        )),
+        "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using demo.jeremyxu2010.me/v1beta1: .spec.suspend"
+    );
+}
