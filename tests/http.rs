@@ -389,9 +389,10 @@ fn check_aggregated(body: &Value) {
     assert_eq!(resources.len(), 1, "{body}");
     let foos = &resources[0];
     assert_eq!(foos["resource"], "foos");
+    // As a Go aggregated server answers: group and version are the entry's own.
     assert_eq!(
         foos["responseKind"],
-        json!({"group": GROUP, "version": "v1beta1", "kind": "Foo"})
+        json!({"group": "", "version": "", "kind": "Foo"})
     );
     assert_eq!(foos["scope"], "Cluster");
     assert_eq!(foos["singularResource"], "foo");
@@ -428,12 +429,12 @@ fn check_aggregated(body: &Value) {
         vec![
             (
                 "bar".to_string(),
-                json!({"group": GROUP, "version": "v1beta1", "kind": "FooBar"}),
+                json!({"group": "", "version": "", "kind": "FooBar"}),
                 json!(["create"])
             ),
             (
                 "status".to_string(),
-                json!({"group": GROUP, "version": "v1beta1", "kind": "Foo"}),
+                json!({"group": "", "version": "", "kind": "Foo"}),
                 json!(["get", "patch", "update"])
             ),
         ]

@@ -130,7 +130,10 @@ pub fn resource_list(resources: &[Served], group: &str, version: &str) -> Option
 
 /// `/apis` in the aggregated form: every group, version and resource in one document.
 pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
-    let response_kind = |info: &ResourceInfo, kind: &str| json!({"group": info.group, "version": info.version, "kind": kind});
+    // A Go aggregated server's APIResources leave group and version empty (they are the
+    // entry's own), and so does the responseKind made from them; only custom resources fill
+    // them in.
+    let response_kind = |kind: &str| json!({"group": "", "version": "", "kind": kind});
     let items: Vec<Value> = groups(resources)
         .iter()
         .map(|(group, versions)| {
@@ -152,14 +155,14 @@ pub fn aggregated(resources: &[Served], discovery_version: &str) -> Value {
                                 .map(|sub| {
                                     json!({
                                         "subresource": sub.name,
-                                        "responseKind": response_kind(info, sub.kind),
+                                        "responseKind": response_kind(sub.kind),
                                         "verbs": sub.verbs,
                                     })
                                 })
                                 .collect();
                             let mut entry = json!({
                                 "resource": info.plural,
-                                "responseKind": response_kind(info, info.kind),
+                                "responseKind": response_kind(info.kind),
                                 "scope": if info.namespaced { "Namespaced" } else { "Cluster" },
                                 "singularResource": info.singular,
                                 "verbs": info.verbs,
