@@ -512,7 +512,7 @@ fn cached_at<T>(kv: &KeyValue, decode: &Decode<T>) -> Result<Arc<Cached<T>>, Api
 where
     T: Resource + Serialize + DeserializeOwned,
 {
-    Cached::new(&object_at(kv, decode)?, kv.mod_revision, kv.value.len())
+    Cached::new(&object_at(kv, &**decode)?, kv.mod_revision, kv.value.len())
 }
 
 #[cfg(test)]

@@ -45,8 +45,6 @@ pub struct Store<S: Strategy> {
     pub(super) min_watch_seconds: u64,
     /// The server's admission plugins.
     pub(super) admission: Arc<admission::Chain>,
-    /// How objects are read from storage.
-    decode: Decode<S::Object>,
 }
 
 /// Who writes, and whether for real: what admission plugins are told besides the object.
@@ -110,8 +108,7 @@ impl<S: Strategy> Store<S> {
         let decode: Decode<S::Object> = Arc::new(move |bytes| decoding.deserialize_stored(bytes));
         Store {
             min_watch_seconds,
-            cache: Cache::start(storage.clone(), prefix.clone(), history, decode.clone()),
-            decode,
+            cache: Cache::start(storage.clone(), prefix.clone(), history, decode),
             strategy,
             storage,
             prefix,
@@ -210,7 +207,7 @@ impl<S: Strategy> Store<S> {
 
     pub(super) fn decode_stored(&self, kv: &KeyValue) -> Result<Stored<S::Object>, ApiError> {
         Ok(Stored {
-            object: object_at(kv, &self.decode)?,
+            object: object_at(kv, |stored| self.strategy.deserialize_stored(stored))?,
             revision: kv.mod_revision,
         })
     }
@@ -597,7 +594,10 @@ pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
 pub(crate) type Decode<T> = Arc<dyn Fn(&[u8]) -> Result<T, ApiError> + Send + Sync>;
 
 /// A stored object, with its resourceVersion set from the storage revision.
-pub fn object_at<T: Resource>(kv: &KeyValue, decode: &Decode<T>) -> Result<T, ApiError> {
+pub fn object_at<T: Resource>(
+    kv: &KeyValue,
+    decode: impl FnOnce(&[u8]) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let mut object = decode(&kv.value)?;
     object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
     Ok(object)

@@ -41,6 +41,22 @@ macro_rules! resource {
 pub const FLUNDER_REFERENCE: &str = "Flunder";
 pub const FISCHER_REFERENCE: &str = "Fischer";
 
+/// A Flunder of either version, which differ only in their spec.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Flunder<Spec> {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Spec,
+    #[serde(default)]
+    pub status: FlunderStatus,
+}
+
 /// The status every Flunder has: empty, and written out as `{}` as the Go server does.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FlunderStatus {}
@@ -48,20 +64,7 @@ pub struct FlunderStatus {}
 pub mod v1beta1 {
     use super::*;
 
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Flunder {
-        #[serde(default)]
-        pub api_version: String,
-        #[serde(default)]
-        pub kind: String,
-        #[serde(default)]
-        pub metadata: ObjectMeta,
-        #[serde(default)]
-        pub spec: FlunderSpec,
-        #[serde(default)]
-        pub status: FlunderStatus,
-    }
+    pub type Flunder = super::Flunder<FlunderSpec>;
 
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -89,20 +92,7 @@ pub mod v1beta1 {
 pub mod v1alpha1 {
     use super::*;
 
-    #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct Flunder {
-        #[serde(default)]
-        pub api_version: String,
-        #[serde(default)]
-        pub kind: String,
-        #[serde(default)]
-        pub metadata: ObjectMeta,
-        #[serde(default)]
-        pub spec: FlunderSpec,
-        #[serde(default)]
-        pub status: FlunderStatus,
-    }
+    pub type Flunder = super::Flunder<FlunderSpec>;
 
     #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
     #[serde(rename_all = "camelCase")]
