@@ -116,6 +116,7 @@ impl<S: Strategy> Fuzz<S> {
             store::record(
                 self.strategy.info(),
                 Some(live),
+                None,
                 object,
                 &manage,
                 Part::Main,
@@ -194,7 +195,7 @@ impl<S: Strategy> Fuzz<S> {
         let labels = LabelSelector::parse(&text);
         let fields = FieldSelector::parse(&text);
         if let Ok(fields) = &fields {
-            let _ = fields.check_fields(&self.strategy.info().field_selector_fields());
+            let _ = fields.unsupported_field(&self.strategy.info().field_selector_fields());
         }
         let options = ListOptions {
             labels: labels.ok(),
@@ -227,7 +228,7 @@ impl<S: Strategy> Fuzz<S> {
         match ListOptions::parse(&query) {
             Ok(options) => {
                 if let Some(fields) = &options.fields {
-                    let _ = fields.check_fields(&self.strategy.info().field_selector_fields());
+                    let _ = fields.unsupported_field(&self.strategy.info().field_selector_fields());
                 }
                 selected(&self.live_cached, &options);
                 if let Some(from) = &options.continue_from {

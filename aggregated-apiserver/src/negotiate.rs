@@ -3,6 +3,7 @@
 
 use http::HeaderMap;
 
+use crate::registry::Style;
 use crate::status::ApiError;
 
 /// The `meta.k8s.io` version of a Table or PartialObjectMetadata.
@@ -42,6 +43,8 @@ pub const JSON: &str = "application/json";
 /// The YAML media type.
 pub const YAML: &str = "application/yaml";
 const ACCEPTED: &[&str] = &[JSON, YAML];
+/// Kubernetes' protobuf media type, which this server does not speak.
+const PROTOBUF: &str = "application/vnd.kubernetes.protobuf";
 
 /// One entry of an `Accept` header, e.g. `application/json;as=Table;v=v1;g=meta.k8s.io`.
 #[derive(Debug, PartialEq)]
@@ -153,8 +156,10 @@ pub enum BodyFormat {
     Yaml,
 }
 
-/// The format of the request body; 415 Unsupported Media Type for anything but JSON or YAML.
-pub fn body_format(headers: &HeaderMap) -> Result<BodyFormat, ApiError> {
+/// The format of the request body; 415 Unsupported Media Type for anything but JSON or YAML,
+/// whose list of accepted types names protobuf too for a typed kind (Go's serializers offer
+/// it for every typed kind, as CRDs' do not).
+pub fn body_format(headers: &HeaderMap, style: Style) -> Result<BodyFormat, ApiError> {
     // An absent or empty Content-Type is JSON, as kube-apiserver takes it; one that does not
     // parse as a media type (`;;;`) is refused.
     let value = headers
@@ -173,7 +178,10 @@ pub fn body_format(headers: &HeaderMap) -> Result<BodyFormat, ApiError> {
     match essence.as_str() {
         JSON => Ok(BodyFormat::Json),
         YAML => Ok(BodyFormat::Yaml),
-        _ => Err(ApiError::unsupported_media_type(ACCEPTED)),
+        _ => Err(ApiError::unsupported_media_type(match style {
+            Style::CustomResource => ACCEPTED,
+            Style::Typed => &[JSON, YAML, PROTOBUF],
+        })),
     }
 }
 

@@ -419,17 +419,13 @@ impl FieldSelector {
             .all(|r| (field_value(&r.field).unwrap_or_default() == r.value) == r.equals)
     }
 
-    /// Fails for the first field not in `supported`, as kube-apiserver's
-    /// field label conversion does.
-    pub fn check_fields(&self, supported: &[&str]) -> Result<(), String> {
-        match self
-            .requirements
+    /// The first field not in `supported`, which kube-apiserver's field label conversion
+    /// fails on.
+    pub fn unsupported_field(&self, supported: &[&str]) -> Option<&str> {
+        self.requirements
             .iter()
-            .find(|r| !supported.contains(&r.field.as_str()))
-        {
-            Some(r) => Err(format!("field label not supported: {}", r.field)),
-            None => Ok(()),
-        }
+            .map(|r| r.field.as_str())
+            .find(|field| !supported.contains(field))
     }
 }
 
@@ -846,11 +842,8 @@ mod tests {
     fn field_selector_checks_supported_fields() {
         let supported = ["metadata.name", "metadata.namespace"];
         let selector = FieldSelector::parse("metadata.name=a,metadata.namespace!=b").unwrap();
-        assert_eq!(selector.check_fields(&supported), Ok(()));
+        assert_eq!(selector.unsupported_field(&supported), None);
         let selector = FieldSelector::parse("spec.x=1,metadata.name=a,status.y=2").unwrap();
-        assert_eq!(
-            selector.check_fields(&supported),
-            Err("field label not supported: spec.x".to_owned())
-        );
+        assert_eq!(selector.unsupported_field(&supported), Some("spec.x"));
     }
 }

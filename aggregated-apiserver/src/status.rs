@@ -248,6 +248,23 @@ impl ApiError {
         Self::new(409, "Conflict", message).about(info, name)
     }
 
+    /// The 409 Conflict of a DELETE whose preconditions the object fails: `rest.BeforeDelete`
+    /// names the kind where the resource would be (`Foo.demo.jeremyxu2010.me`).
+    pub fn precondition_failed(info: &ResourceInfo, name: &str, why: &str) -> Self {
+        let message = format!(
+            "Operation cannot be fulfilled on {}.{} \"{name}\": {why}",
+            info.kind, info.group
+        );
+        let mut e = Self::new(409, "Conflict", message);
+        e.details = Some(Box::new(Details {
+            name: name.into(),
+            group: info.group.into(),
+            kind: info.kind.into(),
+            ..Details::default()
+        }));
+        e
+    }
+
     /// The 409 Conflict kube-apiserver answers for a write whose resourceVersion is not the
     /// object's current one.
     pub fn modified(info: &ResourceInfo, name: &str) -> Self {
@@ -347,6 +364,14 @@ impl ApiError {
                 accepted.join(", ")
             ),
         )
+    }
+
+    /// The 415 go-restful answers before any handler runs when a route does not consume the
+    /// body's media type (apiserver's PATCH routes take only the patch types).
+    pub fn unconsumed_media_type() -> Self {
+        let mut e = Self::new(415, "UnsupportedMediaType", "415: Unsupported Media Type");
+        e.details = Some(Box::default());
+        e
     }
 
     /// The 413 RequestEntityTooLarge for a body over `limit` bytes.

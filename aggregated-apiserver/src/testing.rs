@@ -76,10 +76,11 @@ impl Strategy for Plain {
     }
 
     fn validate_update(&self, new: &Self::Object, old: &Self::Object) -> Vec<FieldError> {
-        (new.spec.greeting != old.spec.greeting)
-            .then(|| FieldError::invalid("spec.greeting", &new.spec.greeting, "field is immutable"))
-            .into_iter()
-            .collect()
+        let mut errors = self.validate(new);
+        errors.extend((new.spec.greeting != old.spec.greeting).then(|| {
+            FieldError::invalid("spec.greeting", &new.spec.greeting, "field is immutable")
+        }));
+        errors
     }
 
     fn warnings(&self, object: &Self::Object) -> Vec<String> {

@@ -176,6 +176,30 @@ fn is_go_printable(c: char) -> bool {
             .any(|&(first, last)| (first..=last).contains(&c))
 }
 
+/// apimachinery's `IsValidPathSegmentName`: the only rule Go's generic registry has for the
+/// names of a kind that checks nothing more (they must fit in a URL path segment).
+///
+/// ```
+/// use aggregated_apiserver::validation::path_segment_name_errors;
+///
+/// assert!(path_segment_name_errors("Upper_Case").is_empty());
+/// assert_eq!(path_segment_name_errors(".."), ["may not be '..'"]);
+/// assert_eq!(
+///     path_segment_name_errors("a/b%c"),
+///     ["may not contain '/'", "may not contain '%'"]
+/// );
+/// ```
+pub fn path_segment_name_errors(name: &str) -> Vec<String> {
+    if let Some(whole) = [".", ".."].into_iter().find(|&n| n == name) {
+        return vec![format!("may not be '{whole}'")];
+    }
+    ["/", "%"]
+        .into_iter()
+        .filter(|part| name.contains(part))
+        .map(|part| format!("may not contain '{part}'"))
+        .collect()
+}
+
 /// apimachinery's `IsDNS1123Subdomain`: the rules of object names.
 pub fn dns1123_subdomain_errors(name: &str) -> Vec<String> {
     let mut errors = Vec::new();

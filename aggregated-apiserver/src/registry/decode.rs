@@ -100,9 +100,11 @@ pub fn decode_value<T: DeserializeOwned>(
         )));
     }
     if !kind.is_empty() && kind != info.kind {
-        return Err(cannot_handle(format!(
-            "no kind \"{kind}\" is registered for version \"{expected_version}\""
-        )));
+        return Err(cannot_handle_kind(
+            info,
+            kind,
+            format!("no kind \"{kind}\" is registered for version \"{expected_version}\""),
+        ));
     }
     let (object, unknown) = with_unknown_fields::<T>(value).map_err(cannot_handle)?;
     let message = |path: &String| format!("unknown field \"{path}\"");
@@ -136,10 +138,15 @@ pub fn with_unknown_fields<T: DeserializeOwned>(value: Value) -> Result<(T, Vec<
 }
 
 fn cannot_handle(info: &ResourceInfo, why: String) -> ApiError {
+    cannot_handle_kind(info, info.kind, why)
+}
+
+/// The typed decoder's refusal of a body of kind `kind` (the body's, else the URL's).
+fn cannot_handle_kind(info: &ResourceInfo, kind: &str, why: String) -> ApiError {
     ApiError::bad_request(format!(
-        "{kind} in version \"{version}\" cannot be handled as a {kind}: {why}",
-        kind = info.kind,
-        version = info.version
+        "{kind} in version \"{version}\" cannot be handled as a {expected}: {why}",
+        version = info.version,
+        expected = info.kind,
     ))
 }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::cache::Cached;
 use super::render::Rendered;
 use super::store::{Caller, ListResult, ObjectId, Store, Stored};
-use super::{ResourceRequest, Strategy, decode, meta};
+use super::{ResourceRequest, Strategy, Style, decode, meta};
 use crate::admission::Operation;
 use crate::authn::UserInfo;
 use crate::negotiate;
@@ -22,7 +22,7 @@ impl<S: Strategy> Store<S> {
         id: ObjectId<'_>,
         request: &ResourceRequest,
     ) -> Result<Rendered<S::Object>, ApiError> {
-        let options = DeleteOptions::from_request(request)?;
+        let options = DeleteOptions::from_request(request, self.strategy.style())?;
         let current = self.load(id).await?;
         let deleted = self.delete_stored(id, current, &options, &request.user);
         Ok(Rendered::ok(deleted.await?))
@@ -70,7 +70,7 @@ impl<S: Strategy> Store<S> {
         &self,
         request: &ResourceRequest,
     ) -> Result<ListResult<S::Object>, ApiError> {
-        let delete = DeleteOptions::from_request(request)?;
+        let delete = DeleteOptions::from_request(request, self.strategy.style())?;
         let mut options = ListOptions::parse(&request.query)?;
         options.namespace = request.namespace.clone();
         options.limit = None;
@@ -133,11 +133,11 @@ struct DeleteOptions {
 }
 
 impl DeleteOptions {
-    fn from_request(request: &ResourceRequest) -> Result<Self, ApiError> {
+    fn from_request(request: &ResourceRequest, style: Style) -> Result<Self, ApiError> {
         let body: DeleteOptionsBody = if request.body.iter().all(u8::is_ascii_whitespace) {
             DeleteOptionsBody::default()
         } else {
-            let format = negotiate::body_format(&request.headers)?;
+            let format = negotiate::body_format(&request.headers, style)?;
             let value = decode::parse_body(&request.body, format).map_err(ApiError::bad_request)?;
             serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))?
         };
@@ -178,9 +178,9 @@ impl DeleteOptions {
         let have_rv = meta.resource_version.as_deref().unwrap_or_default();
         if let Some(uid) = self.preconditions.uid.as_deref().filter(|u| *u != have_uid) {
             let why = format!(
-                "Precondition failed: UID in precondition: {uid}, UID in object meta: {have_uid}"
+                "the UID in the precondition ({uid}) does not match the UID in record ({have_uid}). The object might have been deleted and then recreated"
             );
-            return Err(ApiError::conflict(info, name, &why));
+            return Err(ApiError::precondition_failed(info, name, &why));
         }
         if let Some(rv) = self
             .preconditions
@@ -189,9 +189,9 @@ impl DeleteOptions {
             .filter(|r| *r != have_rv)
         {
             let why = format!(
-                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have_rv}"
+                "the ResourceVersion in the precondition ({rv}) does not match the ResourceVersion in record ({have_rv}). The object might have been modified"
             );
-            return Err(ApiError::conflict(info, name, &why));
+            return Err(ApiError::precondition_failed(info, name, &why));
         }
         Ok(())
     }

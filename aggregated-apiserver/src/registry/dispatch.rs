@@ -6,9 +6,9 @@ use axum::response::Response;
 use kube::Resource;
 use serde_json::Value;
 
-use super::render;
 use super::store::{LONG_LIST, ObjectId, Part, Store};
-use super::{Endpoint, ResourceRequest, Strategy};
+use super::{Endpoint, ResourceRequest, Strategy, Style};
+use super::{patch, render};
 use crate::request::ListOptions;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
@@ -23,12 +23,6 @@ impl<S: Strategy> Store<S> {
             name,
         };
         let list = name.is_none();
-        let rendering = render::Renderer::new(
-            self.strategy.clone(),
-            &request.headers,
-            &request.query,
-            list,
-        )?;
         let subresource = request.subresource.as_deref();
         let verbs = self
             .info()
@@ -47,6 +41,16 @@ impl<S: Strategy> Store<S> {
         if !verbs.contains(&verb) {
             return Err(ApiError::method_not_allowed());
         }
+        // go-restful's order: the method (405), the body's media type (415), then Accept (406).
+        if verb == "patch" {
+            patch::check_media_type(&request.headers)?;
+        }
+        let rendering = render::Renderer::new(
+            self.strategy.clone(),
+            &request.headers,
+            &request.query,
+            list,
+        )?;
         match (name.as_deref(), subresource, &request.method) {
             (None, None, &Method::GET) => {
                 let mut options = ListOptions::parse(&request.query)?;
@@ -96,7 +100,7 @@ impl<S: Strategy> Store<S> {
             (Some(name), None, &Method::DELETE) => {
                 let deleted = self.delete(id(name), &request).await?;
                 let pending = deleted.object().meta().deletion_timestamp.is_some();
-                match self.strategy.returns_deleted_object() || pending {
+                match self.strategy.style() == Style::CustomResource || pending {
                     true => rendering.one(deleted),
                     false => rendering.success(deleted.object()),
                 }

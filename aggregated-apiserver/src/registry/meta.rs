@@ -7,9 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference,
 use k8s_openapi::jiff::Timestamp;
 
 use crate::status::{ApiError, FieldError};
-use crate::validation::{
-    dns1123_label_errors, dns1123_subdomain_errors, label_key_errors, label_value_errors,
-};
+use crate::validation::{dns1123_label_errors, label_key_errors, label_value_errors};
 
 const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
 
@@ -105,7 +103,10 @@ fn random_suffix() -> String {
         .collect()
 }
 
-pub fn validate_create(meta: &ObjectMeta) -> Vec<FieldError> {
+pub fn validate_create(
+    meta: &ObjectMeta,
+    name_errors: impl Fn(&str) -> Vec<String>,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     match meta.name.as_deref() {
         None | Some("") => errors.push(FieldError::required(
@@ -113,7 +114,7 @@ pub fn validate_create(meta: &ObjectMeta) -> Vec<FieldError> {
             "name or generateName is required",
         )),
         Some(name) => errors.extend(
-            dns1123_subdomain_errors(name)
+            name_errors(name)
                 .iter()
                 .map(|e| FieldError::invalid("metadata.name", name, e)),
         ),

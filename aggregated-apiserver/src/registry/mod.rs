@@ -36,6 +36,26 @@ use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 
+/// The two ways kube-apiserver serves a kind, where they differ: as a custom resource, or as
+/// Go's generic registry serves a typed kind (a built-in kind, or an aggregated server's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Style {
+    /// As custom resources are served: names are DNS subdomains (RFC 1123); a DELETE that
+    /// removes the object answers with it; list items carry their `apiVersion` and `kind`;
+    /// a create is compared from nothing, so its writer owns every container it sends
+    /// (`f:spec: {".": {}, …}`).
+    #[default]
+    CustomResource,
+    /// As Go's generic registry serves a typed kind: names need only fit in a URL path
+    /// segment (no `/` or `%`, not `.` or `..`; a strategy may ask more); a DELETE that
+    /// removes the object answers with a Success Status naming it; list items leave their
+    /// type out; a create is compared from the type's zero value (what it decodes from
+    /// `{"metadata": {}}`), whose always-present fields (Go's non-pointer structs such as
+    /// `spec: {}`) are then not the writer's. An object its finalizers hold is answered
+    /// with itself either way.
+    Typed,
+}
+
 /// What is particular to one kind: defaulting, validation and printing. Everything else
 /// (metadata, resourceVersions, status rules, selectors, pagination) is the store's.
 pub trait Strategy: Send + Sync + 'static {
@@ -76,11 +96,10 @@ pub trait Strategy: Send + Sync + 'static {
         None
     }
 
-    /// Whether a DELETE that removes the object answers with it (as custom resources do, the
-    /// default) or with a Success Status naming it (as Go's generic registry does unless a
-    /// kind sets `ReturnDeletedObject`). An object its finalizers hold is answered either way.
-    fn returns_deleted_object(&self) -> bool {
-        true
+    /// Where kube-apiserver serves custom resources and Go's typed kinds differently, which
+    /// of the two this kind follows: [`Style::CustomResource`] by default.
+    fn style(&self) -> Style {
+        Style::CustomResource
     }
 
     /// The version of the kind that storage keeps: this one by default, the hub's for a
@@ -105,17 +124,18 @@ pub trait Strategy: Send + Sync + 'static {
     /// Nothing by default.
     fn default(&self, _object: &mut Self::Object) {}
 
-    /// Checks the kind's own fields (the store checks metadata), after defaulting on every
-    /// create and update; any error refuses the write with 422 Invalid. None by default.
+    /// Checks a new object's own fields (the store checks metadata), after defaulting; any
+    /// error refuses the create with 422 Invalid. None by default.
     fn validate(&self, _object: &Self::Object) -> Vec<FieldError> {
         Vec::new()
     }
 
-    /// Checks a change of an existing object against the stored one, after
-    /// [`Strategy::validate`] (immutable fields: `FieldError::invalid(.., "field is
-    /// immutable")`); any error refuses the write with 422 Invalid. None by default.
-    fn validate_update(&self, _new: &Self::Object, _old: &Self::Object) -> Vec<FieldError> {
-        Vec::new()
+    /// Checks an updated object against the stored one, after defaulting; any error refuses
+    /// the write with 422 Invalid. By default [`Strategy::validate`] of the new object, as
+    /// most kinds' `ValidateUpdate` does; add immutable fields with
+    /// `FieldError::invalid(.., "field is immutable")`.
+    fn validate_update(&self, new: &Self::Object, _old: &Self::Object) -> Vec<FieldError> {
+        self.validate(new)
     }
 
     /// Warnings about an object as written by a create, update, patch or apply (deprecated

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use axum::response::Response;
 
-use super::Strategy;
 use super::cache::{Cached, Start};
 use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, ObjectId, Store, selected};
 use super::watch;
+use super::{Strategy, Style};
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
 use crate::storage::{KeyValue, Revision, StorageError};
@@ -42,7 +42,13 @@ impl<S: Strategy> Store<S> {
     /// Where to serve what `read_at` asks for (not for `Exact` lists, served from storage).
     async fn source(&self, read_at: ReadAt) -> Result<Source, ApiError> {
         let wanted = match read_at {
-            ReadAt::Any => return Ok(Source::Cache),
+            // The cache, once it holds what this process has written (its watch trails the
+            // writes by moments), so that a client reads its acknowledged writes.
+            ReadAt::Any => {
+                let written = self.storage.written_revision();
+                self.cache.wait_for(written, CACHE_GRACE).await;
+                return Ok(Source::Cache);
+            }
             // A consistent read: from the cache once it has caught up with the revision
             // storage has now, which it can tell only from storage that reports progress
             // when asked; from storage otherwise (one read, not a wait on the cache).
@@ -105,15 +111,33 @@ impl<S: Strategy> Store<S> {
         }
     }
 
+    /// Refuses a field selector that names a field the kind cannot select on, in the words of
+    /// the Go conversion that would: a typed kind with no fields of its own has
+    /// apimachinery's default one (`DefaultMetaV1FieldSelectorConversion`).
+    fn check_field_selector(&self, options: &ListOptions) -> Result<(), ApiError> {
+        const META_FIELDS: [&str; 2] = ["metadata.name", "metadata.namespace"];
+        let Some(fields) = &options.fields else {
+            return Ok(());
+        };
+        let info = self.info();
+        let message = if self.strategy.style() == Style::Typed && info.selectable_fields.is_empty()
+        {
+            fields.unsupported_field(&META_FIELDS).map(|field| {
+                format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")
+            })
+        } else {
+            let supported = info.field_selector_fields();
+            (fields.unsupported_field(&supported))
+                .map(|field| format!("field label not supported: {field}"))
+        };
+        message.map_or(Ok(()), |m| Err(ApiError::bad_request(m)))
+    }
+
     pub(super) async fn list(
         &self,
         options: &ListOptions,
     ) -> Result<ListResult<S::Object>, ApiError> {
-        if let Some(fields) = &options.fields {
-            fields
-                .check_fields(&self.info().field_selector_fields())
-                .map_err(ApiError::bad_request)?;
-        }
+        self.check_field_selector(options)?;
         if let Some(from) = &options.continue_from {
             return self
                 .list_from_storage(options, Some(from.revision), Some(from.after.clone()))
@@ -250,11 +274,7 @@ impl<S: Strategy> Store<S> {
         options: ListOptions,
         renderer: Renderer<S>,
     ) -> Result<Response, ApiError> {
-        if let Some(fields) = &options.fields {
-            fields
-                .check_fields(&self.info().field_selector_fields())
-                .map_err(ApiError::bad_request)?;
-        }
+        self.check_field_selector(&options)?;
         let watch_options = options
             .watch
             .as_ref()

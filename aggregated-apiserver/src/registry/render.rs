@@ -13,9 +13,9 @@ use kube::Resource;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Strategy;
 use super::cache::Cached;
 use super::store::ListResult;
+use super::{Strategy, Style};
 use crate::negotiate::{self, MetaVersion, Output};
 use crate::request::Query;
 use crate::status::{ApiError, FieldError};
@@ -188,14 +188,26 @@ impl<S: Strategy> Renderer<S> {
         match self.output {
             Output::Json | Output::Yaml => {
                 let info = self.strategy.info();
+                let api_version = info.group_version();
                 let body = List {
                     kind: info.list_kind,
-                    api_version: &info.group_version(),
+                    api_version: &api_version,
                     metadata,
                     items: no_items,
                 };
+                // A Go typed list's items have no type of their own: their JSON without the
+                // apiVersion and kind that lead it.
+                let type_meta =
+                    format!(r#"{{"apiVersion":"{api_version}","kind":"{}","#, info.kind);
+                let untyped = self.strategy.style() == Style::Typed;
                 write_with_items(&mut json, &body, items, |out, cached| {
-                    out.extend_from_slice(cached.json());
+                    match cached.json().strip_prefix(type_meta.as_bytes()) {
+                        Some(rest) if untyped => {
+                            out.push(b'{');
+                            out.extend_from_slice(rest);
+                        }
+                        _ => out.extend_from_slice(cached.json()),
+                    }
                     Ok(())
                 })?;
             }

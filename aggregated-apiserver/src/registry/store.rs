@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use kube::Resource;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::cache::{Cache, Cached, HistoryLimit};
 use super::decode::{self, FieldValidation};
 use super::render::Rendered;
-use super::{ResourceRequest, Strategy};
+use super::{ResourceRequest, Strategy, Style};
 use super::{fieldmanager, meta, patch};
 use crate::admission::{self, Attributes, Operation};
 use crate::authn::UserInfo;
@@ -17,6 +17,7 @@ use crate::request::{Continue, ListOptions, parse_revision};
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 use crate::storage::{KeyValue, Revision, Storage, StorageError};
+use crate::validation;
 
 /// Bodies larger than this are refused, as kube-apiserver refuses them.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -120,6 +121,34 @@ impl<S: Strategy> Store<S> {
     pub(crate) fn admitted_by(mut self, admission: Arc<admission::Chain>) -> Self {
         self.admission = admission;
         self
+    }
+
+    /// The 422 of an update without a resourceVersion. Go's generic registry names the
+    /// resource in it (`flunders.wardle.example.com`), as the one for a custom resource names
+    /// its kind, where it also prints the missing version as Go's `%#v` of 0.
+    fn unconditional_update(&self, name: &str) -> ApiError {
+        let info = self.info();
+        let (kind, value) = match self.strategy.style() {
+            Style::CustomResource => (info.kind, "0x0"),
+            Style::Typed => (info.plural, "0"),
+        };
+        let error = FieldError::invalid_raw(
+            "metadata.resourceVersion",
+            value,
+            "must be specified for an update",
+        );
+        let qualified_kind = format!("{kind}.{}", info.group);
+        ApiError::invalid_named(&qualified_kind, info.group, kind, name, &[error])
+    }
+
+    /// What a create is compared from by the field manager: a typed kind's zero value (see
+    /// [`Style::Typed`]), nothing for a custom resource or a type that needs more than
+    /// metadata to decode.
+    fn zero_value(&self) -> Option<S::Object> {
+        match self.strategy.style() {
+            Style::CustomResource => None,
+            Style::Typed => serde_json::from_value(json!({"metadata": {}})).ok(),
+        }
     }
 
     /// A write about to be made to `id` (whose current object is `old`), for admission.
@@ -252,7 +281,7 @@ impl<S: Strategy> Store<S> {
         if request.body.len() > MAX_BODY_BYTES {
             return Err(ApiError::too_large(MAX_BODY_BYTES));
         }
-        let format = negotiate::body_format(&request.headers)?;
+        let format = negotiate::body_format(&request.headers, self.strategy.style())?;
         let validation = FieldValidation::from_query(&request.query)?;
         decode::decode(self.info(), &request.body, format, validation)
     }
@@ -308,12 +337,24 @@ impl<S: Strategy> Store<S> {
         let mut object = self.mutated(&write, object).await?;
         meta::check_namespace(object.meta_mut(), namespace)?;
         self.strategy.prepare_for_create(&mut object);
-        let mut errors = meta::validate_create(object.meta());
+        let names = match self.strategy.style() {
+            Style::CustomResource => validation::dns1123_subdomain_errors,
+            Style::Typed => validation::path_segment_name_errors,
+        };
+        let mut errors = meta::validate_create(object.meta(), names);
         errors.extend(self.strategy.validate(&object));
         invalid(self.info(), &object, errors)?;
         self.strategy.canonicalize(&mut object);
         self.admitted(&write, Some(&object)).await?;
-        let object = record(self.info(), None, object, &manage, Part::Main)?;
+        let zero = self.zero_value();
+        let object = record(
+            self.info(),
+            None,
+            zero.as_ref(),
+            object,
+            &manage,
+            Part::Main,
+        )?;
 
         let key = self.key(id);
         if caller.dry_run {
@@ -346,24 +387,11 @@ impl<S: Strategy> Store<S> {
         let dry_run = request.query.dry_run("UpdateOptions")?;
         let manager = update_manager(&request)?;
         let decoded = self.decode_body(&request)?;
-        if decoded
-            .object
-            .meta()
-            .resource_version
-            .as_deref()
-            .is_none_or(str::is_empty)
-        {
-            return Err(ApiError::invalid(
-                self.info(),
-                id.name,
-                &[FieldError::invalid_raw(
-                    "metadata.resourceVersion",
-                    "0x0",
-                    "must be specified for an update",
-                )],
-            ));
-        }
         let current = self.load(id).await?;
+        let unconditional = decoded.object.meta().resource_version.as_deref();
+        if unconditional.is_none_or(str::is_empty) {
+            return Err(self.unconditional_update(id.name));
+        }
         let manage = Manage::Update(manager);
         let caller = Caller {
             user: &request.user,
@@ -476,7 +504,8 @@ impl<S: Strategy> Store<S> {
         meta::check_namespace(object.meta_mut(), id.namespace)?;
         let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
         self.admitted(&write, Some(&object)).await?;
-        let object = record(self.info(), Some(&current.object), object, manage, part)?;
+        let live = Some(&current.object);
+        let object = record(self.info(), live, None, object, manage, part)?;
         self.write(id, object, current, caller.dry_run).await
     }
 
@@ -627,7 +656,6 @@ pub(crate) fn prepare_update<S: Strategy>(
     strategy.prepare_for_update(&mut object, old);
     strategy.default(&mut object);
     let mut errors = meta::validate_update(object.meta(), old.meta());
-    errors.extend(strategy.validate(&object));
     errors.extend(strategy.validate_update(&object, old));
     invalid(strategy.info(), &object, errors)?;
     strategy.canonicalize(&mut object);
@@ -639,9 +667,11 @@ pub(crate) fn prepare_update<S: Strategy>(
 
 /// Sets managedFields for an Update operation (creates included) of `manage`'s manager
 /// (an apply has computed them already), and drops empty metadata lists as Go omits them.
+/// A create (no `live`) is compared from `zero`, the strategy's zero value, if it has one.
 pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwned>(
     info: &ResourceInfo,
     live: Option<&T>,
+    zero: Option<&T>,
     mut object: T,
     manage: &Manage,
     part: Part,
@@ -658,6 +688,7 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
         time: &time,
     };
     let live = live.map(to_json).transpose()?;
+    let empty = zero.map(to_json).transpose()?.unwrap_or_else(|| json!({}));
     let mut new = to_json(&object)?;
     // Field sets of long lists take a while: off the async workers. A small object's take
     // less than the hand-off would.
@@ -665,7 +696,7 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
         .into_iter()
         .flatten()
         .any(|object| larger_than(object, OFFLOADED_NODES));
-    let mut record = || fieldmanager::record_update(info, live.as_ref(), &mut new, &writer);
+    let mut record = || fieldmanager::record_update(info, live.as_ref(), &empty, &mut new, &writer);
     if large {
         crate::offload::cpu_bound(record)?;
     } else {
@@ -864,8 +895,8 @@ mod tests {
             fn info(&self) -> &'static ResourceInfo {
                 &NAMESPACED_FOO
             }
-            fn returns_deleted_object(&self) -> bool {
-                false
+            fn style(&self) -> super::super::Style {
+                super::super::Style::Typed
             }
             fn table_columns(&self) -> Vec<super::super::TableColumnDefinition> {
                 Vec::new()

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Connected, Strategy, TableColumnDefinition};
+use super::{Connected, Strategy, Style, TableColumnDefinition};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
@@ -107,8 +107,8 @@ impl<S: Strategy, V: Convertible<S::Object>> Strategy for Converted<S, V> {
         V::deprecation()
     }
 
-    fn returns_deleted_object(&self) -> bool {
-        self.hub.returns_deleted_object()
+    fn style(&self) -> Style {
+        self.hub.style()
     }
 
     fn serialize_stored(&self, object: &V) -> Result<Vec<u8>, ApiError> {

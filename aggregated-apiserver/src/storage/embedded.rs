@@ -582,6 +582,10 @@ impl Storage for EmbeddedStorage {
         Ok(self.revision.load(Ordering::Acquire))
     }
 
+    fn written_revision(&self) -> Revision {
+        self.revision.load(Ordering::Acquire)
+    }
+
     async fn compacted_revision(&self) -> Result<Revision> {
         self.with_db(|db| read_meta(&db.begin_read()?.open_table(META)?, COMPACTED))
             .await

@@ -165,6 +165,13 @@ pub trait Storage: Send + Sync + 'static {
     /// `mod_revision` set to the deleting revision.
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue>;
 
+    /// The newest revision written through this value, known without asking storage (0 when
+    /// not tracked): a read of any revision (`resourceVersion=0`) waits briefly for the watch
+    /// cache to reach it, so that what a client reads next holds the writes it was answered.
+    fn written_revision(&self) -> Revision {
+        0
+    }
+
     /// Asks every watch to report, soon, its progress up to the current revision (a
     /// `Progress` notification, or the events), so that a cache following a watch can tell
     /// it holds every write acknowledged before the call; `false` when this storage cannot do

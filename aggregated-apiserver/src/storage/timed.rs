@@ -110,6 +110,10 @@ impl Storage for Timed {
         self.storage.request_progress()
     }
 
+    fn written_revision(&self) -> Revision {
+        self.storage.written_revision()
+    }
+
     async fn watch(&self, prefix: &str, after: Revision) -> Result<WatchStream> {
         self.storage.watch(prefix, after).await
     }

@@ -1,7 +1,7 @@
 //! How the server treats each kind: Flunders worked on in v1beta1 and stored in v1alpha1, as
 //! the Go server's internal version and storage version; v1alpha1 Flunders converted; Fischers.
 
-use aggregated_apiserver::registry::{Convertible, Strategy, TableColumnDefinition};
+use aggregated_apiserver::registry::{Convertible, Strategy, Style, TableColumnDefinition};
 use aggregated_apiserver::resource::{ALL_VERBS, ResourceInfo};
 use aggregated_apiserver::status::{ApiError, FieldError};
 use k8s_openapi::jiff::Timestamp;
@@ -121,8 +121,8 @@ impl Strategy for FlunderStrategy {
         "v1alpha1"
     }
 
-    fn returns_deleted_object(&self) -> bool {
-        false
+    fn style(&self) -> Style {
+        Style::Typed
     }
 
     fn serialize_stored(&self, object: &v1beta1::Flunder) -> Result<Vec<u8>, ApiError> {
@@ -134,6 +134,11 @@ impl Strategy for FlunderStrategy {
         let stored: v1alpha1::Flunder =
             serde_json::from_slice(stored).map_err(ApiError::internal)?;
         Ok(stored.into())
+    }
+
+    /// sample-apiserver's ValidateUpdate checks nothing.
+    fn validate_update(&self, _: &v1beta1::Flunder, _: &v1beta1::Flunder) -> Vec<FieldError> {
+        Vec::new()
     }
 
     /// sample-apiserver's ValidateFlunderSpec.
@@ -242,8 +247,8 @@ impl Strategy for FischerStrategy {
         &FISCHERS
     }
 
-    fn returns_deleted_object(&self) -> bool {
-        false
+    fn style(&self) -> Style {
+        Style::Typed
     }
 
     fn deprecation(&self) -> Option<&'static str> {

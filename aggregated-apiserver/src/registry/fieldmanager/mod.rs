@@ -82,6 +82,10 @@ fn is_printable(c: char) -> bool {
 /// An Update operation (create, PUT, any non-apply PATCH) by `writer` turned `live` (None on
 /// create) into `new`: sets `new.metadata.managedFields` (PATCH.md A2 "Update", A3).
 ///
+/// A create is compared from `empty`, what the kind's type holds when nothing is set: as
+/// kube-apiserver compares from the Go type's zero value, whose struct fields (an always
+/// present `spec: {}`) are not the creator's, while what it adds inside them is.
+///
 /// The managedFields the client sent are used as given, `[]` or `[{}]` reset them, and
 /// undecodable or absent ones (always, through a subresource) give way to live's. What
 /// changed moves to the writer's entry, whose time is bumped when it gains or changes
@@ -90,6 +94,7 @@ fn is_printable(c: char) -> bool {
 pub fn record_update(
     info: &ResourceInfo,
     live: Option<&Value>,
+    empty: &Value,
     new: &mut Value,
     writer: &Writer,
 ) -> Result<(), ApiError> {
@@ -108,7 +113,7 @@ pub fn record_update(
             .unwrap_or_else(live_managed),
         None => live_managed(),
     };
-    let old = live.map_or_else(|| json!({}), without_managed_fields);
+    let old = live.map_or_else(|| empty.clone(), without_managed_fields);
     *new = without_managed_fields(new);
 
     let schema = &write.schema;

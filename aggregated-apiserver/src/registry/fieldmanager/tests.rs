@@ -162,7 +162,14 @@ fn an_update_then_an_apply_conflicts_with_the_updater() {
     let live = applied(None, &full_config(), &by("kubectl", T1));
     let mut edited = live.clone();
     edited["spec"]["greeting"] = "Hola".into();
-    record_update(&FOO, Some(&live), &mut edited, &by("kubectl-edit", T2)).unwrap();
+    record_update(
+        &FOO,
+        Some(&live),
+        &json!({}),
+        &mut edited,
+        &by("kubectl-edit", T2),
+    )
+    .unwrap();
     assert_eq!(
         managers(&edited),
         [r#""kubectl"/"Apply""#, r#""kubectl-edit"/"Update""#]
@@ -188,11 +195,32 @@ fn an_update_then_an_apply_conflicts_with_the_updater() {
 }
 
 #[test]
+fn a_create_is_compared_from_the_kinds_empty_object() {
+    // Fields the type always holds (Go's non-pointer structs) are not the creator's, what it
+    // sets inside them is; an absent map it sets is its own.
+    let mut created = foo(json!({"greeting": "Hello"}));
+    created["metadata"]["labels"] = json!({"app": "demo"});
+    let empty = json!({"metadata": {}, "spec": {}});
+    record_update(&FOO, None, &empty, &mut created, &by("kubectl-create", T1)).unwrap();
+    assert_eq!(
+        fields(&created, "kubectl-create"),
+        r#"{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:greeting":{}}}"#
+    );
+}
+
+#[test]
 fn updates_record_changed_fields_with_containers() {
     let mut created = foo(json!({"greeting": "Hello", "suspend": false}));
     created["metadata"]["labels"] = json!({"app": "demo"});
     created["status"] = json!({"barCount": 5});
-    record_update(&FOO, None, &mut created, &by("kubectl-create", T1)).unwrap();
+    record_update(
+        &FOO,
+        None,
+        &json!({}),
+        &mut created,
+        &by("kubectl-create", T1),
+    )
+    .unwrap();
     // The store then drops the status (its strategy's job).
     created.as_object_mut().unwrap().shift_remove("status");
     let created = stored(created);
@@ -205,7 +233,14 @@ fn updates_record_changed_fields_with_containers() {
     // A no-op adds nothing and keeps times, even against times the client changed.
     let mut same = created.clone();
     same["metadata"]["managedFields"][0]["time"] = T3.into();
-    record_update(&FOO, Some(&created), &mut same, &by("other", T2)).unwrap();
+    record_update(
+        &FOO,
+        Some(&created),
+        &json!({}),
+        &mut same,
+        &by("other", T2),
+    )
+    .unwrap();
     assert_eq!(same, created);
 
     let mut status = created.clone();
@@ -217,6 +252,7 @@ fn updates_record_changed_fields_with_containers() {
     record_update(
         &FOO,
         Some(&created),
+        &json!({}),
         &mut status,
         &by_status("foo-controller", T2),
     )
@@ -304,13 +340,27 @@ fn reset_managed_fields_then_apply_gives_before_first_apply() {
     let live = applied(None, &full_config(), &by("kubectl", T1));
     let mut replaced = live.clone();
     replaced["metadata"]["managedFields"] = json!([]);
-    record_update(&FOO, Some(&live), &mut replaced, &by("kubectl-replace", T2)).unwrap();
+    record_update(
+        &FOO,
+        Some(&live),
+        &json!({}),
+        &mut replaced,
+        &by("kubectl-replace", T2),
+    )
+    .unwrap();
     assert!(replaced["metadata"].get("managedFields").is_none());
 
     // Untracked objects stay untracked through updates.
     let mut edited = replaced.clone();
     edited["metadata"]["labels"]["tier"] = "web".into();
-    record_update(&FOO, Some(&replaced), &mut edited, &by("kubectl-edit", T3)).unwrap();
+    record_update(
+        &FOO,
+        Some(&replaced),
+        &json!({}),
+        &mut edited,
+        &by("kubectl-edit", T3),
+    )
+    .unwrap();
     assert!(edited["metadata"].get("managedFields").is_none());
 
     let live = applied(Some(&edited), &full_config(), &by("kubectl", T4));
@@ -341,6 +391,7 @@ fn eleven_updaters_leave_ten_update_entries() {
         record_update(
             &FOO,
             Some(&live),
+            &json!({}),
             &mut new,
             &by(&format!("writer-{i}"), &time),
         )
@@ -425,7 +476,14 @@ fn kubectl_takes_over_what_it_applied_client_side() {
     object["metadata"]["annotations"] =
         json!({"kubectl.kubernetes.io/last-applied-configuration": last.to_string()});
     let mut live = object.clone();
-    record_update(&FOO, None, &mut live, &by("kubectl-client-side-apply", T1)).unwrap();
+    record_update(
+        &FOO,
+        None,
+        &json!({}),
+        &mut live,
+        &by("kubectl-client-side-apply", T1),
+    )
+    .unwrap();
     let live = stored(live);
 
     let greeting = foo(json!({"greeting": "Bye"}));
