@@ -26,7 +26,6 @@ const FLUNDERS: ResourceInfo = ResourceInfo {
     namespaced: true,
     verbs: &["create", "get"],
     subresources: &[],
-    lists: &[],
     selectable_fields: &[],
 };
 

@@ -12,6 +12,7 @@ use http::{HeaderMap, HeaderValue, header};
 use kube::Resource;
 
 use crate::negotiate::BodyFormat;
+use crate::openapi::derive::list_types;
 use crate::registry::Strategy;
 use crate::registry::apply;
 use crate::registry::cache::Cached;
@@ -20,6 +21,7 @@ use crate::registry::fieldmanager::{self, Writer};
 use crate::registry::patch::Patch;
 use crate::registry::store::{self, Manage, Part, selected};
 use crate::request::{Continue, ListOptions, Query, ReadAt};
+use crate::resource::ListTypes;
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 
@@ -34,6 +36,8 @@ pub struct Fuzz<S: Strategy> {
     live_cached: Arc<Cached<S::Object>>,
     name: String,
     api_version: String,
+    /// How the kind's lists merge, as its store reads them.
+    lists: ListTypes,
 }
 
 impl<S: Strategy> Fuzz<S> {
@@ -48,6 +52,7 @@ impl<S: Strategy> Fuzz<S> {
                 .clone()
                 .expect("the live object has a name"),
             api_version: strategy.info().group_version(),
+            lists: list_types((strategy.info(), &strategy.openapi_schemas())),
             strategy,
             live: object,
             live_cached,
@@ -91,7 +96,7 @@ impl<S: Strategy> Fuzz<S> {
             Err(e) => return assert_refused(&e, &[400, 413]),
         };
         let document = serde_json::to_value(&self.live).expect("the live object serializes");
-        let patched = match patch.apply(self.strategy.info(), document) {
+        let patched = match patch.apply(&self.lists, document) {
             Ok(patched) => patched,
             Err(e) => return assert_refused(&e, &[400, 422]),
         };
@@ -115,6 +120,7 @@ impl<S: Strategy> Fuzz<S> {
         let recorded = store::prepare_update(&self.strategy, object, live).and_then(|object| {
             store::record(
                 self.strategy.info(),
+                &self.lists,
                 Some(live),
                 None,
                 object,
@@ -146,12 +152,11 @@ impl<S: Strategy> Fuzz<S> {
                 Err(e) => return assert_refused(&e, &[400]),
             };
         let writer = self.writer(manager, subresource);
-        let merged =
-            match fieldmanager::apply(self.strategy.info(), live.as_ref(), &config, &writer, force)
-            {
-                Ok(merged) => merged,
-                Err(e) => return assert_refused(&e, if force { &[400] } else { &[400, 409] }),
-            };
+        let merged = match fieldmanager::apply(&self.lists, live.as_ref(), &config, &writer, force)
+        {
+            Ok(merged) => merged,
+            Err(e) => return assert_refused(&e, if force { &[400] } else { &[400, 409] }),
+        };
         let object = match decode::decode_value::<S::Object>(
             self.strategy.info(),
             merged,
@@ -175,9 +180,8 @@ impl<S: Strategy> Fuzz<S> {
         // the object the server stores: the merge decoded as an object (a null that the merge drops,
         // such as `status:` in a condition, is the type's empty value again once decoded).
         let stored = serde_json::to_value(&object).expect("an applied object serializes");
-        let again =
-            fieldmanager::apply(self.strategy.info(), Some(&stored), &config, &writer, false)
-                .expect("a second identical apply succeeds");
+        let again = fieldmanager::apply(&self.lists, Some(&stored), &config, &writer, false)
+            .expect("a second identical apply succeeds");
         let again =
             decode::decode_value::<S::Object>(self.strategy.info(), again, FieldValidation::Ignore)
                 .expect("a second identical apply decodes")

@@ -38,9 +38,6 @@ pub struct ResourceInfo {
     pub verbs: &'static [&'static str],
     /// The subresources served under `<plural>/<name>/`.
     pub subresources: &'static [SubresourceInfo],
-    /// How each list of the kind merges (in strategic merge patch and server-side apply);
-    /// lists not named here are atomic (replaced whole).
-    pub lists: &'static [(&'static str, ListType)],
     /// Fields besides `metadata.name` that field selectors may name: dotted paths to scalar
     /// fields (`spec.suspend`), compared as their string form, absent ones as "" (as a
     /// custom resource's `selectableFields`).
@@ -69,15 +66,38 @@ pub struct SubresourceInfo {
     pub verbs: &'static [&'static str],
 }
 
-impl ResourceInfo {
-    /// How the list at a dotted path (`status.conditions`) merges.
-    pub fn list_type(&self, path: &str) -> &ListType {
-        self.lists
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map_or(&ListType::Atomic, |(_, t)| t)
+/// How each list of a kind merges in strategic merge patch and server-side apply, as the
+/// kind's schemas declare it (`x-kubernetes-list-type` and `x-kubernetes-list-map-keys`): the
+/// store reads them with [`crate::openapi::derive::list_types`] when it is set up, so that a
+/// kind describes its lists once, in its types. Lists not named are atomic (replaced whole).
+///
+/// ```
+/// use aggregated_apiserver::resource::{ListType, ListTypes};
+///
+/// let lists = ListTypes::new(vec![("status.conditions".into(), ListType::Map(&["type"]))]);
+/// assert_eq!(lists.list_type("status.conditions"), &ListType::Map(&["type"]));
+/// assert_eq!(lists.list_type("spec.items"), &ListType::Atomic);
+/// ```
+#[derive(Debug, Default, PartialEq)]
+pub struct ListTypes(Vec<(String, ListType)>);
+
+impl ListTypes {
+    /// The merging lists, each by its dotted path from the kind (`status.conditions`; a
+    /// list's items keep its path).
+    pub fn new(lists: Vec<(String, ListType)>) -> Self {
+        ListTypes(lists)
     }
 
+    /// How the list at a dotted path merges.
+    pub fn list_type(&self, path: &str) -> &ListType {
+        self.0
+            .iter()
+            .find(|(p, _)| p == path)
+            .map_or(&ListType::Atomic, |(_, t)| t)
+    }
+}
+
+impl ResourceInfo {
     /// The verbs served on the resource (`None`) or on one of its subresources; `None` for a
     /// subresource the kind does not have.
     pub fn verbs_of(&self, subresource: Option<&str>) -> Option<&'static [&'static str]> {

@@ -6,8 +6,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::openapi::derive::list_types;
+use crate::openapi::{META_V1, V3_REF};
 use crate::registry::{Convertible, Strategy, TableColumnDefinition};
-use crate::resource::{ALL_VERBS, ListType, ResourceInfo, SubresourceInfo};
+use crate::resource::{ALL_VERBS, ListTypes, ResourceInfo, SubresourceInfo};
 use crate::status::FieldError;
 
 /// A kind shaped like the demo's Foo (cluster-scoped, `status` and `bar` subresources,
@@ -35,11 +37,6 @@ pub const FOO: ResourceInfo = ResourceInfo {
             verbs: &["get", "patch", "update"],
         },
     ],
-    lists: &[
-        ("metadata.finalizers", ListType::Set),
-        ("metadata.ownerReferences", ListType::Map(&["uid"])),
-        ("status.conditions", ListType::Map(&["type"])),
-    ],
     selectable_fields: &[],
 };
 
@@ -58,6 +55,12 @@ pub const NAMESPACED_FOO: ResourceInfo = ResourceInfo {
     verbs: FOO.verbs,
     ..PLAIN_FOO
 };
+
+/// How [`FOO`]'s lists merge, as a store of [`Plain`] reads them from its schemas: metadata's
+/// finalizers as a set, owner references and status conditions as maps.
+pub fn foo_lists() -> ListTypes {
+    list_types((&FOO, &Plain(&FOO).openapi_schemas()))
+}
 
 /// A strategy for the demo's Foo type, described by its `ResourceInfo`, with little of its
 /// own: no defaults, columns or actions, bare schemas; `spec.greeting` is immutable, stored
@@ -98,14 +101,26 @@ impl Strategy for Plain {
         Vec::new()
     }
 
-    /// Foo and FooList as bare objects: enough for the OpenAPI documents' routes.
+    /// Foo and FooList as bare objects, but for what their lists merge by: enough for the
+    /// OpenAPI documents' routes and the store's [`ListTypes`] (see [`foo_lists`]).
     fn openapi_schemas(&self) -> Map<String, Value> {
         let info = self.0;
         [info.kind, info.list_kind]
             .into_iter()
             .map(|kind| {
                 let gvk = json!([{"group": info.group, "version": info.version, "kind": kind}]);
-                let schema = json!({"type": "object", "x-kubernetes-group-version-kind": gvk});
+                let mut schema = json!({"type": "object", "x-kubernetes-group-version-kind": gvk});
+                if kind == info.kind {
+                    schema["properties"] = json!({
+                        "metadata": {"allOf": [{"$ref": format!("{V3_REF}{META_V1}.ObjectMeta")}]},
+                        "status": {"type": "object", "properties": {"conditions": {
+                            "type": "array",
+                            "items": {"type": "object"},
+                            "x-kubernetes-list-type": "map",
+                            "x-kubernetes-list-map-keys": ["type"],
+                        }}},
+                    });
+                }
                 (
                     format!("me.jeremyxu2010.demo.{}.{kind}", info.version),
                     schema,

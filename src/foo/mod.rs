@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use aggregated_apiserver::registry::{Connected, Strategy, TableColumnDefinition};
 use aggregated_apiserver::request::Query;
-use aggregated_apiserver::resource::{ALL_VERBS, ListType, ResourceInfo, SubresourceInfo};
+use aggregated_apiserver::resource::{ALL_VERBS, ResourceInfo, SubresourceInfo};
 use aggregated_apiserver::status::{ApiError, FieldError};
 use foo_sdk::age;
 
@@ -41,11 +41,6 @@ pub const FOO: ResourceInfo = ResourceInfo {
             kind: "Foo",
             verbs: &["get", "patch", "update"],
         },
-    ],
-    lists: &[
-        ("metadata.finalizers", ListType::Set),
-        ("metadata.ownerReferences", ListType::Map(&["uid"])),
-        ("status.conditions", ListType::Map(&["type"])),
     ],
     selectable_fields: &[],
 };

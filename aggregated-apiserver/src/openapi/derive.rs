@@ -24,14 +24,14 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{Map, Value, json};
 
 use super::{META_V1, Resource, Routes, V3_REF, all_schemas, api_version_property, kind_property};
-use crate::resource::{ListType, ResourceInfo};
+use crate::resource::{ListType, ListTypes, ResourceInfo};
 
 /// The schemas of a resource's kinds, derived from their types: [`Strategy::openapi_schemas`]
 /// for a kind with a Rust type.
 ///
 /// ```
 /// use aggregated_apiserver::openapi::derive::{Schemas, list_types};
-/// use aggregated_apiserver::resource::{ListType, ResourceInfo};
+/// use aggregated_apiserver::resource::{ListType, ListTypes, ResourceInfo};
 /// use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 ///
 /// /// Widget is a thing of several sizes.
@@ -50,11 +50,6 @@ use crate::resource::{ListType, ResourceInfo};
 ///     version: "v1",
 ///     kind: "Widget",
 ///     list_kind: "WidgetList",
-///     lists: &[
-///         ("metadata.finalizers", ListType::Set),
-///         ("metadata.ownerReferences", ListType::Map(&["uid"])),
-///         ("sizes", ListType::Set),
-///     ],
 ///     // …
 /// #   plural: "widgets",
 /// #   singular: "widget",
@@ -75,7 +70,12 @@ use crate::resource::{ListType, ResourceInfo};
 /// assert!(schemas.contains_key("com.example.v1.WidgetList"));
 ///
 /// // Patches and server-side apply merge the lists as the schemas say.
-/// assert_eq!(list_types((&WIDGET, &schemas)), WIDGET.lists);
+/// let lists = ListTypes::new(vec![
+///     ("metadata.finalizers".into(), ListType::Set),
+///     ("metadata.ownerReferences".into(), ListType::Map(&["uid"])),
+///     ("sizes".into(), ListType::Set),
+/// ]);
+/// assert_eq!(list_types((&WIDGET, &schemas)), lists);
 /// ```
 ///
 /// [`Strategy::openapi_schemas`]: crate::registry::Strategy::openapi_schemas
@@ -167,25 +167,24 @@ impl Schemas {
     }
 }
 
-/// The lists a resource's schemas say merge, in the form of [`ResourceInfo::lists`]: each
-/// `x-kubernetes-list-type` `set`, or `map` with its `x-kubernetes-list-map-keys`, by dotted
-/// path from the kind (`status.conditions`; a list's items keep its path), sorted; atomic lists
-/// are left out. References resolve as in the published documents, so ObjectMeta's lists are
-/// there (`metadata.finalizers`).
+/// The lists a resource's schemas say merge: each `x-kubernetes-list-type` `set`, or `map`
+/// with its `x-kubernetes-list-map-keys`, by dotted path from the kind (`status.conditions`; a
+/// list's items keep its path), sorted; atomic lists are left out. References resolve as in
+/// the published documents, so ObjectMeta's lists are there (`metadata.finalizers`). Without
+/// a schema of the kind among the resource's, every list is atomic.
 ///
-/// The rules are leaked, to be `'static` as `ResourceInfo` is: read them once, when a kind is
-/// set up or in a test that its `lists` agree with its schemas.
-///
-/// # Panics
-/// If the kind has no schema among the resource's.
-pub fn list_types(resource: Resource) -> &'static [(&'static str, ListType)] {
+/// A store reads them once, when it is set up; the map keys are leaked, to be `'static`.
+pub fn list_types(resource: Resource) -> ListTypes {
     let (info, schemas) = resource;
     let all = all_schemas(&[resource]);
-    let kind = &all[&Routes::new(info, schemas).schema_named(info.kind)];
+    let routes = Routes::new(info, schemas);
+    let Some(kind) = routes.schema_of(info.kind).and_then(|name| all.get(name)) else {
+        return ListTypes::default();
+    };
     let mut lists = Vec::new();
     collect_lists(kind, "", &all, &mut Vec::new(), &mut lists);
-    lists.sort_by_key(|(path, _)| *path);
-    lists.leak()
+    lists.sort_by(|(a, _), (b, _)| a.cmp(b));
+    ListTypes::new(lists)
 }
 
 /// Adds the lists of `schema`, at `path`, to `lists`; `following` holds the references being
@@ -195,18 +194,19 @@ fn collect_lists<'a>(
     path: &str,
     all: &'a Map<String, Value>,
     following: &mut Vec<&'a str>,
-    lists: &mut Vec<(&'static str, ListType)>,
+    lists: &mut Vec<(String, ListType)>,
 ) {
     let list_type = match schema["x-kubernetes-list-type"].as_str() {
         Some("set") => Some(ListType::Set),
         Some("map") => {
             let keys = schema["x-kubernetes-list-map-keys"].as_array();
             let keys = keys.into_iter().flatten().filter_map(Value::as_str);
-            Some(ListType::Map(keys.map(leak).collect::<Vec<_>>().leak()))
+            let keys: Vec<&'static str> = keys.map(|key| &*key.to_owned().leak()).collect();
+            Some(ListType::Map(keys.leak()))
         }
         _ => None,
     };
-    lists.extend(list_type.map(|t| (leak(path), t)));
+    lists.extend(list_type.map(|t| (path.to_owned(), t)));
     let reference = schema["$ref"].as_str().and_then(|r| r.strip_prefix(V3_REF));
     if let Some((name, target)) = reference.and_then(|name| Some((name, all.get(name)?)))
         && !following.contains(&name)
@@ -226,10 +226,6 @@ fn collect_lists<'a>(
         };
         collect_lists(property, &path, all, following, lists);
     }
-}
-
-fn leak(s: &str) -> &'static str {
-    s.to_owned().leak()
 }
 
 /// How kube-apiserver prefixes a custom resource's definition names: the group reversed, then
@@ -433,15 +429,17 @@ mod tests {
 
     #[test]
     fn list_types_follow_references_into_items_and_apimachinery() {
+        let expected = [
+            ("conditions", ListType::Map(&["type"])),
+            ("metadata.finalizers", ListType::Set),
+            ("metadata.ownerReferences", ListType::Map(&["uid"])),
+            ("part.tags", ListType::Set),
+            ("spare.tags", ListType::Set),
+        ];
+        let expected = expected.map(|(path, list_type)| (path.to_owned(), list_type));
         assert_eq!(
             list_types((&GADGET, &schemas())),
-            [
-                ("conditions", ListType::Map(&["type"])),
-                ("metadata.finalizers", ListType::Set),
-                ("metadata.ownerReferences", ListType::Map(&["uid"])),
-                ("part.tags", ListType::Set),
-                ("spare.tags", ListType::Set),
-            ]
+            ListTypes::new(expected.into())
         );
     }
 }

@@ -39,7 +39,7 @@ const WATCH_MEDIA_TYPES: &[&str] = &[
 pub const V3_REF: &str = "#/components/schemas/";
 /// How OpenAPI v2 documents refer to a definition.
 pub const V2_REF: &str = "#/definitions/";
-const META_V1: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
+pub(crate) const META_V1: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
 
 /// The document served at `/openapi/v3/apis/<group>/<version>` for `resources` (all of one
 /// group-version).

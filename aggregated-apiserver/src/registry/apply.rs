@@ -60,7 +60,7 @@ impl<S: Strategy> Store<S> {
                 .map(|c| serde_json::to_value(&c.object).map_err(ApiError::internal))
                 .transpose()?;
             let merged = tokio::task::block_in_place(|| {
-                fieldmanager::apply(self.strategy.info(), live.as_ref(), &config, &writer, force)
+                fieldmanager::apply(&self.lists, live.as_ref(), &config, &writer, force)
             })?;
             let decoded = decode::decode_value::<S::Object>(
                 self.strategy.info(),

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::strategic;
 use crate::openapi::PATCH_CONTENT_TYPES;
 use crate::request::{Query, options_invalid};
-use crate::resource::ResourceInfo;
+use crate::resource::ListTypes;
 use crate::status::{ApiError, FieldError};
 
 /// kube-apiserver refuses JSON patches with more operations than this.
@@ -127,11 +127,11 @@ impl Patch {
     }
 
     /// The patched document.
-    pub fn apply(&self, info: &ResourceInfo, mut document: Value) -> Result<Value, ApiError> {
+    pub fn apply(&self, lists: &ListTypes, mut document: Value) -> Result<Value, ApiError> {
         match self {
             Patch::Json(patch) => apply_json_patch(&mut document, patch)?,
             Patch::Merge(patch) => json_patch::merge(&mut document, patch),
-            Patch::Strategic(patch) => document = strategic::merge(info, &document, patch)?,
+            Patch::Strategic(patch) => document = strategic::merge(lists, &document, patch)?,
         }
         Ok(document)
     }

@@ -13,8 +13,9 @@ use super::{fieldmanager, meta, patch};
 use crate::admission::{self, Attributes, Operation};
 use crate::authn::UserInfo;
 use crate::negotiate;
+use crate::openapi::derive::list_types;
 use crate::request::{Continue, ListOptions, parse_revision};
-use crate::resource::ResourceInfo;
+use crate::resource::{ListTypes, ResourceInfo};
 use crate::status::{ApiError, FieldError};
 use crate::storage::{KeyValue, Revision, Storage, StorageError};
 use crate::validation;
@@ -46,6 +47,8 @@ pub struct Store<S: Strategy> {
     pub(super) min_watch_seconds: u64,
     /// The server's admission plugins.
     pub(super) admission: Arc<admission::Chain>,
+    /// How the kind's lists merge, read from its schemas.
+    pub(super) lists: Arc<ListTypes>,
 }
 
 /// Who writes, and whether for real: what admission plugins are told besides the object.
@@ -107,7 +110,9 @@ impl<S: Strategy> Store<S> {
         let strategy = Arc::new(strategy);
         let decoding = strategy.clone();
         let decode: Decode<S::Object> = Arc::new(move |bytes| decoding.deserialize_stored(bytes));
+        let lists = Arc::new(list_types((info, &strategy.openapi_schemas())));
         Store {
+            lists,
             min_watch_seconds,
             cache: Cache::start(storage.clone(), prefix.clone(), history, decode),
             strategy,
@@ -349,6 +354,7 @@ impl<S: Strategy> Store<S> {
         let zero = self.zero_value();
         let object = record(
             self.info(),
+            &self.lists,
             None,
             zero.as_ref(),
             object,
@@ -432,8 +438,8 @@ impl<S: Strategy> Store<S> {
             let document = serde_json::to_value(&current.object).map_err(ApiError::internal)?;
             // Merging a list of 100,000 items takes a second: off the async workers, so that
             // the server keeps answering.
-            let (patch, info) = (patch.clone(), self.info());
-            let patched = tokio::task::spawn_blocking(move || patch.apply(info, document))
+            let (patch, lists) = (patch.clone(), self.lists.clone());
+            let patched = tokio::task::spawn_blocking(move || patch.apply(&lists, document))
                 .await
                 .map_err(ApiError::internal)??;
             let decoded = decode::decode_value::<S::Object>(self.info(), patched, validation)?;
@@ -505,7 +511,7 @@ impl<S: Strategy> Store<S> {
         let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
         self.admitted(&write, Some(&object)).await?;
         let live = Some(&current.object);
-        let object = record(self.info(), live, None, object, manage, part)?;
+        let object = record(self.info(), &self.lists, live, None, object, manage, part)?;
         self.write(id, object, current, caller.dry_run).await
     }
 
@@ -670,6 +676,7 @@ pub(crate) fn prepare_update<S: Strategy>(
 /// A create (no `live`) is compared from `zero`, the strategy's zero value, if it has one.
 pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwned>(
     info: &ResourceInfo,
+    lists: &ListTypes,
     live: Option<&T>,
     zero: Option<&T>,
     mut object: T,
@@ -696,7 +703,8 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
         .into_iter()
         .flatten()
         .any(|object| larger_than(object, OFFLOADED_NODES));
-    let mut record = || fieldmanager::record_update(info, live.as_ref(), &empty, &mut new, &writer);
+    let mut record =
+        || fieldmanager::record_update(lists, live.as_ref(), &empty, &mut new, &writer);
     if large {
         crate::offload::cpu_bound(record)?;
     } else {

@@ -4,7 +4,7 @@
 //!
 //! - Maps merge recursively; `null` deletes a key; `{"$patch": "replace"}` replaces a map,
 //!   `{"$patch": "delete"}` empties it; `$retainKeys` drops the keys it does not list.
-//! - Lists are replaced unless [`ResourceInfo::list_type`] says they merge: a set of scalars
+//! - Lists are replaced unless [`ListTypes`] says they merge: a set of scalars
 //!   is a union (`$deleteFromPrimitiveList/<field>` removes values), a map list merges items
 //!   on their key (`{"<key>": …, "$patch": "delete"}` removes one, `{"$patch": "replace"}`
 //!   replaces the list); `$setElementOrder/<field>` orders a merged list.
@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use self::lookup::{Key, KeyIndex, Positions};
-use crate::resource::{ListType, ResourceInfo};
+use crate::resource::{ListType, ListTypes};
 use crate::status::ApiError;
 
 const PATCH: &str = "$patch";
@@ -39,23 +39,23 @@ const BAD_SET_ELEMENT_ORDER: &str = "invalid patch format of setElementOrder lis
 type Result<T> = std::result::Result<T, ApiError>;
 
 /// `original` with the strategic merge patch `patch` applied; both must be objects.
-pub fn merge(info: &ResourceInfo, original: &Value, patch: &Value) -> Result<Value> {
+pub fn merge(lists: &ListTypes, original: &Value, patch: &Value) -> Result<Value> {
     let (Value::Object(original), Value::Object(patch)) = (original, patch) else {
         return Err(ApiError::bad_request(BAD_JSON_DOC));
     };
-    Merger { info }
+    Merger { lists }
         .map(original.clone(), patch.clone(), "")
         .map(Value::Object)
 }
 
 struct Merger<'a> {
-    info: &'a ResourceInfo,
+    lists: &'a ListTypes,
 }
 
 impl Merger<'_> {
     /// Whether the list at `path` merges, and its merge key (empty for a set of scalars).
     fn list_strategy(&self, path: &str) -> (bool, &'static str) {
-        match self.info.list_type(path) {
+        match self.lists.list_type(path) {
             ListType::Atomic => (false, ""),
             ListType::Set => (true, ""),
             // apimachinery's patch tags name a single merge key.
@@ -65,7 +65,7 @@ impl Merger<'_> {
 
     /// The Go kind of a list's elements, as named in apimachinery's messages.
     fn element_name(&self, path: &str) -> &'static str {
-        match self.info.list_type(path) {
+        match self.lists.list_type(path) {
             ListType::Set => "string",
             _ => "struct",
         }
@@ -875,7 +875,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::testing::FOO;
+    use crate::testing::foo_lists;
 
     fn foo() -> Value {
         json!({
@@ -902,11 +902,11 @@ mod tests {
     }
 
     fn apply(patch: Value) -> Value {
-        merge(&FOO, &foo(), &patch).unwrap()
+        merge(&foo_lists(), &foo(), &patch).unwrap()
     }
 
     fn error(patch: Value) -> ApiError {
-        merge(&FOO, &foo(), &patch).unwrap_err()
+        merge(&foo_lists(), &foo(), &patch).unwrap_err()
     }
 
     #[test]
@@ -1079,7 +1079,7 @@ mod tests {
     fn atomic_lists_are_replaced() {
         let original = json!({"metadata": {"managedFields": [{"manager": "a"}, {"manager": "b"}]}});
         let out = merge(
-            &FOO,
+            &foo_lists(),
             &original,
             &json!({"metadata": {"managedFields": [{"manager": "c"}]}}),
         )
@@ -1087,7 +1087,7 @@ mod tests {
         assert_eq!(out["metadata"]["managedFields"], json!([{"manager": "c"}]));
         // An untagged list of scalars is not a union either.
         let original = json!({"spec": {"items": ["a", "b"]}});
-        let out = merge(&FOO, &original, &json!({"spec": {"items": ["c"]}})).unwrap();
+        let out = merge(&foo_lists(), &original, &json!({"spec": {"items": ["c"]}})).unwrap();
         assert_eq!(out["spec"]["items"], json!(["c"]));
     }
 
@@ -1118,7 +1118,12 @@ mod tests {
     fn errors() {
         // Lists of lists: 422, with kube-apiserver's generic Invalid message.
         let original = json!({"status": {"conditions": []}});
-        let e = merge(&FOO, &original, &json!({"status": {"conditions": [["a"]]}})).unwrap_err();
+        let e = merge(
+            &foo_lists(),
+            &original,
+            &json!({"status": {"conditions": [["a"]]}}),
+        )
+        .unwrap_err();
         assert_eq!((e.code, e.reason), (422, "Invalid"));
         // As in apimachinery, only a list whose first element is a list counts as one.
         let e = error(json!({"metadata": {"finalizers": [["a"]]}}));
@@ -1137,7 +1142,7 @@ mod tests {
         // Merging maps in a set of scalars.
         let original = json!({"metadata": {"finalizers": []}});
         let e = merge(
-            &FOO,
+            &foo_lists(),
             &original,
             &json!({"metadata": {"finalizers": [{"a": 1}]}}),
         )
@@ -1151,7 +1156,10 @@ mod tests {
             "map: map[status:True] does not contain declared merge key: type"
         );
         // Not objects.
-        assert_eq!(merge(&FOO, &foo(), &json!([])).unwrap_err().code, 400);
+        assert_eq!(
+            merge(&foo_lists(), &foo(), &json!([])).unwrap_err().code,
+            400
+        );
     }
 
     #[test]

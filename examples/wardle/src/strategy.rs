@@ -22,7 +22,6 @@ pub const FLUNDERS_V1BETA1: ResourceInfo = ResourceInfo {
     namespaced: true,
     verbs: ALL_VERBS,
     subresources: &[],
-    lists: &[],
     selectable_fields: &[],
 };
 

@@ -1,10 +1,9 @@
 //! Server-side apply and `metadata.managedFields`, computed as kube-apiserver's field manager
 //! does (k8s.io/apimachinery `pkg/util/managedfields/internal` over structured-merge-diff),
-//! as pure functions over JSON objects. `/work/shared/PATCH.md` part A digests the rules.
+//! as pure functions over JSON objects, guided by the kind's [`ListTypes`].
 //!
-//! Left out: the last-applied-configuration handling of the manager `kubectl` (conflicts that
-//! a still-matching annotation covers are not forced through, the annotation is not
-//! rewritten), and conversion of entries between API versions (Foo has only one).
+//! Left out: rewriting the last-applied-configuration annotation, and conversion of entries
+//! between API versions (each version keeps its own).
 
 mod entries;
 mod fieldset;
@@ -18,7 +17,7 @@ use serde_json::{Value, json};
 use self::entries::{Managed, ManagerId, Operation, Owner};
 use self::fieldset::{Element, FieldSet, path_text};
 use self::object::{Comparison, Schema};
-use crate::resource::ResourceInfo;
+use crate::resource::ListTypes;
 use crate::status::{self, ApiError, Cause, Details};
 use crate::validation::go_quote;
 
@@ -92,13 +91,13 @@ fn is_printable(c: char) -> bool {
 /// fields; an object stored without managedFields stays so; at most 10 Update entries stay,
 /// the oldest merged into `ancient-changes`. Fails only on a `writer.time` that is not RFC 3339.
 pub fn record_update(
-    info: &ResourceInfo,
+    lists: &ListTypes,
     live: Option<&Value>,
     empty: &Value,
     new: &mut Value,
     writer: &Writer,
 ) -> Result<(), ApiError> {
-    let write = Write::new(info, writer)?;
+    let write = Write::new(lists, writer)?;
     let live_managed = || {
         live.and_then(managed_fields)
             .and_then(|entries| entries::decode(entries).ok())
@@ -142,7 +141,7 @@ pub fn record_update(
 /// `config` is already decoded and checked for kind, apiVersion, name and unknown fields.
 /// Through `/status` only its `status` counts, otherwise its `status` is ignored.
 pub fn apply(
-    info: &ResourceInfo,
+    lists: &ListTypes,
     live: Option<&Value>,
     config: &Value,
     writer: &Writer,
@@ -154,7 +153,7 @@ pub fn apply(
     {
         return Err(ApiError::bad_request("metadata.managedFields must be nil"));
     }
-    let write = Write::new(info, writer)?;
+    let write = Write::new(lists, writer)?;
     let schema = &write.schema;
     let errors = schema.list_errors(config, false);
     if !errors.is_empty() {
@@ -250,7 +249,7 @@ struct Write<'a> {
 }
 
 impl<'a> Write<'a> {
-    fn new(info: &'a ResourceInfo, writer: &'a Writer<'a>) -> Result<Self, ApiError> {
+    fn new(lists: &'a ListTypes, writer: &'a Writer<'a>) -> Result<Self, ApiError> {
         // The endpoints' reset fields (AX strategy.go, status_strategy.go).
         let reset = FieldSet::of_fields(if is_status(writer) {
             &["spec"]
@@ -258,7 +257,7 @@ impl<'a> Write<'a> {
             &["status"]
         });
         Ok(Write {
-            schema: Schema(info),
+            schema: Schema(lists),
             writer,
             reset,
             time: entries::parse_time(writer.time)?,

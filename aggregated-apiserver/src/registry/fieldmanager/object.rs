@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use super::fieldset::{Element, FieldSet};
-use crate::resource::{ListType, ResourceInfo};
+use crate::resource::{ListType, ListTypes};
 
 /// The fields two objects differ in.
 #[derive(Debug, Default)]
@@ -21,7 +21,7 @@ pub struct Comparison {
 }
 
 /// A kind's list types, which is all the schema merging needs.
-pub struct Schema<'a>(pub &'a ResourceInfo);
+pub struct Schema<'a>(pub &'a ListTypes);
 
 /// The dotted path (`status.conditions`) of a field; list items keep their list's path.
 fn join(dotted: &str, key: &str) -> String {

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::*;
-use crate::testing::FOO;
+use crate::testing::foo_lists;
 
 const GV: &str = "demo.jeremyxu2010.me/v1beta1";
 const T1: &str = "2026-11-25T10:00:00Z";
@@ -43,7 +43,7 @@ fn stored(mut object: Value) -> Value {
 
 /// Applies and returns the object as stored.
 fn applied(live: Option<&Value>, config: &Value, writer: &Writer) -> Value {
-    stored(apply(&FOO, live, config, writer, false).unwrap())
+    stored(apply(&foo_lists(), live, config, writer, false).unwrap())
 }
 
 fn entry<'a>(object: &'a Value, manager: &str) -> &'a Value {
@@ -97,7 +97,7 @@ fn create_by_apply_gives_the_exact_entry_and_reapply_changes_nothing() {
     );
 
     let again = apply(
-        &FOO,
+        &foo_lists(),
         Some(&created),
         &full_config(),
         &by("kubectl", T2),
@@ -112,18 +112,18 @@ fn a_second_manager_conflicts_unless_forced() {
     let live = applied(None, &full_config(), &by("other", T1));
     let change = foo(json!({"greeting": "Bye"}));
 
-    let error = apply(&FOO, Some(&live), &change, &by("b", T2), false).unwrap_err();
+    let error = apply(&foo_lists(), Some(&live), &change, &by("b", T2), false).unwrap_err();
     assert_eq!(
         serde_json::to_string(&error.to_status()).unwrap(),
         r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Apply failed with 1 conflict: conflict with \"other\": .spec.greeting","reason":"Conflict","details":{"causes":[{"reason":"FieldManagerConflict","message":"conflict with \"other\"","field":".spec.greeting"}]},"code":409}"#
     );
     let both = foo(json!({"greeting": "Bye", "suspend": true}));
     assert_eq!(
-        conflict_message(apply(&FOO, Some(&live), &both, &by("b", T2), false)),
+        conflict_message(apply(&foo_lists(), Some(&live), &both, &by("b", T2), false)),
         "Apply failed with 2 conflicts: conflicts with \"other\":\n- .spec.greeting\n- .spec.suspend"
     );
 
-    let forced = stored(apply(&FOO, Some(&live), &change, &by("b", T2), true).unwrap());
+    let forced = stored(apply(&foo_lists(), Some(&live), &change, &by("b", T2), true).unwrap());
     assert_eq!(forced["spec"]["greeting"], "Bye");
     assert_eq!(fields(&forced, "b"), r#"{"f:spec":{"f:greeting":{}}}"#);
     assert!(!fields(&forced, "other").contains("greeting"));
@@ -163,7 +163,7 @@ fn an_update_then_an_apply_conflicts_with_the_updater() {
     let mut edited = live.clone();
     edited["spec"]["greeting"] = "Hola".into();
     record_update(
-        &FOO,
+        &foo_lists(),
         Some(&live),
         &json!({}),
         &mut edited,
@@ -182,7 +182,7 @@ fn an_update_then_an_apply_conflicts_with_the_updater() {
     assert!(!fields(&edited, "kubectl").contains("greeting"));
 
     let result = apply(
-        &FOO,
+        &foo_lists(),
         Some(&edited),
         &full_config(),
         &by("kubectl", T3),
@@ -201,7 +201,14 @@ fn a_create_is_compared_from_the_kinds_empty_object() {
     let mut created = foo(json!({"greeting": "Hello"}));
     created["metadata"]["labels"] = json!({"app": "demo"});
     let empty = json!({"metadata": {}, "spec": {}});
-    record_update(&FOO, None, &empty, &mut created, &by("kubectl-create", T1)).unwrap();
+    record_update(
+        &foo_lists(),
+        None,
+        &empty,
+        &mut created,
+        &by("kubectl-create", T1),
+    )
+    .unwrap();
     assert_eq!(
         fields(&created, "kubectl-create"),
         r#"{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:greeting":{}}}"#
@@ -214,7 +221,7 @@ fn updates_record_changed_fields_with_containers() {
     created["metadata"]["labels"] = json!({"app": "demo"});
     created["status"] = json!({"barCount": 5});
     record_update(
-        &FOO,
+        &foo_lists(),
         None,
         &json!({}),
         &mut created,
@@ -234,7 +241,7 @@ fn updates_record_changed_fields_with_containers() {
     let mut same = created.clone();
     same["metadata"]["managedFields"][0]["time"] = T3.into();
     record_update(
-        &FOO,
+        &foo_lists(),
         Some(&created),
         &json!({}),
         &mut same,
@@ -250,7 +257,7 @@ fn updates_record_changed_fields_with_containers() {
     }]});
     status["spec"]["greeting"] = "ignored".into();
     record_update(
-        &FOO,
+        &foo_lists(),
         Some(&created),
         &json!({}),
         &mut status,
@@ -304,7 +311,7 @@ fn conditions_applied_through_status_merge_by_type() {
     config["status"] = json!({"conditions": [condition("Ready", "False")]});
     assert_eq!(
         conflict_message(apply(
-            &FOO,
+            &foo_lists(),
             Some(&live),
             &config,
             &by_status("ctrl", T4),
@@ -318,7 +325,7 @@ fn conditions_applied_through_status_merge_by_type() {
 fn apply_refuses_bad_bodies() {
     let mut config = full_config();
     config["metadata"]["managedFields"] = json!([]);
-    let error = apply(&FOO, None, &config, &by("kubectl", T1), false).unwrap_err();
+    let error = apply(&foo_lists(), None, &config, &by("kubectl", T1), false).unwrap_err();
     assert_eq!(
         (error.code, error.message.as_str()),
         (400, "metadata.managedFields must be nil")
@@ -327,7 +334,7 @@ fn apply_refuses_bad_bodies() {
     let mut config = full_config();
     config["status"] = json!({"conditions": [{"status": "True"}]});
     config["metadata"]["finalizers"] = json!(["x", "x"]);
-    let error = apply(&FOO, None, &config, &by("kubectl", T1), false).unwrap_err();
+    let error = apply(&foo_lists(), None, &config, &by("kubectl", T1), false).unwrap_err();
     assert_eq!(error.code, 400);
     assert_eq!(
         error.message,
@@ -341,7 +348,7 @@ fn reset_managed_fields_then_apply_gives_before_first_apply() {
     let mut replaced = live.clone();
     replaced["metadata"]["managedFields"] = json!([]);
     record_update(
-        &FOO,
+        &foo_lists(),
         Some(&live),
         &json!({}),
         &mut replaced,
@@ -354,7 +361,7 @@ fn reset_managed_fields_then_apply_gives_before_first_apply() {
     let mut edited = replaced.clone();
     edited["metadata"]["labels"]["tier"] = "web".into();
     record_update(
-        &FOO,
+        &foo_lists(),
         Some(&replaced),
         &json!({}),
         &mut edited,
@@ -376,7 +383,13 @@ fn reset_managed_fields_then_apply_gives_before_first_apply() {
     // Changing what before-first-apply owns is a conflict like any other.
     let change = foo(json!({"greeting": "Bye"}));
     assert_eq!(
-        conflict_message(apply(&FOO, Some(&live), &change, &by("kubectl", T4), false)),
+        conflict_message(apply(
+            &foo_lists(),
+            Some(&live),
+            &change,
+            &by("kubectl", T4),
+            false
+        )),
         "Apply failed with 1 conflict: conflict with \"before-first-apply\" using demo.jeremyxu2010.me/v1beta1: .spec.greeting"
     );
 }
@@ -389,7 +402,7 @@ fn eleven_updaters_leave_ten_update_entries() {
         new["metadata"]["labels"][format!("l{i}")] = "x".into();
         let time = format!("2026-11-25T11:{i:02}:00Z");
         record_update(
-            &FOO,
+            &foo_lists(),
             Some(&live),
             &json!({}),
             &mut new,
@@ -436,7 +449,14 @@ fn reapplying_an_empty_object_keeps_unowned_fields() {
     let config = foo(json!({}));
     let mut live = applied(None, &config, &by("kubectl", T1));
     live["spec"]["suspend"] = json!(false);
-    let again = apply(&FOO, Some(&live), &config, &by("kubectl", T2), false).unwrap();
+    let again = apply(
+        &foo_lists(),
+        Some(&live),
+        &config,
+        &by("kubectl", T2),
+        false,
+    )
+    .unwrap();
     assert_eq!(again["spec"], json!({"suspend": false}));
 }
 
@@ -449,7 +469,7 @@ fn conflicts_are_listed_up_to_100() {
         config
     };
     let live = applied(None, &config("x"), &by("a", T1));
-    let error = apply(&FOO, Some(&live), &config("y"), &by("b", T2), false).unwrap_err();
+    let error = apply(&foo_lists(), Some(&live), &config("y"), &by("b", T2), false).unwrap_err();
     let lines: Vec<String> = (0..100)
         .map(|i| format!("- .metadata.labels.k{i:03}"))
         .collect();
@@ -477,7 +497,7 @@ fn kubectl_takes_over_what_it_applied_client_side() {
         json!({"kubectl.kubernetes.io/last-applied-configuration": last.to_string()});
     let mut live = object.clone();
     record_update(
-        &FOO,
+        &foo_lists(),
         None,
         &json!({}),
         &mut live,
@@ -492,13 +512,19 @@ fn kubectl_takes_over_what_it_applied_client_side() {
     assert_eq!(fields(&taken, "kubectl"), r#"{"f:spec":{"f:greeting":{}}}"#);
 
     assert_eq!(
-        conflict_message(apply(&FOO, Some(&live), &greeting, &by("other", T2), false)),
+        conflict_message(apply(
+            &foo_lists(),
+            Some(&live),
+            &greeting,
+            &by("other", T2),
+            false
+        )),
         "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using demo.jeremyxu2010.me/v1beta1: .spec.greeting"
     );
     let suspend = foo(json!({"greeting": "Bye", "suspend": false}));
     assert_eq!(
         conflict_message(apply(
-            &FOO,
+            &foo_lists(),
             Some(&live),
             &suspend,
             &by("kubectl", T2),
