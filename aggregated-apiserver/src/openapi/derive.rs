@@ -1,6 +1,7 @@
 //! A kind's OpenAPI schemas derived from its Rust types ([`schemars::JsonSchema`]), in the form
 //! kube-apiserver publishes them, so that the kind is described once, by its types; and the list
-//! rules read back from the schemas, so that [`ResourceInfo::lists`] can be held to them.
+//! rules read back from the schemas ([`ListTypes`]), by which patches and server-side apply
+//! merge.
 //!
 //! The types' doc comments are the descriptions, their serde attributes say what is required
 //! and what defaults, and schemars attributes add validation (`#[schemars(range(min = 0))]`) and
