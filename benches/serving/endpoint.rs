@@ -4,13 +4,21 @@
 
 use serde_json::{Value, json};
 
+/// The version both Flunder servers are measured in (v1alpha1, the version they store, is
+/// deprecated: each of its answers carries a warning).
+pub const FLUNDER_API_VERSION: &str = "wardle.example.com/v1beta1";
+pub const FLUNDER_NAMESPACE: &str = "default";
+/// The Flunders every Flunder server is measured on.
+pub const FLUNDERS: &str = "/apis/wardle.example.com/v1beta1/namespaces/default/flunders";
+
 /// The API a collection serves, which decides the bodies written to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// `demo.jeremyxu2010.me/v1beta1` Foo (cluster-scoped), or a CRD of the same shape under
     /// another group.
     Foo { api_version: &'static str },
-    /// sample-apiserver's `wardle.example.com/v1alpha1` Flunder, in namespace `default`.
+    /// The `wardle.example.com/v1beta1` Flunder (namespaced) of sample-apiserver and
+    /// wardle-apiserver, in namespace `default`.
     Flunder,
     /// The static-JSON server: every GET answers the same Foo; nothing can be written.
     Static,
@@ -31,14 +39,17 @@ impl Shape {
             Shape::Foo { api_version } => foo(api_version),
             Shape::Static => foo("demo.jeremyxu2010.me/v1beta1"),
             Shape::Flunder => json!({
-                "apiVersion": "wardle.example.com/v1alpha1",
+                "apiVersion": FLUNDER_API_VERSION,
                 "kind": "Flunder",
                 "metadata": {
                     "name": name,
-                    "namespace": "default",
+                    "namespace": FLUNDER_NAMESPACE,
                     "labels": {"bench": "true", "app": "foo"},
                 },
-                "spec": {"reference": "hello-from-the-benchmark"},
+                "spec": {
+                    "flunderReference": "hello-from-the-benchmark",
+                    "referenceType": "Flunder",
+                },
             }),
         }
     }

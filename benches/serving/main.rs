@@ -1,9 +1,11 @@
-//! The serving benchmark: foo-apiserver on each store beside its Go peers, measured side by
-//! side in one run and written to BENCHMARKS.md. Run by `cargo xtask bench`, which builds
+//! The serving benchmark: foo-apiserver on each store beside its Go peers, and the same
+//! Flunder workload on wardle-apiserver (examples/wardle) and sample-apiserver, measured side
+//! by side in one run and written to BENCHMARKS.md. Run by `cargo xtask bench`, which builds
 //! the peers first; `cargo bench --bench serving -- --quick` checks the harness in minutes.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
+mod comparison;
 mod endpoint;
 mod load;
 mod machine;
@@ -26,6 +28,7 @@ use anyhow::Context;
 use clap::Parser;
 use tokio::runtime::Runtime;
 
+use comparison::Comparison;
 use machine::Machine;
 use measure::Usage;
 use options::{Options, Plan, Store};
@@ -45,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     seed_all(&runtime, &plan, &servers)?;
     if plan.wants("memory") {
         let measured = memory::measure(&runtime, &mut servers, plan.objects);
-        println!("{}", report::memory_table(&measured));
+        print_tables(|c| report::memory_table(&measured, c));
         results.memory.extend(measured);
     }
     run::requests(&runtime, &plan, &servers, &mut results);
@@ -62,7 +65,7 @@ fn main() -> anyhow::Result<()> {
             runtime.block_on(seed::seed(&target.endpoint, plan.objects..many))?;
         }
         let measured = memory::measure(&runtime, &mut servers, many);
-        println!("{}", report::memory_table(&measured));
+        print_tables(|c| report::memory_table(&measured, c));
         results.memory.extend(measured);
         results.notes.push(format!(
             "The memory at {many} objects is measured after the other scenarios: the servers \
@@ -71,7 +74,7 @@ fn main() -> anyhow::Result<()> {
     }
     drop(servers);
 
-    if plan.wants("plugin") {
+    if plan.wants("plugin") && plan.compares(Comparison::Foo) {
         match plugin::compare(&runtime, &plan)? {
             Some(rows) => {
                 println!("{}", report::plugin_table(&rows));
@@ -83,13 +86,21 @@ fn main() -> anyhow::Result<()> {
         }
     }
 
-    let verdicts = targets::judge(&results, plan.objects, plan.many_objects);
+    let verdicts = targets::judge(&results, plan.objects, plan.many_objects, &plan.compare);
     let plots = plot::draw(&results, &plan.plots)?
         .into_iter()
         .map(|(title, file)| (title, report::link(&plan.out, &file)))
         .collect::<Vec<_>>();
     let document = report::document(&machine, &command(), &results, &verdicts, &plots);
-    println!("{}", report::targets_table(&verdicts));
+    for comparison in Comparison::ALL {
+        let of: Vec<_> = verdicts
+            .iter()
+            .filter(|v| v.comparison == comparison)
+            .collect();
+        if !of.is_empty() {
+            println!("{}", report::targets_table(&of));
+        }
+    }
     if let Some(dir) = plan.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -99,13 +110,23 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints the non-empty table of each comparison.
+fn print_tables(table: impl Fn(Comparison) -> String) {
+    for comparison in Comparison::ALL {
+        let table = table(comparison);
+        if !table.is_empty() {
+            println!("{table}");
+        }
+    }
+}
+
 /// Creates the objects every writable server needs, each store once (foo through
 /// kube-apiserver shares foo's store on the shared etcd).
 fn seed_all(runtime: &Runtime, plan: &Plan, servers: &Servers) -> anyhow::Result<()> {
     let through_cluster = servers
         .through_cluster
         .iter()
-        .filter(|t| !(t.is_foo && plan.has(Store::Shared)));
+        .filter(|t| !(t.role.is_foo() && plan.has(Store::Shared)));
     for target in servers.direct.iter().chain(through_cluster) {
         if target.endpoint.shape.writable() {
             eprintln!(
@@ -120,7 +141,8 @@ fn seed_all(runtime: &Runtime, plan: &Plan, servers: &Servers) -> anyhow::Result
     Ok(())
 }
 
-/// Watch fan-out on every writable server at each rate, the servers alternating per rate.
+/// Watch fan-out on every writable server at each rate, the servers alternating per rate (the
+/// Flunder comparison's beside foo's).
 fn watches(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut Results) {
     let routes = [
         (Route::Direct, &servers.direct),
@@ -149,7 +171,7 @@ fn watches(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut Resu
                     Ok(fan_out) => results.watches.push(results::Watch {
                         server: endpoint.name.clone(),
                         route,
-                        is_foo: target.is_foo,
+                        role: target.role,
                         writes_per_second: rate,
                         watchers: plan.watchers,
                         expected: fan_out.expected,
@@ -166,7 +188,7 @@ fn watches(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut Resu
             }
         }
     }
-    println!("{}", report::watch_table(&results.watches));
+    print_tables(|c| report::watch_table(&results.watches, c));
 }
 
 /// The command line as it ran.

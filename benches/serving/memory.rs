@@ -20,10 +20,10 @@ pub fn measure(runtime: &Runtime, servers: &mut Servers, objects: usize) -> Vec<
         .direct
         .iter()
         .filter(|t| t.endpoint.shape.writable() && t.endpoint.pid.is_some())
-        .map(|t| (t.endpoint.name.clone(), t.is_foo))
+        .map(|t| (t.endpoint.name.clone(), t.role))
         .collect();
     let mut measured = Vec::new();
-    for (name, is_foo) in targets {
+    for (name, role) in targets {
         let pid_of = |servers: &Servers| {
             servers
                 .direct
@@ -65,7 +65,7 @@ pub fn measure(runtime: &Runtime, servers: &mut Servers, objects: usize) -> Vec<
         }
         measured.push(Memory {
             server: name,
-            is_foo,
+            role,
             objects,
             rss_after_create,
             rss_cold,

@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-/// Where foo-apiserver keeps its objects, and with it which peers run beside it.
+use crate::comparison::Comparison;
+
+/// Where foo-apiserver and wardle-apiserver keep their objects, and with it which peers run
+/// beside them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Store {
-    /// foo on its embedded store (and the static-JSON server, the GET ceiling).
+    /// foo and wardle on their embedded store (and the static-JSON server, the GET ceiling).
     Embedded,
     /// foo on an etcd of its own.
     Etcd,
-    /// foo and sample-apiserver on the etcd of a kube-apiserver that writes to it.
+    /// foo, wardle and sample-apiserver on the etcd of a kube-apiserver that writes to it.
     Shared,
     /// foo through kube-apiserver's aggregation against a CRD of Foo's shape.
     Cluster,
@@ -35,6 +38,13 @@ pub struct Options {
         default_value = "embedded,etcd,shared,cluster"
     )]
     pub stores: Vec<Store>,
+    /// The comparisons to make: foo-apiserver's Foo beside its peers, and the same Flunder
+    /// workload on wardle-apiserver and sample-apiserver.
+    #[arg(long, value_delimiter = ',', default_value = "foo,flunder")]
+    pub compare: Vec<Comparison>,
+    /// Objects each server holds for the scenarios [default: 10000, 1000 with `--quick`].
+    #[arg(long)]
+    pub objects: Option<usize>,
     /// The report; default BENCHMARKS.md at the workspace root (a temporary file with
     /// `--quick`).
     #[arg(long)]
@@ -55,6 +65,7 @@ pub struct Options {
 pub struct Plan {
     pub only: Option<String>,
     pub stores: Vec<Store>,
+    pub compare: Vec<Comparison>,
     pub out: PathBuf,
     /// Where the plots go, linked from the report.
     pub plots: PathBuf,
@@ -90,16 +101,20 @@ impl Plan {
             }
         };
         let default_round = if quick { 0.5 } else { 5.0 };
+        let objects = options
+            .objects
+            .unwrap_or(if quick { 1_000 } else { 10_000 });
         Plan {
             only: options.only,
             stores: options.stores,
+            compare: options.compare,
             out,
             plots,
             round: Duration::from_secs_f64(options.round_seconds.unwrap_or(default_round)),
             rounds: options.rounds.unwrap_or(2),
             clients: 16,
-            objects: if quick { 1_000 } else { 10_000 },
-            many_objects: (!quick).then_some(100_000),
+            objects,
+            many_objects: (!quick).then_some(100_000).filter(|&many| many > objects),
             watchers: if quick { 200 } else { 1_000 },
             watch_rates: [50, 200],
             watch_for: Duration::from_secs(if quick { 5 } else { 20 }),
@@ -117,5 +132,9 @@ impl Plan {
 
     pub fn has(&self, store: Store) -> bool {
         self.stores.contains(&store)
+    }
+
+    pub fn compares(&self, comparison: Comparison) -> bool {
+        self.compare.contains(&comparison)
     }
 }

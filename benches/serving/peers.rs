@@ -1,15 +1,17 @@
 //! The servers under test, started and wired up for the benchmark: foo-apiserver on its
-//! embedded store and on etcd, the static-JSON server, and in a [`Lab`] (a kube-apiserver
-//! with its etcd) foo-apiserver and sample-apiserver aggregated into it and a CRD of Foo's
-//! shape. Each binds a free port on 127.0.0.1, keeps its data, certificates, kubeconfig and
-//! log in its own temporary directory, and answers a client in `system:masters` (so that no
-//! authorization webhook is in the measured path).
+//! embedded store and on etcd, wardle-apiserver (examples/wardle) on its embedded store, the
+//! static-JSON server, and in a [`Lab`] (a kube-apiserver with its etcd) foo-apiserver and
+//! sample-apiserver aggregated into it, wardle-apiserver started as sample-apiserver is, and
+//! a CRD of Foo's shape. Each binds a free port on 127.0.0.1, keeps its data, certificates,
+//! kubeconfig and log in its own temporary directory, and answers a client in
+//! `system:masters` (so that no authorization webhook is in the measured path).
 //!
 //! foo-apiserver runs without its controller, as sample-apiserver and a CRD do: what is
 //! measured is the API server alone.
 //!
 //! The Go peers are `$SAMPLE_APISERVER` and `$STATIC_JSON_SERVER`, which `cargo xtask bench`
-//! builds and sets.
+//! builds and sets, as it does `$WARDLE_APISERVER` (built here when unset, in the profile
+//! cargo built foo-apiserver in for the benchmark).
 
 mod crd;
 mod daemon;
@@ -18,13 +20,14 @@ mod writer;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use aggregated_apiserver::pki::{CertPair, LocalPki, load_or_create_local_pki};
 use tempfile::TempDir;
 
 use crate::common::cluster::{free_port, tls_client_pem};
 use crate::common::etcd::EtcdCluster;
-use crate::endpoint::{Endpoint, Shape};
+use crate::endpoint::{Endpoint, FLUNDERS, Shape};
 use daemon::Daemon;
 pub use lab::Lab;
 pub use writer::Writer;
@@ -85,30 +88,91 @@ pub fn static_json() -> Running {
         ("--tls-private-key-file", &path(&file("serving.key"))),
         ("--client-ca-file", &path(&file("ca.crt"))),
     ]);
-    let endpoint = local_endpoint("static JSON", port, pki, Shape::Static);
+    let endpoint = local_endpoint("static JSON", port, pki, FOOS, Shape::Static);
     start(endpoint, &peer("STATIC_JSON_SERVER"), args, port, dir)
 }
 
-/// `foo-apiserver local --controller=false` with `extra` flags, on a data directory whose
-/// local PKI is made here first (the server reuses it) so that the endpoint knows its CA and
-/// admin certificate before the server starts.
-fn foo_local(name: &str, extra: &[(&str, &str)]) -> Running {
-    let dir = temp_dir("foo-apiserver");
-    let pki = load_or_create_local_pki(&dir.path().join("pki")).expect("foo-apiserver's PKI");
-    let port = free_port();
-    let mut args = vec![OsString::from("local")];
-    args.extend(flags(&[
-        ("--secure-port", &port.to_string()),
-        ("--bind-address", SERVER_NAME),
-        ("--data-dir", &path(dir.path())),
-        ("--controller", "false"),
-    ]));
-    args.extend(flags(extra));
-    let shape = Shape::Foo {
-        api_version: FOO_API_VERSION,
+/// `wardle-apiserver local` on its embedded store.
+pub fn wardle_embedded() -> Running {
+    let api = Local {
+        program: wardle_apiserver(),
+        collection: FLUNDERS,
+        shape: Shape::Flunder,
     };
-    let endpoint = local_endpoint(name, port, pki, shape);
-    start(endpoint, Path::new(FOO_APISERVER), args, port, dir)
+    api.start("wardle (embedded)", &[])
+}
+
+/// `foo-apiserver local --controller=false` with `extra` flags.
+fn foo_local(name: &str, extra: &[(&str, &str)]) -> Running {
+    let api = Local {
+        program: Path::new(FOO_APISERVER),
+        collection: FOOS,
+        shape: Shape::Foo {
+            api_version: FOO_API_VERSION,
+        },
+    };
+    let mut all = vec![("--controller", "false")];
+    all.extend_from_slice(extra);
+    api.start(name, &all)
+}
+
+/// A server of the aggregated-apiserver library run as `<program> local`, and what it serves.
+struct Local<'a> {
+    program: &'a Path,
+    collection: &'static str,
+    shape: Shape,
+}
+
+impl Local<'_> {
+    /// `<program> local` with `extra` flags, on a data directory whose local PKI is made here
+    /// first (the server reuses it) so that the endpoint knows its CA and admin certificate
+    /// before the server starts.
+    fn start(&self, name: &str, extra: &[(&str, &str)]) -> Running {
+        let program = self.program.file_name().map_or_else(
+            || "server".into(),
+            |file| file.to_string_lossy().into_owned(),
+        );
+        let dir = temp_dir(&program);
+        let pki = load_or_create_local_pki(&dir.path().join("pki")).expect("a local PKI");
+        let port = free_port();
+        let mut args = vec![OsString::from("local")];
+        args.extend(flags(&[
+            ("--secure-port", &port.to_string()),
+            ("--bind-address", SERVER_NAME),
+            ("--data-dir", &path(dir.path())),
+        ]));
+        args.extend(flags(extra));
+        let endpoint = local_endpoint(name, port, pki, self.collection, self.shape);
+        start(endpoint, self.program, args, port, dir)
+    }
+}
+
+/// examples/wardle's server: `$WARDLE_APISERVER` (which `cargo xtask bench` builds and sets),
+/// else `cargo build --release -p wardle-apiserver` once per run, beside foo-apiserver, which
+/// cargo built for the benchmark in the same profile.
+fn wardle_apiserver() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        if let Some(path) = std::env::var_os("WARDLE_APISERVER").filter(|p| !p.is_empty()) {
+            return PathBuf::from(path);
+        }
+        eprintln!("building wardle-apiserver (cargo build --release -p wardle-apiserver)…");
+        let status = crate::common::cargo()
+            .args(["build", "--release", "-p", "wardle-apiserver"])
+            .status()
+            .expect("running cargo build -p wardle-apiserver");
+        assert!(status.success(), "building wardle-apiserver failed");
+        let dir = Path::new(FOO_APISERVER)
+            .parent()
+            .expect("foo-apiserver's directory");
+        let binary = dir.join("wardle-apiserver");
+        assert!(
+            binary.is_file(),
+            "cargo built wardle-apiserver, but not at {}",
+            binary.display()
+        );
+        binary
+    })
 }
 
 /// Starts `program args…` serving `endpoint` on `port` in `dir` and waits until it is ready;
@@ -163,8 +227,14 @@ fn temp_dir(prefix: &str) -> TempDir {
         .expect("creating a temporary directory")
 }
 
-/// A server on `port` whose serving and admin certificates are `pki`'s, serving Foos' path.
-fn local_endpoint(name: &str, port: u16, pki: LocalPki, shape: Shape) -> Endpoint {
+/// A server on `port` whose serving and admin certificates are `pki`'s, serving `collection`.
+fn local_endpoint(
+    name: &str,
+    port: u16,
+    pki: LocalPki,
+    collection: &str,
+    shape: Shape,
+) -> Endpoint {
     Endpoint {
         name: name.into(),
         url: url(port),
@@ -172,7 +242,7 @@ fn local_endpoint(name: &str, port: u16, pki: LocalPki, shape: Shape) -> Endpoin
         server_name: SERVER_NAME.into(),
         client_cert_pem: pki.admin.cert_pem,
         client_key_pem: pki.admin.key_pem,
-        collection: FOOS.into(),
+        collection: collection.into(),
         shape,
         pid: None,
     }

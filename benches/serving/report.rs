@@ -1,12 +1,15 @@
-//! The report as Markdown: the machine and versions, the command, one table per scenario
-//! and route, watch, memory and plugin tables, the targets and links to the plots. The same
-//! tables are printed as each scenario ends.
+//! The report as Markdown: the machine and versions, the command, then for Foo's comparison
+//! the targets, one table per scenario and route, watch, memory and plugin tables and links
+//! to the plots, and the Flunder comparison's own section of the same. The same tables are
+//! printed as each scenario ends.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use hdrhistogram::Histogram;
 
+use crate::comparison::{Comparison, Role};
+use crate::endpoint::FLUNDERS;
 use crate::machine::Machine;
 use crate::results::{Memory, Plugin, Requests, Results, Route, Watch};
 use crate::targets::Verdict;
@@ -41,29 +44,26 @@ pub fn document(
     if !results.notes.is_empty() {
         out.push('\n');
     }
-    if !targets.is_empty() {
+    let foo = Comparison::Foo;
+    let foo_targets = of(targets, foo);
+    if !foo_targets.is_empty() {
         out.push_str("## Targets\n\n");
-        out.push_str(&targets_table(targets));
+        out.push_str(&targets_table(&foo_targets));
     }
-    if !results.requests.is_empty() {
+    let requests = requests_tables(results, foo);
+    if !requests.is_empty() {
         out.push_str("## Requests\n\n");
-        let mut start = 0;
-        for end in 1..=results.requests.len() {
-            let boundary = end == results.requests.len()
-                || !same_table(&results.requests[start], &results.requests[end]);
-            if boundary {
-                out.push_str(&requests_table(&results.requests[start..end]));
-                start = end;
-            }
-        }
+        out.push_str(&requests);
     }
-    if !results.watches.is_empty() {
+    let watches = watch_table(&results.watches, foo);
+    if !watches.is_empty() {
         out.push_str("## Watch fan-out\n\n");
-        out.push_str(&watch_table(&results.watches));
+        out.push_str(&watches);
     }
-    if !results.memory.is_empty() {
+    let memory = memory_table(&results.memory, foo);
+    if !memory.is_empty() {
         out.push_str("## Memory\n\n");
-        out.push_str(&memory_table(&results.memory));
+        out.push_str(&memory);
     }
     if !results.plugin.is_empty() {
         out.push_str("## kubectl foo list against kubectl get foos\n\n");
@@ -75,6 +75,64 @@ pub fn document(
             let _ = writeln!(out, "![{title}]({link})\n");
         }
     }
+    if results.has(Comparison::Flunder) {
+        out.push_str(&flunder_section(results, targets));
+    }
+    out
+}
+
+/// The Flunder comparison: its targets, requests, watches and memory.
+fn flunder_section(results: &Results, targets: &[Verdict]) -> String {
+    let flunder = Comparison::Flunder;
+    let mut out = String::from("## Flunder: wardle-apiserver against sample-apiserver\n\n");
+    let _ = write!(
+        out,
+        "The same Flunder workload on wardle-apiserver (examples/wardle: sample-apiserver's \
+         API on the aggregated-apiserver library) and on k8s.io/sample-apiserver itself: the \
+         same requests from the same client on the same paths (`{FLUNDERS}`), the same seeded \
+         Flunders, each scenario's servers alternating round by round (foo's among them when \
+         both comparisons run: sample-apiserver's rows are then those of foo's tables). wardle (shared etcd) runs with sample-apiserver's flags on the same \
+         etcd (under a prefix of its own) while kube-apiserver writes to it; wardle (embedded) \
+         is `wardle-apiserver local` on its embedded store.\n\n"
+    );
+    let flunder_targets = of(targets, flunder);
+    if !flunder_targets.is_empty() {
+        out.push_str("### Targets\n\n");
+        out.push_str(&targets_table(&flunder_targets));
+    }
+    out.push_str(&requests_tables(results, flunder));
+    let watches = watch_table(&results.watches, flunder);
+    if !watches.is_empty() {
+        out.push_str("### Flunder: watch fan-out\n\n");
+        out.push_str(&watches);
+    }
+    let memory = memory_table(&results.memory, flunder);
+    if !memory.is_empty() {
+        out.push_str("### Flunder: memory\n\n");
+        out.push_str(&memory);
+    }
+    out
+}
+
+/// The verdicts of `comparison`'s targets.
+fn of(targets: &[Verdict], comparison: Comparison) -> Vec<&Verdict> {
+    targets
+        .iter()
+        .filter(|v| v.comparison == comparison)
+        .collect()
+}
+
+/// `comparison`'s table of every scenario and route, in the order they ran.
+fn requests_tables(results: &Results, comparison: Comparison) -> String {
+    let rows = &results.requests;
+    let mut out = String::new();
+    let mut start = 0;
+    for end in 1..=rows.len() {
+        if end == rows.len() || !same_table(&rows[start], &rows[end]) {
+            out.push_str(&requests_table(&rows[start..end], comparison));
+            start = end;
+        }
+    }
     out
 }
 
@@ -82,27 +140,36 @@ fn same_table(a: &Requests, b: &Requests) -> bool {
     a.scenario == b.scenario && a.route == b.route
 }
 
-/// One scenario on the servers of one route, with foo's throughput against each peer's.
-pub fn requests_table(rows: &[Requests]) -> String {
-    let Some(first) = rows.first() else {
+/// One scenario on the servers of one route that are in `comparison`, with the throughput of
+/// its server under test against each peer's; empty when its server under test did not run.
+pub fn requests_table(rows: &[Requests], comparison: Comparison) -> String {
+    let rows: Vec<&Requests> = rows.iter().filter(|r| r.role.is_in(comparison)).collect();
+    if !rows.iter().any(|r| r.role == Role::UnderTest(comparison)) {
         return String::new();
-    };
+    }
+    let first = rows[0];
     let route = match first.route {
         Route::Direct => "",
         Route::ThroughCluster => " — through kube-apiserver",
     };
-    let mut out = format!("### {}{route}\n\n", first.scenario);
-    out.push_str(
-        "| server | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU s | \
-         CPU µs/op | peak RSS MiB | foo's ops/s against |\n\
-         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n",
+    let mut out = format!(
+        "### {}{}{route}\n\n",
+        title_prefix(comparison),
+        first.scenario
     );
-    for row in rows {
+    let _ = writeln!(
+        out,
+        "| server | clients | ops/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU s | \
+         CPU µs/op | peak RSS MiB | {}'s ops/s against |\n\
+         |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        comparison.subject()
+    );
+    for &row in &rows {
         let outcome = &row.outcome;
         let cpu = row.used.cpu_seconds;
         let ratios: Vec<String> = rows
             .iter()
-            .filter(|peer| row.is_foo && !peer.is_foo)
+            .filter(|peer| row.role.under_test() && !peer.role.under_test())
             .map(|peer| {
                 let ratio = outcome.per_second() / peer.outcome.per_second().max(1e-9);
                 format!("{ratio:.2}× {}", peer.server)
@@ -131,7 +198,21 @@ pub fn requests_table(rows: &[Requests]) -> String {
     out
 }
 
-pub fn watch_table(rows: &[Watch]) -> String {
+/// How the tables of a comparison's scenarios are titled: Foo's by the scenario alone.
+fn title_prefix(comparison: Comparison) -> &'static str {
+    match comparison {
+        Comparison::Foo => "",
+        Comparison::Flunder => "Flunder: ",
+    }
+}
+
+/// The watch fan-out of the servers in `comparison`; empty when its server under test did
+/// not run.
+pub fn watch_table(rows: &[Watch], comparison: Comparison) -> String {
+    let rows: Vec<&Watch> = rows.iter().filter(|r| r.role.is_in(comparison)).collect();
+    if !rows.iter().any(|r| r.role == Role::UnderTest(comparison)) {
+        return String::new();
+    }
     let mut out = String::from(
         "Delivery latency runs from the writer's acknowledgement (its response received) to \
          a watcher's receipt; an event a watcher received before the writer's acknowledgement \
@@ -140,7 +221,7 @@ pub fn watch_table(rows: &[Watch]) -> String {
          p50 ms | p99 ms | max ms | server CPU s | CPU µs per delivered event |\n\
          |---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
-    for row in rows {
+    for row in &rows {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -180,7 +261,12 @@ fn first_errors<'a>(
     out.push('\n');
 }
 
-pub fn memory_table(rows: &[Memory]) -> String {
+/// The memory of the servers in `comparison`; empty when its server under test did not run.
+pub fn memory_table(rows: &[Memory], comparison: Comparison) -> String {
+    let rows: Vec<&Memory> = rows.iter().filter(|r| r.role.is_in(comparison)).collect();
+    if !rows.iter().any(|r| r.role == Role::UnderTest(comparison)) {
+        return String::new();
+    }
     let mut out = String::from(
         "RSS of the server process after creating the objects, after a restart over them \
          (cold start), and its peak during one full LIST (peak reset just before) with the \
@@ -231,7 +317,7 @@ pub fn plugin_table(rows: &[Plugin]) -> String {
     out
 }
 
-pub fn targets_table(verdicts: &[Verdict]) -> String {
+pub fn targets_table(verdicts: &[&Verdict]) -> String {
     let mut out = String::from("| target | result | measured |\n|---|---|---|\n");
     for verdict in verdicts {
         let result = match verdict.met {

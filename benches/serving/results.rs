@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use crate::comparison::{Comparison, Role};
 use crate::load::Outcome;
 use crate::measure::Used;
 
@@ -19,7 +20,7 @@ pub struct Requests {
     pub scenario: String,
     pub route: Route,
     pub server: String,
-    pub is_foo: bool,
+    pub role: Role,
     pub clients: usize,
     pub outcome: Outcome,
     pub used: Used,
@@ -29,7 +30,7 @@ pub struct Requests {
 pub struct Watch {
     pub server: String,
     pub route: Route,
-    pub is_foo: bool,
+    pub role: Role,
     pub writes_per_second: u32,
     pub watchers: usize,
     /// Acknowledged writes times watchers.
@@ -74,7 +75,7 @@ impl ListMemory {
 /// A server's memory holding `objects` objects.
 pub struct Memory {
     pub server: String,
-    pub is_foo: bool,
+    pub role: Role,
     pub objects: usize,
     pub rss_after_create: u64,
     pub rss_cold: u64,
@@ -104,5 +105,13 @@ impl Results {
         self.requests
             .iter()
             .find(|r| r.scenario == scenario && r.server == server)
+    }
+
+    /// Whether `comparison` has a server under test with numbers in this run.
+    pub fn has(&self, comparison: Comparison) -> bool {
+        let under_test = Role::UnderTest(comparison);
+        self.requests.iter().any(|r| r.role == under_test)
+            || self.watches.iter().any(|w| w.role == under_test)
+            || self.memory.iter().any(|m| m.role == under_test)
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicU64;
 
 use tokio::runtime::Runtime;
 
+use crate::comparison::Comparison;
 use crate::load::{Load, Outcome, closed_loop};
 use crate::measure::{Usage, Used};
 use crate::options::Plan;
@@ -17,7 +18,7 @@ use crate::servers::{Servers, Target};
 /// How peers.rs names foo on its embedded store.
 pub const FOO_EMBEDDED: &str = "foo (embedded)";
 
-/// Runs every request scenario the plan wants.
+/// Runs every request scenario the plan wants, on the servers of the scenario's comparisons.
 pub fn requests(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut Results) {
     // Numbers the objects CREATE makes, across scenarios and servers.
     let unique = Arc::new(AtomicU64::new(0));
@@ -36,8 +37,15 @@ pub fn requests(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut
                 .filter(|t| {
                     scenario.audience != Audience::Embedded || t.endpoint.name == FOO_EMBEDDED
                 })
+                .filter(|t| {
+                    scenario
+                        .comparisons
+                        .iter()
+                        .any(|&c| plan.compares(c) && t.role.is_in(c))
+                })
                 .collect();
-            if targets.is_empty() {
+            // Peers alone compare with nothing.
+            if !targets.iter().any(|t| t.role.under_test()) {
                 continue;
             }
             let measured = rounds(runtime, plan, servers, &scenario, &targets, &unique);
@@ -50,7 +58,7 @@ pub fn requests(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut
                         scenario: scenario.name.clone(),
                         route,
                         server: target.endpoint.name.clone(),
-                        is_foo: target.is_foo,
+                        role: target.role,
                         clients: scenario.clients,
                         outcome,
                         used,
@@ -59,7 +67,12 @@ pub fn requests(runtime: &Runtime, plan: &Plan, servers: &Servers, results: &mut
                 .collect();
             let start = results.requests.len();
             results.requests.extend(rows);
-            println!("{}", report::requests_table(&results.requests[start..]));
+            for comparison in Comparison::ALL {
+                let table = report::requests_table(&results.requests[start..], comparison);
+                if !table.is_empty() {
+                    println!("{table}");
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The request scenarios: what each client of a closed loop does (GET, LIST in its forms,
 //! paged LIST, CREATE, UPDATE, merge patch, server-side apply, bar), which servers can do
-//! it, and with how many clients.
+//! it, with how many clients, and in which comparisons: all of them in Foo's, GET, LIST all
+//! as JSON and as Table and CREATE in Flunder's as well.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,6 +12,7 @@ use http::Method;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::comparison::Comparison;
 use crate::endpoint::{Endpoint, Shape};
 use crate::load::{Call, Connection, JSON, Operation, Protocol};
 
@@ -60,7 +62,14 @@ pub struct Scenario {
     pub clients: usize,
     pub protocol: Protocol,
     pub audience: Audience,
+    /// The comparisons whose servers it runs on.
+    pub comparisons: &'static [Comparison],
 }
+
+/// A scenario of Foo's comparison alone.
+const FOO: &[Comparison] = &[Comparison::Foo];
+/// A scenario of the Flunder comparison too.
+const BOTH: &[Comparison] = &[Comparison::Foo, Comparison::Flunder];
 
 /// Every request scenario, in the order they run (reads before writes, so that LISTs see
 /// exactly the seeded objects).
@@ -71,13 +80,17 @@ pub fn all(clients: usize, objects: usize) -> Vec<Scenario> {
         clients,
         protocol: Protocol::Http2,
         audience,
+        comparisons: FOO,
     };
-    let mut all = vec![scenario(
-        "GET".into(),
-        Action::Get,
-        clients,
-        Audience::AlsoThroughCluster,
-    )];
+    let mut all = vec![Scenario {
+        comparisons: BOTH,
+        ..scenario(
+            "GET".into(),
+            Action::Get,
+            clients,
+            Audience::AlsoThroughCluster,
+        )
+    }];
     all.push(Scenario {
         protocol: Protocol::Http1,
         ..scenario(
@@ -106,12 +119,16 @@ pub fn all(clients: usize, objects: usize) -> Vec<Scenario> {
             } else {
                 Audience::Direct
             };
-            all.push(scenario(
-                format!("LIST {label} as {format}"),
-                Action::List { limit, accept },
-                clients,
-                audience,
-            ));
+            let flunder = limit.is_none() && format != "metadata";
+            all.push(Scenario {
+                comparisons: if flunder { BOTH } else { FOO },
+                ..scenario(
+                    format!("LIST {label} as {format}"),
+                    Action::List { limit, accept },
+                    clients,
+                    audience,
+                )
+            });
         }
     }
     all.extend([
@@ -135,12 +152,15 @@ pub fn all(clients: usize, objects: usize) -> Vec<Scenario> {
             Audience::Direct,
         ),
         scenario("bar".into(), Action::Bar, clients, Audience::Direct),
-        scenario(
-            "CREATE".into(),
-            Action::Create,
-            clients,
-            Audience::AlsoThroughCluster,
-        ),
+        Scenario {
+            comparisons: BOTH,
+            ..scenario(
+                "CREATE".into(),
+                Action::Create,
+                clients,
+                Audience::AlsoThroughCluster,
+            )
+        },
         scenario(
             "CREATE, 64 clients".into(),
             Action::Create,
@@ -239,15 +259,15 @@ fn is_foo_apiserver(endpoint: &Endpoint) -> bool {
 /// A merge patch that changes the spec of an object of `shape`.
 pub fn spec_patch(shape: Shape, text: &str) -> String {
     match shape {
-        Shape::Flunder => json!({"spec": {"reference": text.replace(' ', "-")}}).to_string(),
+        Shape::Flunder => json!({"spec": {"flunderReference": text.replace(' ', "-")}}).to_string(),
         _ => json!({"spec": {"greeting": text}}).to_string(),
     }
 }
 
 fn set_spec_text(object: &mut serde_json::Value, text: &str) {
     let spec = &mut object["spec"];
-    if spec.get("reference").is_some() {
-        spec["reference"] = json!(text.replace(' ', "-"));
+    if spec.get("flunderReference").is_some() {
+        spec["flunderReference"] = json!(text.replace(' ', "-"));
     } else {
         spec["greeting"] = json!(text);
     }

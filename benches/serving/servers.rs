@@ -1,7 +1,8 @@
-//! The servers one run measures, started for the stores the plan names: each reached
-//! directly, and (for the `cluster` store) foo through kube-apiserver beside a CRD.
+//! The servers one run measures, started for the stores and comparisons the plan names: each
+//! reached directly, and (for the `cluster` store) foo through kube-apiserver beside a CRD.
 
 use crate::common::etcd::EtcdCluster;
+use crate::comparison::{Comparison, FOO_PEER, Role, SAMPLE_APISERVER};
 use crate::endpoint::Endpoint;
 use crate::options::{Plan, Store};
 use crate::peers::{self, Lab, Running, Writer};
@@ -16,14 +17,15 @@ pub struct Target {
     pub endpoint: Endpoint,
     /// On the etcd kube-apiserver writes to: its writer runs while this is measured.
     pub shared: bool,
-    /// foo-apiserver (rather than a peer): the ratios are foo's against the others.
-    pub is_foo: bool,
+    /// Its comparisons, and whether it is their server under test or a peer.
+    pub role: Role,
 }
 
 pub struct Servers {
     /// Killed before the etcds and the lab they use (fields drop in order).
     pub running: Vec<Running>,
-    /// Each server reached directly, in the order of `running`.
+    /// Each server reached directly, in the order of `running`: within a round the servers
+    /// take turns in this order.
     pub direct: Vec<Target>,
     /// foo through kube-apiserver, then the CRD.
     pub through_cluster: Vec<Target>,
@@ -43,53 +45,72 @@ impl Servers {
             lab: None,
             notes: Vec::new(),
         };
+        let foo = plan.compares(Comparison::Foo);
+        let flunder = plan.compares(Comparison::Flunder);
+        let foo_under_test = Role::UnderTest(Comparison::Foo);
+        let wardle_under_test = Role::UnderTest(Comparison::Flunder);
         if plan.has(Store::Embedded) {
-            servers.add(peers::foo_embedded(), false, true);
-            if has_peer("STATIC_JSON_SERVER", &mut servers.notes) {
-                servers.add(peers::static_json(), false, false);
+            if foo {
+                servers.add(peers::foo_embedded(), false, foo_under_test);
+                if has_peer("STATIC_JSON_SERVER", &mut servers.notes) {
+                    servers.add(peers::static_json(), false, FOO_PEER);
+                }
+            }
+            if flunder {
+                servers.add(peers::wardle_embedded(), false, wardle_under_test);
             }
         }
-        if plan.has(Store::Etcd) {
+        if foo && plan.has(Store::Etcd) {
             let etcd = peers::dedicated_etcd();
-            servers.add(peers::foo_on_etcd(&etcd), false, true);
+            servers.add(peers::foo_on_etcd(&etcd), false, foo_under_test);
             servers._etcd = Some(etcd);
         }
-        let wants_lab = plan.has(Store::Shared) || plan.has(Store::Cluster);
+        // sample-apiserver runs in the lab alone (it delegates to kube-apiserver): the Flunder
+        // comparison's etcd is the lab's.
+        let wants_lab =
+            (plan.has(Store::Shared) && (foo || flunder)) || (plan.has(Store::Cluster) && foo);
         if wants_lab && has_peer("KUBE_APISERVER", &mut servers.notes) {
             eprintln!("starting kube-apiserver and its etcd…");
             let lab = Lab::start();
-            let foo = lab.foo_shared();
-            if plan.has(Store::Cluster) {
-                let via = lab.through_cluster(&foo);
-                servers.through_cluster.push(Target {
-                    endpoint: via,
-                    shared: true,
-                    is_foo: true,
-                });
-                servers.through_cluster.push(Target {
-                    endpoint: lab.crd(),
-                    shared: true,
-                    is_foo: false,
-                });
+            if foo {
+                let foo_shared = lab.foo_shared();
+                if plan.has(Store::Cluster) {
+                    let via = lab.through_cluster(&foo_shared);
+                    servers.through_cluster.push(Target {
+                        endpoint: via,
+                        shared: true,
+                        role: foo_under_test,
+                    });
+                    servers.through_cluster.push(Target {
+                        endpoint: lab.crd(),
+                        shared: true,
+                        role: FOO_PEER,
+                    });
+                }
+                if plan.has(Store::Shared) {
+                    servers.add(foo_shared, true, foo_under_test);
+                } else {
+                    servers.running.push(foo_shared);
+                }
             }
             if plan.has(Store::Shared) {
-                servers.add(foo, true, true);
-                if has_peer("SAMPLE_APISERVER", &mut servers.notes) {
-                    servers.add(lab.sample_apiserver(), true, false);
+                if flunder {
+                    servers.add(lab.wardle(), true, wardle_under_test);
                 }
-            } else {
-                servers.running.push(foo);
+                if has_peer("SAMPLE_APISERVER", &mut servers.notes) {
+                    servers.add(lab.sample_apiserver(), true, SAMPLE_APISERVER);
+                }
             }
             servers.lab = Some(lab);
         }
         servers
     }
 
-    fn add(&mut self, running: Running, shared: bool, is_foo: bool) {
+    fn add(&mut self, running: Running, shared: bool, role: Role) {
         self.direct.push(Target {
             endpoint: running.endpoint.clone(),
             shared,
-            is_foo,
+            role,
         });
         self.running.push(running);
     }

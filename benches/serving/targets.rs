@@ -1,6 +1,9 @@
-//! The targets of issue 13, each judged from ratios measured in the same run: met, not met,
-//! or not measured (a server or scenario that did not run).
+//! The targets of issue 13 (foo-apiserver's) and of the Flunder comparison (wardle-apiserver
+//! at least as good as sample-apiserver on the same workload), each judged from ratios
+//! measured in the same run: met, not met, or not measured (a server or scenario that did
+//! not run).
 
+use crate::comparison::Comparison;
 use crate::results::{Requests, Results, Route, Watch};
 use crate::run::FOO_EMBEDDED;
 
@@ -10,6 +13,8 @@ const CRD: &str = "CRD";
 const MIB: f64 = 1024.0 * 1024.0;
 
 pub struct Verdict {
+    /// The comparison the target is of, whose section of the report lists it.
+    pub comparison: Comparison,
     pub target: String,
     /// None: not measured in this run.
     pub met: Option<bool>,
@@ -32,6 +37,7 @@ fn verdict(target: impl Into<String>, measured: Option<(bool, String)>) -> Verdi
         None => (None, "–".into()),
     };
     Verdict {
+        comparison: Comparison::Foo,
         target: target.into(),
         met,
         measured,
@@ -59,19 +65,41 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> Vec<Verdict> {
-    let mut verdicts = Vec::new();
-    let foo_direct: Vec<&str> = results
+/// The names of the servers reached directly that `is` picks, in the order they ran.
+fn direct_servers(results: &Results, is: impl Fn(&Requests) -> bool) -> Vec<&str> {
+    results
         .requests
         .iter()
-        .filter(|r| r.is_foo && r.route == Route::Direct)
+        .filter(|r| r.route == Route::Direct && is(r))
         .map(|r| r.server.as_str())
         .fold(Vec::new(), |mut names, name| {
             if !names.contains(&name) {
                 names.push(name);
             }
             names
-        });
+        })
+}
+
+/// The targets of each comparison the run made: foo's, then the Flunder comparison's.
+pub fn judge(
+    results: &Results,
+    objects: usize,
+    many_objects: Option<usize>,
+    comparisons: &[Comparison],
+) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    if comparisons.contains(&Comparison::Foo) {
+        verdicts.extend(judge_foo(results, objects, many_objects));
+    }
+    if comparisons.contains(&Comparison::Flunder) {
+        verdicts.extend(judge_flunder(results, objects));
+    }
+    verdicts
+}
+
+fn judge_foo(results: &Results, objects: usize, many_objects: Option<usize>) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    let foo_direct = direct_servers(results, |r| r.role.is_foo());
     let throughput_ratio = |scenario: &str, foo: &str, peer: &str| {
         let foo = results.request(scenario, foo)?;
         let peer = results.request(scenario, peer)?;
@@ -145,7 +173,7 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
             .because(why),
         );
     }
-    for memory in results.memory.iter().filter(|m| m.is_foo) {
+    for memory in results.memory.iter().filter(|m| m.role.is_foo()) {
         let table = memory.lists.iter().find(|l| l.format == "Table");
         verdicts.push(verdict(
             format!(
@@ -211,7 +239,7 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
     for watch in results
         .watches
         .iter()
-        .filter(|w| w.is_foo && w.route == Route::Direct)
+        .filter(|w| w.role.is_foo() && w.route == Route::Direct)
     {
         let all = watch.delivered >= watch.expected && watch.expected > 0;
         let p99 = watch.latency.value_at_quantile(0.99) as f64 / 1000.0;
@@ -263,7 +291,7 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
     for memory in results
         .memory
         .iter()
-        .filter(|m| m.is_foo && m.objects == many)
+        .filter(|m| m.role.is_foo() && m.objects == many)
     {
         let rss = memory.rss_after_create.max(memory.rss_cold) as f64;
         let json = memory.lists.iter().find(|l| l.format == "JSON");
@@ -321,7 +349,7 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
     let via = results
         .requests
         .iter()
-        .find(|r| r.route == Route::ThroughCluster && r.is_foo)
+        .find(|r| r.route == Route::ThroughCluster && r.role.is_foo())
         .map(|r| r.server.clone());
     if let Some(via) = via {
         // foo on the same store, reached directly.
@@ -386,7 +414,7 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
                     ),
                     find(&via)
                         .zip(find(CRD))
-                        .map(|(foo, crd)| watch_ratio(foo, crd)),
+                        .map(|(foo, crd)| watch_ratio(("foo", foo), ("the CRD", crd))),
                 )
                 .because(why),
             );
@@ -395,27 +423,152 @@ pub fn judge(results: &Results, objects: usize, many_objects: Option<usize>) -> 
     verdicts
 }
 
-/// The CRD's delivery p99 over foo's, both over every expected event.
-fn watch_ratio(foo: &Watch, crd: &Watch) -> (bool, String) {
+/// The peer's delivery p99 over the server under test's, both over every expected event, each
+/// named as the text says it; met from 5×.
+fn watch_ratio(subject: (&str, &Watch), peer: (&str, &Watch)) -> (bool, String) {
+    let (ratio, text) = watch_p99_ratio(subject, peer);
+    (ratio.is_some_and(|r| r >= 5.0), text)
+}
+
+/// The peer's delivery p99 over the server under test's (infinite when the peer missed more
+/// than 1% of its events and the server under test did not; None when the server under test
+/// did), and the measurement as text.
+fn watch_p99_ratio(
+    (subject, ours): (&str, &Watch),
+    (peer, theirs): (&str, &Watch),
+) -> (Option<f64>, String) {
     let share = |w: &Watch| 100.0 * w.delivered as f64 / w.expected.max(1) as f64;
-    match (foo.p99_of_expected_ms(), crd.p99_of_expected_ms()) {
+    match (ours.p99_of_expected_ms(), theirs.p99_of_expected_ms()) {
         (None, _) => (
-            false,
-            format!("foo delivered {:.1}% of its events", share(foo)),
+            None,
+            format!("{subject} delivered {:.1}% of its events", share(ours)),
         ),
         (Some(_), None) => (
-            true,
+            Some(f64::INFINITY),
             format!(
-                "∞: the CRD delivered {:.1}% of its events, foo all",
-                share(crd)
+                "∞: {peer} delivered {:.1}% of its events, {subject} all",
+                share(theirs)
             ),
         ),
-        (Some(foo), Some(crd)) => {
-            let ratio = crd / foo.max(1e-3);
+        (Some(ours), Some(theirs)) => {
+            let ratio = theirs / ours.max(1e-3);
             (
-                ratio >= 5.0,
-                format!("{ratio:.2}× (p99 {crd:.1} ms over {foo:.1} ms)"),
+                Some(ratio),
+                format!("{ratio:.2}× (p99 {theirs:.1} ms over {ours:.1} ms)"),
             )
         }
     }
+}
+
+/// The Flunder comparison's targets: wardle-apiserver on each store at least as fast as
+/// sample-apiserver on every request scenario, delivering watch events at least as fast, and
+/// holding the same Flunders in no more memory.
+fn judge_flunder(results: &Results, objects: usize) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    let flunder = |verdict: Verdict| Verdict {
+        comparison: Comparison::Flunder,
+        ..verdict
+    };
+    let scenarios = [
+        "GET".to_string(),
+        format!("LIST all {objects} as JSON"),
+        format!("LIST all {objects} as Table"),
+        "CREATE".to_string(),
+    ];
+    for wardle in direct_servers(results, |r| r.role.is_wardle()) {
+        for scenario in &scenarios {
+            let both = results
+                .request(scenario, wardle)
+                .zip(results.request(scenario, SAMPLE));
+            let ratio =
+                both.map(|(w, s)| w.outcome.per_second() / s.outcome.per_second().max(1e-9));
+            let why = both.and_then(|(w, s)| {
+                Some(format!(
+                    "wardle answered {:.0}/s spending {:.0} µs of CPU per request and keeping \
+                     {:.2} of {} cores busy; sample-apiserver answered {:.0}/s at {:.0} µs of \
+                     CPU per request",
+                    w.outcome.per_second(),
+                    cpu_per_op(w)?,
+                    cores_busy(w)?,
+                    cores(),
+                    s.outcome.per_second(),
+                    cpu_per_op(s)?
+                ))
+            });
+            verdicts.push(flunder(
+                verdict(
+                    format!("{scenario} on {wardle}: ≥1× sample-apiserver"),
+                    ratio.map(|r| (r >= 1.0, format!("{r:.2}×"))),
+                )
+                .because(why),
+            ));
+        }
+    }
+    for watch in results
+        .watches
+        .iter()
+        .filter(|w| w.role.is_wardle() && w.route == Route::Direct)
+    {
+        let sample = results
+            .watches
+            .iter()
+            .find(|w| w.server == SAMPLE && w.writes_per_second == watch.writes_per_second);
+        let measured = sample.map(|sample| {
+            let (ratio, text) = watch_p99_ratio(("wardle", watch), ("sample-apiserver", sample));
+            (ratio.is_some_and(|r| r >= 1.0), text)
+        });
+        let why = watch.cpu_seconds.map(|cpu| {
+            format!(
+                "wardle delivered {} of {} events (p50 {:.2} ms, {} watchers dropped) at \
+                 {:.1} µs of CPU each",
+                watch.delivered,
+                watch.expected,
+                watch.latency.value_at_quantile(0.5) as f64 / 1000.0,
+                watch.dropped,
+                cpu * 1e6 / watch.delivered.max(1) as f64
+            )
+        });
+        verdicts.push(flunder(
+            verdict(
+                format!(
+                    "Watch on {} at {} writes/s: ≥1× sample-apiserver (its p99 over \
+                     wardle's, an undelivered event counting as never)",
+                    watch.server, watch.writes_per_second
+                ),
+                measured,
+            )
+            .because(why),
+        ));
+    }
+    for memory in results.memory.iter().filter(|m| m.role.is_wardle()) {
+        let rss = |m: &crate::results::Memory| m.rss_after_create.max(m.rss_cold) as f64;
+        let sample = results
+            .memory
+            .iter()
+            .find(|m| m.server == SAMPLE && m.objects == memory.objects);
+        let why = sample.map(|sample| {
+            format!(
+                "wardle: {:.0} MiB after creating them, {:.0} MiB after a restart; \
+                 sample-apiserver: {:.0} MiB and {:.0} MiB",
+                memory.rss_after_create as f64 / MIB,
+                memory.rss_cold as f64 / MIB,
+                sample.rss_after_create as f64 / MIB,
+                sample.rss_cold as f64 / MIB
+            )
+        });
+        verdicts.push(flunder(
+            verdict(
+                format!(
+                    "{} Flunders on {}: ≤1× sample-apiserver's RSS",
+                    memory.objects, memory.server
+                ),
+                sample.map(|sample| {
+                    let r = rss(memory) / rss(sample).max(1.0);
+                    (r <= 1.0, format!("{r:.2}×"))
+                }),
+            )
+            .because(why),
+        ));
+    }
+    verdicts
 }

@@ -1,8 +1,11 @@
 //! `cargo xtask bench [args…]`: builds everything the serving benchmark starts, then runs
 //! `cargo bench --bench serving -- <args>` from the workspace root with each binary's path in
 //! its environment variable: `KUBE_APISERVER`, `KUBE_CONTROLLER_MANAGER`, `SAMPLE_APISERVER`,
-//! `STATIC_JSON_SERVER` (the Go peers, see `peers.rs`) and `KUBECTL_FOO` (the plugin, built
-//! with `--release` as users install it).
+//! `STATIC_JSON_SERVER` (the Go peers, see `peers.rs`), `KUBECTL_FOO` (the plugin, built
+//! with `--release` as users install it) and `WARDLE_APISERVER` (examples/wardle, built with
+//! `--release` as cargo builds foo-apiserver for the benchmark; built here rather than by the
+//! benchmark so that both builds see the same environment and do not rebuild each other's
+//! dependencies).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -21,14 +24,16 @@ pub fn run(root: &Path, bench_args: &[&str]) -> Result<ExitCode> {
     packages::ensure(PACKAGES)?;
     let test_peers = peers::ensure(root, peers::TEST_PEERS)?;
     let bench_peers = peers::ensure(root, peers::BENCH_PEERS)?;
-    let plugin = build_plugin(root)?;
+    let plugin = build_release(root, "kubectl-foo", "kubectl-foo")?;
+    let wardle = build_release(root, "wardle-apiserver", "wardle-apiserver")?;
 
     let mut command = cargo();
     command
         .current_dir(root)
         .args(["bench", "--bench", "serving", "--"])
         .args(bench_args)
-        .env("KUBECTL_FOO", &plugin);
+        .env("KUBECTL_FOO", &plugin)
+        .env("WARDLE_APISERVER", &wardle);
     for (binary, path) in test_peers.iter().chain(bench_peers.iter()) {
         command.env(peers::env_var(binary), path);
     }
@@ -44,31 +49,24 @@ pub fn run(root: &Path, bench_args: &[&str]) -> Result<ExitCode> {
     })
 }
 
-/// `cargo build --release -p kubectl-foo`: the path of the plugin built.
-fn build_plugin(root: &Path) -> Result<PathBuf> {
+/// `cargo build --release -p <package> --bin <binary>`: the path of the binary built.
+fn build_release(root: &Path, package: &str, binary: &str) -> Result<PathBuf> {
     let status = cargo()
         .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "kubectl-foo",
-            "--bin",
-            "kubectl-foo",
-        ])
+        .args(["build", "--release", "-p", package, "--bin", binary])
         .status()
-        .context("running cargo build -p kubectl-foo")?;
+        .with_context(|| format!("running cargo build -p {package}"))?;
     if !status.success() {
-        bail!("building kubectl-foo failed ({status})");
+        bail!("building {binary} failed ({status})");
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .filter(|dir| !dir.is_empty())
         .map_or_else(|| root.join("target"), PathBuf::from);
-    let plugin = target.join("release/kubectl-foo");
-    if !plugin.is_file() {
-        bail!("cargo built kubectl-foo, but not at {}", plugin.display());
+    let path = target.join("release").join(binary);
+    if !path.is_file() {
+        bail!("cargo built {binary}, but not at {}", path.display());
     }
-    Ok(plugin)
+    Ok(path)
 }
 
 fn cargo() -> Command {

@@ -1,12 +1,14 @@
 //! A kube-apiserver with its etcd, and what the benchmark runs in it: foo-apiserver and
 //! sample-apiserver on its etcd, registered as APIServices (a Service of `type: ExternalName`
-//! for localhost reaches the local process), a CRD of Foo's shape, and writes that move the
-//! etcd revision as a real cluster's traffic does.
+//! for localhost reaches the local process), wardle-apiserver on its etcd started exactly as
+//! sample-apiserver is (but not registered: sample-apiserver's APIService serves the group),
+//! a CRD of Foo's shape, and writes that move the etcd revision as a real cluster's traffic
+//! does.
 //!
 //! Each aggregated server has a serving certificate from a CA of its own, which its APIService
 //! trusts, for its Service's name and 127.0.0.1; it authenticates client certificates from the
 //! cluster CA and the cluster's front proxy, and delegates the rest to kube-apiserver as the
-//! admin.
+//! admin (k8s.io/apiserver's flags, as `tests/common/wardle`'s `Launch::delegating_flags`).
 
 use std::io::Write;
 use std::path::Path;
@@ -20,10 +22,10 @@ use serde_json::{Value, json};
 
 use super::{
     FOO_API_VERSION, FOO_APISERVER, FOOS, Running, SERVER_NAME, Writer, crd, flags, path, peer,
-    start, temp_dir, url,
+    start, temp_dir, url, wardle_apiserver,
 };
 use crate::common::cluster::{Cluster, FRONT_PROXY_CLIENT, free_port, get, tls_client_pem};
-use crate::endpoint::{Endpoint, Shape};
+use crate::endpoint::{Endpoint, FLUNDERS, Shape};
 
 /// Where the Services of the aggregated servers are.
 const NAMESPACE: &str = "default";
@@ -42,6 +44,9 @@ struct Aggregated {
     service: &'static str,
     group: &'static str,
     version: &'static str,
+    /// Registered as the APIService of its group and version (one server of a group-version
+    /// can be): otherwise only reached directly.
+    registered: bool,
     name: &'static str,
     collection: &'static str,
     shape: Shape,
@@ -51,6 +56,7 @@ const FOO: Aggregated = Aggregated {
     service: "foo-apiserver",
     group: "demo.jeremyxu2010.me",
     version: "v1beta1",
+    registered: true,
     name: "foo (shared etcd)",
     collection: FOOS,
     shape: Shape::Foo {
@@ -58,14 +64,26 @@ const FOO: Aggregated = Aggregated {
     },
 };
 
-const WARDLE: Aggregated = Aggregated {
+const SAMPLE: Aggregated = Aggregated {
     service: "wardle-apiserver",
     group: "wardle.example.com",
-    version: "v1alpha1",
+    version: "v1beta1",
+    registered: true,
     name: "sample-apiserver",
-    collection: "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders",
+    collection: FLUNDERS,
     shape: Shape::Flunder,
 };
+
+const WARDLE: Aggregated = Aggregated {
+    service: "rust-wardle-apiserver",
+    registered: false,
+    name: "wardle (shared etcd)",
+    ..SAMPLE
+};
+
+/// Where wardle-apiserver keeps its objects in the shared etcd, apart from sample-apiserver's
+/// (`/registry/wardle.example.com`).
+const WARDLE_ETCD_PREFIX: &str = "/registry/rust-wardle-apiserver";
 
 impl Aggregated {
     /// The name the aggregator dials the Service by.
@@ -92,7 +110,7 @@ impl Lab {
 
     /// k8s.io/sample-apiserver (`$SAMPLE_APISERVER`) on the cluster's etcd under its own
     /// prefix (its default, `/registry/wardle.example.com`), registered as the APIService
-    /// `v1alpha1.wardle.example.com`.
+    /// `v1beta1.wardle.example.com`.
     pub fn sample_apiserver(&self) -> Running {
         let etcd = self.cluster.etcd_endpoints();
         let kubeconfig = path(&self.cluster.kubeconfig());
@@ -101,7 +119,22 @@ impl Lab {
             // Its admission (NamespaceLifecycle) and flow control read the cluster.
             ("--kubeconfig", kubeconfig.as_str()),
         ];
-        self.aggregated(&WARDLE, &peer("SAMPLE_APISERVER"), &extra)
+        self.aggregated(&SAMPLE, &peer("SAMPLE_APISERVER"), &extra)
+    }
+
+    /// wardle-apiserver (examples/wardle) with sample-apiserver's flags, on the cluster's
+    /// etcd under a prefix of its own; not registered (sample-apiserver's APIService serves
+    /// the group).
+    pub fn wardle(&self) -> Running {
+        let etcd = self.cluster.etcd_endpoints();
+        let kubeconfig = path(&self.cluster.kubeconfig());
+        let extra = [
+            ("--etcd-servers", etcd.as_str()),
+            ("--etcd-prefix", WARDLE_ETCD_PREFIX),
+            // Its NamespaceLifecycle admission reads the cluster, as sample-apiserver's does.
+            ("--kubeconfig", kubeconfig.as_str()),
+        ];
+        self.aggregated(&WARDLE, wardle_apiserver(), &extra)
     }
 
     /// A CRD of Foo's shape in the group `bench.demo.jeremyxu2010.me`, once Established and
@@ -139,8 +172,8 @@ impl Lab {
     }
 
     /// Starts `program` as the aggregated server of `api` with k8s.io/apiserver's serving and
-    /// delegation flags and `extra` ones, registers it, and waits until kube-apiserver serves
-    /// its collection.
+    /// delegation flags and `extra` ones and, if `api` is registered, registers it and waits
+    /// until kube-apiserver serves its collection.
     fn aggregated(&self, api: &Aggregated, program: &Path, extra: &[(&str, &str)]) -> Running {
         let dir = temp_dir(api.service);
         let names = [api.host(), "localhost".into(), SERVER_NAME.into()];
@@ -172,8 +205,10 @@ impl Lab {
             ..self.cluster_endpoint(api.name.into(), api.collection.into(), api.shape)
         };
         let running = start(endpoint, program, args, port, dir);
-        self.register(api, port, &pki.ca.cert_pem);
-        self.wait_served(api.collection);
+        if api.registered {
+            self.register(api, port, &pki.ca.cert_pem);
+            self.wait_served(api.collection);
+        }
         running
     }
 
