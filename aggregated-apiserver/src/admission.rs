@@ -5,13 +5,16 @@
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::runtime::reflector::{self, ObjectRef, reflector};
+use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::Value;
 
 use crate::authn::UserInfo;
 use crate::registry::Endpoint;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, Cause};
-use k8s_openapi::api::core::v1::Namespace;
 
 /// What a write does, as admission's `Operation`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,18 +175,44 @@ impl Chain {
 
 /// kube-apiserver's NamespaceLifecycle, for a server aggregated into a cluster: no new object
 /// of a namespaced kind in a namespace the cluster does not have (404), or is deleting (403,
-/// cause `NamespaceTerminating`). It asks the cluster as each object is created, before the
-/// kind's validation, as the Go plugin runs in the mutating phase.
+/// cause `NamespaceTerminating`). It runs on creates, before the kind's validation, as the Go
+/// plugin runs in the mutating phase, and reads namespaces as the Go plugin does: from a
+/// watch-fed cache, asking the cluster only about a namespace the cache does not hold (yet).
 pub struct NamespaceLifecycle {
     namespaces: kube::Api<Namespace>,
+    cache: reflector::Store<Namespace>,
+    /// The watch that fills the cache, stopped with the plugin.
+    watching: tokio::task::JoinHandle<()>,
 }
 
 impl NamespaceLifecycle {
-    /// Checks namespaces through `client`, which may get them.
+    /// Checks namespaces through `client`, which may get, list and watch them; starts the
+    /// cache's watch, so it must be called within a Tokio runtime.
     pub fn new(client: kube::Client) -> Self {
+        let namespaces = kube::Api::<Namespace>::all(client);
+        let (cache, writer) = reflector::store();
+        let events = watcher(namespaces.clone(), watcher::Config::default()).default_backoff();
+        let watching = tokio::spawn(reflector(writer, events).for_each(|_| async {}));
         NamespaceLifecycle {
-            namespaces: kube::Api::all(client),
+            namespaces,
+            cache,
+            watching,
         }
+    }
+
+    /// The namespace from the cache, or from the cluster when the cache does not hold it.
+    async fn namespace(&self, name: &str) -> Result<Option<Namespace>, ApiError> {
+        if let Some(cached) = self.cache.get(&ObjectRef::new(name)) {
+            return Ok(Some(Namespace::clone(&cached)));
+        }
+        (self.namespaces.get_opt(name).await)
+            .map_err(|e| ApiError::internal(format!("looking up namespace {name}: {e}")))
+    }
+}
+
+impl Drop for NamespaceLifecycle {
+    fn drop(&mut self) {
+        self.watching.abort();
     }
 }
 
@@ -193,11 +222,7 @@ impl Admission for NamespaceLifecycle {
         let (Operation::Create, Some(namespace)) = (at.operation, at.namespace) else {
             return Ok(());
         };
-        let found =
-            self.namespaces.get_opt(namespace).await.map_err(|e| {
-                ApiError::internal(format!("looking up namespace {namespace}: {e}"))
-            })?;
-        let Some(found) = found else {
+        let Some(found) = self.namespace(namespace).await? else {
             return Err(ApiError::namespace_not_found(namespace));
         };
         let phase = found.status.and_then(|status| status.phase);
