@@ -99,60 +99,16 @@ impl Strategy for FooStrategy {
     }
 
     fn table_columns(&self) -> Vec<TableColumnDefinition> {
-        let column = |name: &str, type_: &str, format: &str, priority, description: &str| {
-            TableColumnDefinition {
-                name: name.into(),
-                type_: type_.into(),
-                format: format.into(),
-                description: description.into(),
-                priority,
-            }
-        };
+        let column = TableColumnDefinition::new;
         vec![
-            column(
-                "Name",
-                "string",
-                "name",
-                0,
-                "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-            ),
-            column(
-                "Greeting",
-                "string",
-                "",
-                0,
-                "The greeting bar answers with.",
-            ),
-            column(
-                "Bars",
-                "integer",
-                "",
-                0,
-                "How many times bar has been invoked.",
-            ),
-            column(
-                "Ready",
-                "string",
-                "",
-                0,
-                "The status of the Ready condition.",
-            ),
-            column(
-                "Age",
-                "date",
-                "",
-                0,
-                "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-            ),
-            column(
-                "Suspended",
-                "boolean",
-                "",
-                1,
-                "A suspended Foo refuses bar.",
-            ),
-            column("Last Bar", "date", "", 1, "When bar was last invoked."),
-            column("Message", "string", "", 1, "The message bar last answered."),
+            TableColumnDefinition::object_name(),
+            column("Greeting", "string", "The greeting bar answers with."),
+            column("Bars", "integer", "How many times bar has been invoked."),
+            column("Ready", "string", "The status of the Ready condition."),
+            TableColumnDefinition::creation_timestamp("Age"),
+            column("Suspended", "boolean", "A suspended Foo refuses bar.").wide(),
+            column("Last Bar", "date", "When bar was last invoked.").wide(),
+            column("Message", "string", "The message bar last answered.").wide(),
         ]
     }
 

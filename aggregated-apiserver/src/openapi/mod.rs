@@ -5,6 +5,8 @@
 
 pub mod derive;
 mod meta;
+
+pub(crate) use meta::{CREATION_TIMESTAMP_DESCRIPTION, NAME_DESCRIPTION};
 mod protobuf;
 
 pub use meta::{api_version_property, kind_property};

@@ -19,7 +19,9 @@ mod watch;
 
 pub use cache::HistoryLimit;
 pub use meta::now;
-pub use render::{TableColumnDefinition, respond, warned_first};
+pub use render::{
+    TableColumnDefinition, default_table_cells, default_table_columns, respond, warned_first,
+};
 pub use store::{MAX_BODY_BYTES, Store};
 pub use version::{Converted, Convertible};
 

@@ -1,11 +1,12 @@
 //! How the server treats each kind: Flunders worked on in v1beta1 and stored in v1alpha1, as
 //! the Go server's internal version and storage version; v1alpha1 Flunders converted; Fischers.
 
-use aggregated_apiserver::registry::{Convertible, Strategy, Style, TableColumnDefinition};
+use aggregated_apiserver::registry::{
+    Convertible, Strategy, Style, TableColumnDefinition, default_table_cells, default_table_columns,
+};
 use aggregated_apiserver::resource::{ALL_VERBS, ResourceInfo};
 use aggregated_apiserver::status::{ApiError, FieldError};
 use k8s_openapi::jiff::Timestamp;
-use kube::Resource;
 use serde_json::{Map, Value, json};
 
 use crate::types::{FISCHER_REFERENCE, FLUNDER_REFERENCE, GROUP, v1alpha1, v1beta1};
@@ -42,37 +43,6 @@ pub const FISCHERS: ResourceInfo = ResourceInfo {
 /// The deprecation the Go server's v1alpha1 types declare (deprecated in 1.3, removed in 1.10).
 fn v1alpha1_deprecation(kind: &str) -> String {
     format!("{GROUP}/v1alpha1 {kind} is deprecated in v1.3+, unavailable in v1.10+")
-}
-
-/// The two columns of apiserver's default table: the name and the age.
-fn default_columns() -> Vec<TableColumnDefinition> {
-    let column = |name: &str, type_: &str, format: &str, description: &str| TableColumnDefinition {
-        name: name.into(),
-        type_: type_.into(),
-        format: format.into(),
-        description: description.into(),
-        priority: 0,
-    };
-    vec![
-        column(
-            "Name",
-            "string",
-            "name",
-            "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-        ),
-        column(
-            "Created At",
-            "date",
-            "",
-            "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-        ),
-    ]
-}
-
-fn default_cells<T: Resource>(object: &T) -> Vec<Value> {
-    let meta = object.meta();
-    let created = meta.creation_timestamp.as_ref().map(|t| t.0.to_string());
-    vec![json!(meta.name), json!(created)]
 }
 
 /// A kind's schemas as OpenAPI components: the object (with `properties`) and its list.
@@ -187,11 +157,11 @@ impl Strategy for FlunderStrategy {
     }
 
     fn table_columns(&self) -> Vec<TableColumnDefinition> {
-        default_columns()
+        default_table_columns()
     }
 
     fn table_cells(&self, flunder: &v1beta1::Flunder, _: Timestamp) -> Vec<Value> {
-        default_cells(flunder)
+        default_table_cells(&flunder.metadata)
     }
 
     fn openapi_schemas(&self) -> Map<String, Value> {
@@ -257,11 +227,11 @@ impl Strategy for FischerStrategy {
     }
 
     fn table_columns(&self) -> Vec<TableColumnDefinition> {
-        default_columns()
+        default_table_columns()
     }
 
     fn table_cells(&self, fischer: &v1alpha1::Fischer, _: Timestamp) -> Vec<Value> {
-        default_cells(fischer)
+        default_table_cells(&fischer.metadata)
     }
 
     fn openapi_schemas(&self) -> Map<String, Value> {
