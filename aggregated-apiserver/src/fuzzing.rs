@@ -122,7 +122,7 @@ impl<S: Strategy> Fuzz<S> {
                 self.strategy.info(),
                 &self.lists,
                 Some(live),
-                None,
+                &serde_json::json!({}),
                 object,
                 &manage,
                 Part::Main,

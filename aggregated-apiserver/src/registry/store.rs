@@ -49,6 +49,8 @@ pub struct Store<S: Strategy> {
     pub(super) admission: Arc<admission::Chain>,
     /// How the kind's lists merge, read from its schemas.
     pub(super) lists: Arc<ListTypes>,
+    /// What a create is compared from by the field manager (see [`zero_value`]).
+    zero: Value,
 }
 
 /// Who writes, and whether for real: what admission plugins are told besides the object.
@@ -113,6 +115,7 @@ impl<S: Strategy> Store<S> {
         let lists = Arc::new(list_types((info, &strategy.openapi_schemas())));
         Store {
             lists,
+            zero: zero_value::<S::Object>(strategy.style()),
             min_watch_seconds,
             cache: Cache::start(storage.clone(), prefix.clone(), history, decode),
             strategy,
@@ -144,16 +147,6 @@ impl<S: Strategy> Store<S> {
         );
         let qualified_kind = format!("{kind}.{}", info.group);
         ApiError::invalid_named(&qualified_kind, info.group, kind, name, &[error])
-    }
-
-    /// What a create is compared from by the field manager: a typed kind's zero value (see
-    /// [`Style::Typed`]), nothing for a custom resource or a type that needs more than
-    /// metadata to decode.
-    fn zero_value(&self) -> Option<S::Object> {
-        match self.strategy.style() {
-            Style::CustomResource => None,
-            Style::Typed => serde_json::from_value(json!({"metadata": {}})).ok(),
-        }
     }
 
     /// A write about to be made to `id` (whose current object is `old`), for admission.
@@ -351,12 +344,11 @@ impl<S: Strategy> Store<S> {
         invalid(self.info(), &object, errors)?;
         self.strategy.canonicalize(&mut object);
         self.admitted(&write, Some(&object)).await?;
-        let zero = self.zero_value();
         let object = record(
             self.info(),
             &self.lists,
             None,
-            zero.as_ref(),
+            &self.zero,
             object,
             &manage,
             Part::Main,
@@ -511,7 +503,15 @@ impl<S: Strategy> Store<S> {
         let object = prepare_update(self.strategy.as_ref(), object, &current.object)?;
         self.admitted(&write, Some(&object)).await?;
         let live = Some(&current.object);
-        let object = record(self.info(), &self.lists, live, None, object, manage, part)?;
+        let object = record(
+            self.info(),
+            &self.lists,
+            live,
+            &self.zero,
+            object,
+            manage,
+            part,
+        )?;
         self.write(id, object, current, caller.dry_run).await
     }
 
@@ -673,12 +673,12 @@ pub(crate) fn prepare_update<S: Strategy>(
 
 /// Sets managedFields for an Update operation (creates included) of `manage`'s manager
 /// (an apply has computed them already), and drops empty metadata lists as Go omits them.
-/// A create (no `live`) is compared from `zero`, the strategy's zero value, if it has one.
+/// A create (no `live`) is compared from `zero` (see [`zero_value`]).
 pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwned>(
     info: &ResourceInfo,
     lists: &ListTypes,
     live: Option<&T>,
-    zero: Option<&T>,
+    zero: &Value,
     mut object: T,
     manage: &Manage,
     part: Part,
@@ -695,7 +695,6 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
         time: &time,
     };
     let live = live.map(to_json).transpose()?;
-    let empty = zero.map(to_json).transpose()?.unwrap_or_else(|| json!({}));
     let mut new = to_json(&object)?;
     // Field sets of long lists take a while: off the async workers. A small object's take
     // less than the hand-off would.
@@ -703,8 +702,7 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
         .into_iter()
         .flatten()
         .any(|object| larger_than(object, OFFLOADED_NODES));
-    let mut record =
-        || fieldmanager::record_update(lists, live.as_ref(), &empty, &mut new, &writer);
+    let mut record = || fieldmanager::record_update(lists, live.as_ref(), zero, &mut new, &writer);
     if large {
         crate::offload::cpu_bound(record)?;
     } else {
@@ -713,6 +711,18 @@ pub(crate) fn record<T: Resource + serde::Serialize + serde::de::DeserializeOwne
     let mut object: T = serde_json::from_value(new).map_err(ApiError::internal)?;
     meta::drop_empty(object.meta_mut());
     Ok(object)
+}
+
+/// What a create is compared from by the field manager: a typed kind's zero value (see
+/// [`Style::Typed`]); nothing (`{}`) for a custom resource or a type that needs more than
+/// metadata to decode.
+fn zero_value<T: serde::Serialize + serde::de::DeserializeOwned>(style: Style) -> Value {
+    let zero = match style {
+        Style::CustomResource => None,
+        Style::Typed => serde_json::from_value::<T>(json!({"metadata": {}})).ok(),
+    };
+    zero.and_then(|zero| serde_json::to_value(zero).ok())
+        .unwrap_or_else(|| json!({}))
 }
 
 /// Objects of more JSON values than this have their managed fields worked out off the async
