@@ -606,14 +606,32 @@ async fn not_found_and_already_exists() {
         r#"foos.demo.jeremyxu2010.me "missing" not found"#,
         Some(foo_details("missing")),
     );
-    let reply = env.get(&format!("{FOOS}/missing/status")).await;
-    assert_status(
-        &reply,
-        404,
-        "NotFound",
-        r#"foos.demo.jeremyxu2010.me "missing" not found"#,
-        Some(foo_details("missing")),
-    );
+    // The path is read decoded, as Go reads `URL.Path`: an escaped `/` separates segments.
+    for path in ["missing/status", "mi%73sing", "missing%2Fstatus"] {
+        let reply = env.get(&format!("{FOOS}/{path}")).await;
+        assert_status(
+            &reply,
+            404,
+            "NotFound",
+            r#"foos.demo.jeremyxu2010.me "missing" not found"#,
+            Some(foo_details("missing")),
+        );
+    }
+    for path in [
+        "missing/status/more",
+        "missing%2Fnothing",
+        "missing/",
+        "/missing",
+    ] {
+        let reply = env.get(&format!("{FOOS}/{path}")).await;
+        assert_status(
+            &reply,
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+            Some(json!({})),
+        );
+    }
 
     let created = env.create("one", "Hi", json!({"a": "b"})).await;
     let reply = env.post(FOOS, &foo("one", "Other")).await;

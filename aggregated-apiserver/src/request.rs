@@ -9,7 +9,7 @@ use crate::status::{ApiError, FieldError};
 use crate::storage::Revision;
 
 /// The query string, decoded; a repeated key keeps its first value, as Go's `url.Values.Get`.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Query(Vec<(String, String)>);
 
 impl Query {

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::admission::{self, Admission};
 use crate::authn::UserInfo;
+use crate::authz::RequestInfo;
 use crate::discovery;
 use crate::filters::{self, Access, Limits, Observed};
 use crate::metrics::Metrics;
@@ -165,24 +166,7 @@ pub fn router(
         .route("/apis", get(apis))
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(api_resources))
-        .route("/apis/{group}/{version}/{resource}", any(resource))
-        .route("/apis/{group}/{version}/{resource}/{name}", any(resource))
-        .route(
-            "/apis/{group}/{version}/{resource}/{name}/{subresource}",
-            any(resource),
-        )
-        .route(
-            "/apis/{group}/{version}/namespaces/{namespace}/{resource}",
-            any(namespaced_resource),
-        )
-        .route(
-            "/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}",
-            any(namespaced_resource),
-        )
-        .route(
-            "/apis/{group}/{version}/namespaces/{namespace}/{resource}/{name}/{subresource}",
-            any(namespaced_resource),
-        )
+        .route("/apis/{group}/{version}/{*resource}", any(resource))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
@@ -447,66 +431,48 @@ async fn openapi_v3(
     }
 }
 
-/// `/apis/<group>/<version>/<plural>[/<name>[/<subresource>]]`.
-async fn resource(
-    State(api): State<Arc<Api>>,
-    Path(segments): Path<Vec<String>>,
-    request: Request,
-) -> Response {
-    let [group, version, rest @ ..] = segments.as_slice() else {
-        return ApiError::path_not_found().into_response();
-    };
-    serve_resource(&api, group, version, None, rest, request)
+/// `/apis/<group>/<version>[/namespaces/<namespace>]/<plural>[/<name>[/<subresource>]]`,
+/// routed by what the request-info filter read from the path: the cluster-wide path of a
+/// namespaced kind only lists and watches, and a cluster-scoped kind has no namespaced path.
+async fn resource(State(api): State<Arc<Api>>, request: Request) -> Response {
+    serve_resource(&api, request)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// `/apis/<group>/<version>/namespaces/<namespace>/<plural>[/<name>[/<subresource>]]`.
-async fn namespaced_resource(
-    State(api): State<Arc<Api>>,
-    Path(segments): Path<Vec<String>>,
-    request: Request,
-) -> Response {
-    let [group, version, namespace, rest @ ..] = segments.as_slice() else {
-        return ApiError::path_not_found().into_response();
-    };
-    serve_resource(&api, group, version, Some(namespace), rest, request)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
-}
-
-/// A request for the resource `rest` names (`<plural>[/<name>[/<subresource>]]`), in
-/// `namespace` when the path has one: the cluster-wide path of a namespaced kind only lists
-/// and watches, and a cluster-scoped kind has no namespaced path.
-async fn serve_resource(
-    api: &Api,
-    group: &str,
-    version: &str,
-    namespace: Option<&String>,
-    rest: &[String],
-    request: Request,
-) -> Result<Response, ApiError> {
-    let [plural, rest @ ..] = rest else {
-        return Err(ApiError::path_not_found());
+async fn serve_resource(api: &Api, request: Request) -> Result<Response, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    let info = parts
+        .extensions
+        .remove::<RequestInfo>()
+        .and_then(|info| info.resource)
+        .ok_or_else(ApiError::path_not_found)?;
+    let query = parts.extensions.remove::<Query>().unwrap_or_default();
+    let (plural, name, subresource) = match info.parts.as_slice() {
+        parts if parts.iter().any(String::is_empty) => return Err(ApiError::path_not_found()),
+        [plural] => (plural, None, None),
+        [plural, name] => (plural, Some(name), None),
+        [plural, name, subresource] => (plural, Some(name), Some(subresource)),
+        _ => return Err(ApiError::path_not_found()),
     };
     let endpoint = api
         .endpoints
         .iter()
         .find(|e| {
-            let info = e.info();
-            info.group == group && info.version == version && info.plural == plural
+            let served = e.info();
+            served.group == info.group && served.version == info.version && served.plural == plural
         })
         .ok_or_else(ApiError::path_not_found)?;
+    let namespace = Some(&info.namespace).filter(|namespace| !namespace.is_empty());
     match (endpoint.info().namespaced, namespace) {
         (false, Some(_)) => return Err(ApiError::path_not_found()),
-        (true, None) if !rest.is_empty() => return Err(ApiError::path_not_found()),
-        (true, None) if request.method() != http::Method::GET => {
+        (true, None) if name.is_some() => return Err(ApiError::path_not_found()),
+        (true, None) if parts.method != http::Method::GET => {
             return Err(ApiError::method_not_allowed());
         }
         _ => {}
     }
     let served = async {
-        let (mut parts, body) = request.into_parts();
         let body = read_body(body).await?;
         let user = parts.extensions.remove::<UserInfo>();
         endpoint
@@ -514,9 +480,9 @@ async fn serve_resource(
                 method: parts.method,
                 user: user.unwrap_or_else(UserInfo::anonymous),
                 namespace: namespace.cloned(),
-                name: rest.first().cloned(),
-                subresource: rest.get(1).cloned(),
-                query: Query::parse(parts.uri.query()),
+                name: name.cloned(),
+                subresource: subresource.cloned(),
+                query,
                 headers: parts.headers,
                 body,
             })
@@ -590,30 +556,25 @@ mod tests {
         (code, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
-    /// The response to `method /apis/demo.jeremyxu2010.me/<path>` with a JSON `body`.
+    /// The response to `method /apis/demo.jeremyxu2010.me/<path>` with a JSON `body`, read
+    /// as the request-info filter reads it.
     async fn respond(api: &Api, method: http::Method, path: &str, body: Value) -> Response {
-        let segments: Vec<String> = path.split('/').map(str::to_owned).collect();
-        let [version, segments @ ..] = segments.as_slice() else {
-            panic!("no version in {path}");
-        };
-        let (namespace, rest) = match segments {
-            [first, namespace, rest @ ..] if first == "namespaces" => (Some(namespace), rest),
-            rest => (None, rest),
-        };
+        let path = format!("/apis/demo.jeremyxu2010.me/{path}");
+        let info = RequestInfo::parse(&method, &path, &Query::default());
         let body = match body {
             Value::Null => Body::empty(),
             body => Body::from(body.to_string()),
         };
         let request = Request::builder()
             .method(method)
+            .uri(path)
             .header(header::CONTENT_TYPE, negotiate::JSON)
+            .extension(info)
             .body(body)
             .unwrap();
-        let group = "demo.jeremyxu2010.me";
-        match serve_resource(api, group, version, namespace, rest, request).await {
-            Ok(response) => response,
-            Err(error) => error.into_response(),
-        }
+        serve_resource(api, request)
+            .await
+            .unwrap_or_else(IntoResponse::into_response)
     }
 
     async fn code(api: &Api, method: http::Method, path: &str) -> u16 {

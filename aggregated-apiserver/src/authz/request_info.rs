@@ -1,6 +1,7 @@
 //! What a request asks to do, as kube-apiserver's request info parser reads it: a verb on a
 //! resource (`/apis/<group>/<version>[/namespaces/<ns>]/<resource>[/<name>[/<sub>]]`), or
-//! on a path. One parser, used by authorization and impersonation.
+//! on a path. One parser, read once per request by the request-info filter, for the filters
+//! (authorization, impersonation, audit, metrics) and the routes alike.
 
 use http::Method;
 
@@ -22,6 +23,10 @@ pub struct ResourceInfo {
     /// The object's name (or the single name a list's fieldSelector asks for); empty for a
     /// collection.
     pub name: String,
+    /// The path's segments from the resource on, decoded: `[resource, name, subresource]` as
+    /// far as the path goes (a trailing `/` adds an empty one), as Go's `RequestInfo.Parts`.
+    /// What the path addresses, where `name` is what the request is about.
+    pub parts: Vec<String>,
 }
 
 /// What a request asks to do.
@@ -32,7 +37,7 @@ pub struct RequestInfo {
     pub verb: String,
     /// `None` for a non-resource request (discovery, OpenAPI, health).
     pub resource: Option<ResourceInfo>,
-    /// The URL path.
+    /// The URL path, percent-decoded as Go's `URL.Path`.
     pub path: String,
 }
 
@@ -43,15 +48,16 @@ impl RequestInfo {
     /// Reads what a request asks to do from its method, path and query, as k8s.io/apiserver's
     /// `RequestInfoFactory` does.
     pub fn parse(method: &Method, path: &str, query: &Query) -> RequestInfo {
+        let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
         let non_resource = || RequestInfo {
             verb: method.as_str().to_ascii_lowercase(),
             resource: None,
-            path: path.to_owned(),
+            path: path.clone().into_owned(),
         };
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
         let (group, version, mut parts) = match segments.as_slice() {
-            ["apis", group, version, rest @ ..] if !rest.is_empty() => (*group, *version, rest),
-            ["api", version, rest @ ..] if !rest.is_empty() => ("", *version, rest),
+            ["apis", group, version, rest @ ..] if names_resource(rest) => (*group, *version, rest),
+            ["api", version, rest @ ..] if names_resource(rest) => ("", *version, rest),
             _ => return non_resource(),
         };
         let mut info = ResourceInfo {
@@ -65,6 +71,7 @@ impl RequestInfo {
                 parts = rest;
             }
         }
+        info.parts = parts.iter().map(|&part| part.into()).collect();
         info.resource = parts[0].into();
         info.name = parts.get(1).copied().unwrap_or_default().into();
         info.subresource = parts.get(2).copied().unwrap_or_default().into();
@@ -89,9 +96,14 @@ impl RequestInfo {
         RequestInfo {
             verb: verb.into(),
             resource: Some(info),
-            path: path.to_owned(),
+            path: path.into_owned(),
         }
     }
+}
+
+/// Whether the segments after the version name a resource (`/apis/g/v/` is the version).
+fn names_resource(rest: &[&str]) -> bool {
+    rest.first().is_some_and(|first| !first.is_empty())
 }
 
 /// `X` of a field selector that is exactly `metadata.name=X` (or `==`).
@@ -146,6 +158,7 @@ mod tests {
                 subresource: "bar".into(),
                 name: "x".into(),
                 namespace: String::new(),
+                parts: vec!["foos".into(), "x".into(), "bar".into()],
             }
         );
         let pods = parse(Method::GET, "/api/v1/namespaces/ns/pods/p/log", "");
@@ -169,6 +182,24 @@ mod tests {
             "/apis/demo.jeremyxu2010.me/v1beta1/foos",
             "watch=1&fieldSelector=metadata.name%3Dx",
         );
-        assert_eq!(watch_one.resource.unwrap().name, "x");
+        let watch_one = watch_one.resource.unwrap();
+        assert_eq!((watch_one.name.as_str(), watch_one.parts.len()), ("x", 1));
+    }
+
+    #[test]
+    fn paths_are_read_decoded_as_go_reads_url_path() {
+        let foos = "/apis/demo.jeremyxu2010.me/v1beta1/foos";
+        let escaped = parse(Method::GET, &format!("{foos}/a%20b%2Fstatus"), "");
+        assert_eq!(escaped.path, format!("{foos}/a b/status"));
+        let escaped = escaped.resource.unwrap();
+        assert_eq!(
+            (escaped.name.as_str(), escaped.subresource.as_str()),
+            ("a b", "status")
+        );
+        let trailing = parse(Method::GET, &format!("{foos}/"), "");
+        assert_eq!(trailing.verb, "list");
+        assert_eq!(trailing.resource.unwrap().parts, ["foos", ""]);
+        let version = parse(Method::GET, "/apis/demo.jeremyxu2010.me/v1beta1/", "");
+        assert!(version.resource.is_none());
     }
 }

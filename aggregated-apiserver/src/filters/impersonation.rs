@@ -151,6 +151,7 @@ fn target(
         subresource: subresource.into(),
         namespace: namespace.into(),
         name: name.into(),
+        parts: Vec::new(),
     }
 }
 

@@ -1,5 +1,6 @@
 //! What the request asks to do, read once from its method, path and query for every filter
-//! after this one (timeout, in-flight limit, authorization).
+//! after this one (timeout, in-flight limit, authorization) and for the route that serves it:
+//! the request carries its `RequestInfo` and its decoded `Query`.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -12,6 +13,7 @@ pub async fn parse(mut request: Request, next: Next) -> Response {
     let query = Query::parse(request.uri().query());
     let info = RequestInfo::parse(request.method(), request.uri().path(), &query);
     request.extensions_mut().insert(info);
+    request.extensions_mut().insert(query);
     next.run(request).await
 }
 
