@@ -12,7 +12,7 @@ use kube::runtime::{WatchStreamExt, watcher};
 use serde_json::Value;
 
 use crate::authn::UserInfo;
-use crate::registry::Endpoint;
+use crate::handlers::Endpoint;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, Cause};
 

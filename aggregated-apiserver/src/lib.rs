@@ -16,6 +16,7 @@ pub mod filters;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod handlers;
 pub mod kubeconfig;
 pub mod memory;
 pub mod metrics;

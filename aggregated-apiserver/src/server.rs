@@ -19,10 +19,11 @@ use crate::authn::UserInfo;
 use crate::authz::RequestInfo;
 use crate::discovery;
 use crate::filters::{self, Access, Limits, Observed};
+use crate::handlers::Endpoint;
 use crate::metrics::Metrics;
 use crate::negotiate::{self, Output};
 use crate::openapi;
-use crate::registry::{Endpoint, HistoryLimit, ResourceRequest, Store, Strategy};
+use crate::registry::{HistoryLimit, ResourceRequest, Store, Strategy};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::ApiError;
@@ -304,7 +305,7 @@ fn json_response(body: &Value) -> Response {
 fn discovery_response(headers: &HeaderMap, body: &Value) -> Response {
     match negotiate::output(headers, false) {
         Ok(output @ (Output::Json | Output::Yaml)) => {
-            crate::registry::respond(output, StatusCode::OK, &[], body)
+            crate::handlers::respond(output, StatusCode::OK, &[], body)
                 .unwrap_or_else(IntoResponse::into_response)
         }
         _ => ApiError::not_acceptable(&[negotiate::JSON, negotiate::YAML]).into_response(),
@@ -490,7 +491,7 @@ async fn serve_resource(api: &Api, request: Request) -> Result<Response, ApiErro
     };
     let response = served.await.unwrap_or_else(IntoResponse::into_response);
     Ok(match endpoint.deprecation() {
-        Some(deprecation) => crate::registry::warned_first(response, deprecation),
+        Some(deprecation) => crate::handlers::warned_first(response, deprecation),
         None => response,
     })
 }

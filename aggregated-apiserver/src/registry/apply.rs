@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::fieldmanager::{self, Writer};
-use super::render::Rendered;
+use super::outcome::Outcome;
 use super::store::{Caller, Manage, ObjectId, Part, Store, checked_manager};
 use super::{ResourceRequest, Strategy, decode};
 use crate::request::options_invalid;
@@ -18,7 +18,7 @@ impl<S: Strategy> Store<S> {
         id: ObjectId<'_>,
         part: Part,
         request: ResourceRequest,
-    ) -> Result<Rendered<S::Object>, ApiError> {
+    ) -> Result<Outcome<S::Object>, ApiError> {
         let caller = Caller {
             user: &request.user,
             dry_run: request.query.dry_run("PatchOptions")?,
@@ -71,7 +71,7 @@ impl<S: Strategy> Store<S> {
                 None => match (self.insert(id.namespace, decoded.object, caller, Manage::Applied))
                     .await
                 {
-                    Ok(created) => return Ok(Rendered::created(created, Vec::new())),
+                    Ok(created) => return Ok(Outcome::created(created)),
                     Err(e) => Err(e),
                 },
                 Some(current) => {
@@ -86,7 +86,7 @@ impl<S: Strategy> Store<S> {
                 {
                     attempts += 1;
                 }
-                result => return Ok(Rendered::ok(result?)),
+                result => return Ok(Outcome::existing(result?)),
             }
         }
     }

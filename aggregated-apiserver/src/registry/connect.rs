@@ -3,35 +3,24 @@
 
 use std::time::Duration;
 
-use axum::response::Response;
-use http::StatusCode;
+use serde_json::Value;
 
-use super::render::respond;
 use super::store::{Caller, ObjectId, Store};
 use super::{ResourceRequest, Strategy};
 use crate::admission::Operation;
-use crate::negotiate::{self, Output};
 use crate::status::ApiError;
 
 /// Concurrent actions on one object race on its resourceVersion; the losers try again.
 const MAX_ATTEMPTS: u32 = 1000;
 
 impl<S: Strategy> Store<S> {
-    pub(super) async fn connect(
+    /// Runs the action `subresource` on the object, and gives its answer.
+    pub(crate) async fn connect(
         &self,
         id: ObjectId<'_>,
         subresource: &str,
         request: &ResourceRequest,
-    ) -> Result<Response, ApiError> {
-        let output = match negotiate::output(&request.headers, false)? {
-            output @ (Output::Json | Output::Yaml) => output,
-            _ => {
-                return Err(ApiError::not_acceptable(&[
-                    negotiate::JSON,
-                    negotiate::YAML,
-                ]));
-            }
-        };
+    ) -> Result<Value, ApiError> {
         let dry_run = request.query.dry_run("CreateOptions")?;
         let caller = Caller {
             user: &request.user,
@@ -63,7 +52,7 @@ impl<S: Strategy> Store<S> {
                     }
                 }
             }
-            return respond(output, StatusCode::OK, &[], &connected.answer);
+            return Ok(connected.answer);
         }
         Err(ApiError::modified(self.strategy.info(), id.name))
     }

@@ -6,7 +6,7 @@ use kube::Resource;
 use serde::Deserialize;
 
 use super::cache::Cached;
-use super::render::Rendered;
+use super::outcome::Outcome;
 use super::store::{Caller, ListResult, ObjectId, Store, Stored};
 use super::{ResourceRequest, Strategy, Style, decode, meta};
 use crate::admission::Operation;
@@ -17,15 +17,15 @@ use crate::resource::ResourceInfo;
 use crate::status::{ApiError, FieldError};
 
 impl<S: Strategy> Store<S> {
-    pub(super) async fn delete(
+    pub(crate) async fn delete(
         &self,
         id: ObjectId<'_>,
         request: &ResourceRequest,
-    ) -> Result<Rendered<S::Object>, ApiError> {
+    ) -> Result<Outcome<S::Object>, ApiError> {
         let options = DeleteOptions::from_request(request, self.strategy.style())?;
         let current = self.load(id).await?;
         let deleted = self.delete_stored(id, current, &options, &request.user);
-        Ok(Rendered::ok(deleted.await?))
+        Ok(Outcome::existing(deleted.await?))
     }
 
     async fn delete_stored(
@@ -66,7 +66,7 @@ impl<S: Strategy> Store<S> {
         self.write(id, object, &current, options.dry_run).await
     }
 
-    pub(super) async fn delete_collection(
+    pub(crate) async fn delete_collection(
         &self,
         request: &ResourceRequest,
     ) -> Result<ListResult<S::Object>, ApiError> {

@@ -1,32 +1,31 @@
 //! The generic registry: REST semantics of kube-apiserver's generic store for any kind that
-//! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy.
+//! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy. Its
+//! verbs answer with objects, lists and watches; the [`crate::handlers`] write them out.
 
 pub(crate) mod apply;
 pub(crate) mod cache;
 mod connect;
 pub(crate) mod decode;
 mod delete;
-mod dispatch;
 pub mod fieldmanager;
 mod meta;
+mod outcome;
 pub(crate) mod patch;
 mod read;
-mod render;
 pub(crate) mod store;
 mod strategic;
+mod table;
 mod version;
 mod watch;
 
 pub use cache::HistoryLimit;
 pub use meta::now;
-pub use render::{
-    TableColumnDefinition, default_table_cells, default_table_columns, respond, warned_first,
-};
+pub(crate) use outcome::Outcome;
 pub use store::{MAX_BODY_BYTES, Store};
+pub use table::{TableColumnDefinition, default_table_cells, default_table_columns};
 pub use version::{Converted, Convertible};
+pub(crate) use watch::{Watch, WatchEvent};
 
-use async_trait::async_trait;
-use axum::response::Response;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use k8s_openapi::jiff::Timestamp;
@@ -203,29 +202,4 @@ pub struct ResourceRequest {
     pub headers: HeaderMap,
     /// The whole body; empty when there is none. Over [`MAX_BODY_BYTES`] it is refused.
     pub body: Bytes,
-}
-
-/// A served resource, whatever its kind: the object-safe face of a [`Store`] (which
-/// implements it for every [`Strategy`]), so that the server can hold kinds side by side.
-#[async_trait]
-pub trait Endpoint: Send + Sync {
-    /// The resource served. The server routes `/apis/<group>/<version>/<plural>` requests
-    /// by it and lists it in discovery.
-    fn info(&self) -> &'static ResourceInfo;
-    /// The kind's OpenAPI v3 schemas ([`Strategy::openapi_schemas`]), read once when the
-    /// server is built.
-    fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
-    /// The version of the kind that storage keeps ([`Strategy::storage_version`]).
-    fn storage_version(&self) -> &'static str;
-    /// The warning on every response when the version is deprecated
-    /// ([`Strategy::deprecation`]).
-    fn deprecation(&self) -> Option<&'static str>;
-    /// How many objects are stored, as the watch cache knows them.
-    fn object_count(&self) -> usize;
-    /// The JSON of every object (in `namespace`, when given), as the watch cache holds them.
-    fn objects(&self, namespace: Option<&str>) -> Vec<Bytes>;
-    /// Serves one request for this resource, after the filters (authentication,
-    /// authorization...) have passed it: get, list, watch, create, update, patch, apply,
-    /// delete, deletecollection or a connect action. An error is answered as a Status.
-    async fn handle(&self, request: ResourceRequest) -> Result<Response, ApiError>;
 }

@@ -5,12 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::response::Response;
-
 use super::cache::{Cached, Start};
-use super::render::Renderer;
 use super::store::{CONTINUE_EXPIRED, ListResult, ObjectId, Store, selected};
-use super::watch;
+use super::watch::Watch;
 use super::{Strategy, Style};
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
 use crate::status::ApiError;
@@ -86,7 +83,7 @@ impl<S: Strategy> Store<S> {
             .map_err(|e| self.storage_error("", e))
     }
 
-    pub(super) async fn get(
+    pub(crate) async fn get(
         &self,
         id: ObjectId<'_>,
         query: &Query,
@@ -133,7 +130,7 @@ impl<S: Strategy> Store<S> {
         message.map_or(Ok(()), |m| Err(ApiError::bad_request(m)))
     }
 
-    pub(super) async fn list(
+    pub(crate) async fn list(
         &self,
         options: &ListOptions,
     ) -> Result<ListResult<S::Object>, ApiError> {
@@ -269,11 +266,7 @@ impl<S: Strategy> Store<S> {
 
     /// `watch=true`: the objects first when the request asks for them (no resourceVersion,
     /// `0`, or `sendInitialEvents=true`), then every change, as newline-delimited events.
-    pub(super) async fn watch(
-        &self,
-        options: ListOptions,
-        renderer: Renderer<S>,
-    ) -> Result<Response, ApiError> {
+    pub(crate) async fn watch(&self, options: ListOptions) -> Result<Watch<S::Object>, ApiError> {
         self.check_field_selector(&options)?;
         let watch_options = options
             .watch
@@ -330,14 +323,13 @@ impl<S: Strategy> Store<S> {
         };
         let bookmarks = watch_options.bookmarks;
         let end_of_initial_events = bookmarks && watch_options.send_initial_events == Some(true);
-        Ok(watch::respond(watch::Watch {
-            renderer,
+        Ok(Watch::new(
             options,
             subscription,
             timeout,
             bookmarks,
             end_of_initial_events,
-        }))
+        ))
     }
 
     /// An object read from storage, decoded once: the cache's copy when it holds this very

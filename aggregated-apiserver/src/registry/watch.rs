@@ -1,86 +1,101 @@
-//! Watch responses: newline-delimited `{"type","object"}` events with bookmarks, served
-//! from a watch-cache subscription and pulled by the connection as it has room for them.
+//! A watch as the registry decides it: which events one watcher gets, from its selectors and
+//! its place in the watch cache's history, and when its bookmarks fall due. The handlers
+//! write the events out.
 
-use std::convert::Infallible;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::response::{IntoResponse, Response};
-use bytes::{BufMut, Bytes, BytesMut};
-use http::header;
-use serde_json::{Value, json};
+use kube::Resource;
 use tokio::time::{Instant, Interval};
 
-use kube::Resource;
-
-use super::Strategy;
 use super::cache::{Cached, CachedEvent, Change, Changes, Subscription};
-use super::render::Renderer;
 use super::store::selected;
 use crate::request::ListOptions;
 use crate::status::ApiError;
 use crate::storage::Revision;
 
-/// Events gathered into one chunk of the response (one write for the connection) while
-/// more are ready.
-const CHUNK_BYTES: usize = 64 << 10;
 /// How often a watcher that asked for bookmarks gets one.
 const BOOKMARK_INTERVAL: Duration = Duration::from_secs(60);
 
-pub struct Watch<S: Strategy> {
-    pub renderer: Renderer<S>,
-    pub options: ListOptions,
-    /// Where the watch starts, or why it cannot (sent as one ERROR event).
-    pub subscription: Result<Subscription<S::Object>, ApiError>,
+/// The type of a watch event that carries an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    /// `ADDED`: new, or newly in the watcher's selection.
+    Added,
+    /// `MODIFIED`: changed, and still in the selection.
+    Modified,
+    /// `DELETED`: gone, or out of the selection.
+    Deleted,
+}
+
+impl EventType {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One event of a watch.
+pub enum WatchEvent<T> {
+    /// An object as the cache holds it (its JSON serialized once for every watcher).
+    Cached(EventType, Arc<Cached<T>>),
+    /// An object leaving the selection: `DELETED`, as the watcher last saw it, at the
+    /// revision of the change that took it out (as kube-apiserver's watch cache sends it).
+    LastSeen(T),
+    /// A `BOOKMARK`: the revision the watch has reached; `initial_events_end` when it ends
+    /// the initial objects (`k8s.io/initial-events-end`).
+    Bookmark {
+        /// The revision reached.
+        revision: Revision,
+        /// Whether it marks the end of the initial objects.
+        initial_events_end: bool,
+    },
+    /// An `ERROR`, the watch's last event.
+    Error(ApiError),
+}
+
+/// One watcher's events: the initial objects it asked for, then every change that concerns
+/// its selection, until its client leaves, [`Watch::timeout`] passes or it falls too far
+/// behind the cache's history.
+pub struct Watch<T> {
+    /// How long the watch may last.
     pub timeout: Duration,
-    pub bookmarks: bool,
-    /// Whether the initial objects end with the `k8s.io/initial-events-end` bookmark.
-    pub end_of_initial_events: bool,
-}
-
-/// Answers 200 at once and streams events until the timeout or the client leaving.
-///
-/// The connection asks for the next chunk only once it has sent the last one, so a slow
-/// client holds no copies of events: only its place in the cache's history, which it
-/// loses (and the watch ends, for the client to resume) if it falls too far behind.
-pub fn respond<S: Strategy>(watch: Watch<S>) -> Response {
-    let deadline = Instant::now() + watch.timeout;
-    let stream = futures::stream::unfold(Events::new(watch), move |mut events| async move {
-        let chunk = tokio::time::timeout_at(deadline, events.next_chunk())
-            .await
-            .ok()??;
-        Some((Ok::<_, Infallible>(chunk), events))
-    });
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from_stream(stream),
-    )
-        .into_response()
-}
-
-/// One watcher's progress through its events.
-struct Events<S: Strategy> {
-    lines: Lines<S>,
-    /// Initial objects not sent yet.
-    initial: std::vec::IntoIter<Arc<Cached<S::Object>>>,
+    options: ListOptions,
+    /// Initial objects not taken yet.
+    initial: std::vec::IntoIter<Arc<Cached<T>>>,
     /// Whether the `k8s.io/initial-events-end` bookmark is still to follow them.
     end_of_initial_events: bool,
     /// The changes; `None` once the watch has ended.
-    changes: Option<Changes<S::Object>>,
-    /// Why the watch could not start, to be sent as its only event.
+    changes: Option<Changes<T>>,
+    /// Changes taken from the cache and not looked at yet.
+    pending: VecDeque<Arc<CachedEvent<T>>>,
+    /// Why the watch could not start, to be its only event.
     refused: Option<ApiError>,
     bookmarks: Option<Interval>,
     /// The revision of the last change taken.
     last: Revision,
 }
 
-impl<S: Strategy> Events<S> {
-    fn new(watch: Watch<S>) -> Self {
-        let bookmarks = watch.bookmarks.then(|| {
+impl<T: Resource + serde::Serialize + serde::de::DeserializeOwned> Watch<T> {
+    /// A watch from `subscription` (or the reason it could not start), for a watcher with
+    /// `options`; with a bookmark every minute when it asked for them, and one after the
+    /// initial objects when `end_of_initial_events`.
+    pub(crate) fn new(
+        options: ListOptions,
+        subscription: Result<Subscription<T>, ApiError>,
+        timeout: Duration,
+        bookmarks: bool,
+        end_of_initial_events: bool,
+    ) -> Self {
+        let bookmarks = bookmarks.then(|| {
             tokio::time::interval_at(Instant::now() + BOOKMARK_INTERVAL, BOOKMARK_INTERVAL)
         });
-        let (initial, changes, last, refused) = match watch.subscription {
+        let (initial, changes, last, refused) = match subscription {
             Ok(Subscription {
                 revision,
                 initial,
@@ -88,73 +103,97 @@ impl<S: Strategy> Events<S> {
             }) => (initial, Some(changes), revision, None),
             Err(error) => (Vec::new(), None, 0, Some(error)),
         };
-        Events {
-            lines: Lines {
-                renderer: watch.renderer,
-                options: watch.options,
-                first: true,
-            },
+        Watch {
+            timeout,
+            options,
             initial: initial.into_iter(),
-            end_of_initial_events: watch.end_of_initial_events,
+            end_of_initial_events,
             changes,
+            pending: VecDeque::new(),
             refused,
             bookmarks,
             last,
         }
     }
 
-    /// The next chunk of lines, waiting for one; `None` once the watch is over.
-    async fn next_chunk(&mut self) -> Option<Bytes> {
-        let mut chunk = BytesMut::new();
+    /// The next event, waiting for one; `None` once the watch is over (its history lost,
+    /// or the cache relisted: the client resumes from the last revision it saw).
+    ///
+    /// Cancel-safe: dropped while it waits, it loses nothing.
+    pub async fn next(&mut self) -> Option<WatchEvent<T>> {
         if let Some(error) = self.refused.take() {
-            self.lines.error(&mut chunk, &error);
-            return Some(chunk.freeze());
+            return Some(WatchEvent::Error(error));
         }
-        if let Err(error) = self.fill(&mut chunk).await {
-            // An event that cannot be written ends the watch with an ERROR event.
-            self.lines.error(&mut chunk, &error);
-            self.changes = None;
-        }
-        (!chunk.is_empty()).then(|| chunk.freeze())
-    }
-
-    /// Writes what is ready into `chunk`, waiting only while it has nothing; leaves it
-    /// empty when the watch ends.
-    async fn fill(&mut self, chunk: &mut BytesMut) -> Result<(), ApiError> {
-        for cached in self.initial.by_ref() {
-            if selected(&cached, &self.lines.options) {
-                self.lines.object(chunk, "ADDED", &cached)?;
-                if chunk.len() >= CHUNK_BYTES {
-                    return Ok(());
-                }
-            }
+        if let Some(cached) = self.initial.find(|cached| selected(cached, &self.options)) {
+            return Some(WatchEvent::Cached(EventType::Added, cached));
         }
         if std::mem::take(&mut self.end_of_initial_events) {
-            self.lines.bookmark(chunk, self.last, true);
+            return Some(self.bookmark(true));
         }
-        while chunk.is_empty() {
-            let Some(changes) = self.changes.as_mut() else {
-                return Ok(());
-            };
-            let batch = tokio::select! {
-                () = tick(&mut self.bookmarks) => {
-                    self.lines.bookmark(chunk, self.last, false);
-                    continue;
-                }
-                batch = changes.next() => batch,
-            };
-            // None: too slow to keep up with the history, or the cache relisted; closed so
-            // that the client resumes from its last revision.
-            let Some(batch) = batch else {
-                self.changes = None;
-                return Ok(());
-            };
-            for event in &batch {
+        loop {
+            while let Some(event) = self.pending.pop_front() {
                 self.last = event.revision();
-                self.lines.change(chunk, event)?;
+                match self.event(&event) {
+                    Ok(None) => continue,
+                    Ok(Some(event)) => return Some(event),
+                    Err(error) => {
+                        self.stop();
+                        return Some(WatchEvent::Error(error));
+                    }
+                }
+            }
+            let changes = self.changes.as_mut()?;
+            tokio::select! {
+                () = tick(&mut self.bookmarks) => return Some(self.bookmark(false)),
+                batch = changes.next() => match batch {
+                    Some(batch) => self.pending.extend(batch),
+                    None => {
+                        self.stop();
+                        return None;
+                    }
+                },
             }
         }
-        Ok(())
+    }
+
+    /// Ends the watch: [`Watch::next`] has nothing more.
+    pub fn stop(&mut self) {
+        self.changes = None;
+        self.pending.clear();
+        self.initial = Vec::new().into_iter();
+        self.end_of_initial_events = false;
+    }
+
+    /// The event a change is for this watcher's selection, if any: an object entering the
+    /// selection is ADDED, one leaving it DELETED.
+    fn event(&self, event: &CachedEvent<T>) -> Result<Option<WatchEvent<T>>, ApiError> {
+        let now = selected(&event.object, &self.options);
+        let before = event
+            .prev
+            .as_ref()
+            .is_some_and(|prev| selected(prev, &self.options));
+        let object = |kind| Ok(Some(WatchEvent::Cached(kind, event.object.clone())));
+        match (event.change, before, now) {
+            (Change::Deleted, _, true) => object(EventType::Deleted),
+            (_, false, true) => object(EventType::Added),
+            (_, true, true) => object(EventType::Modified),
+            (Change::Added | Change::Modified, true, false) => match &event.prev {
+                Some(prev) => {
+                    let mut last_seen = prev.decode()?;
+                    last_seen.meta_mut().resource_version = Some(event.revision().to_string());
+                    Ok(Some(WatchEvent::LastSeen(last_seen)))
+                }
+                None => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    fn bookmark(&self, initial_events_end: bool) -> WatchEvent<T> {
+        WatchEvent::Bookmark {
+            revision: self.last,
+            initial_events_end,
+        }
     }
 }
 
@@ -166,102 +205,4 @@ async fn tick(bookmarks: &mut Option<Interval>) {
         }
         None => std::future::pending().await,
     }
-}
-
-/// Writes one watcher's events as lines.
-struct Lines<S: Strategy> {
-    renderer: Renderer<S>,
-    options: ListOptions,
-    first: bool,
-}
-
-impl<S: Strategy> Lines<S> {
-    /// The event a change is for a watcher with these selectors, if any: an object entering
-    /// the selection is ADDED, one leaving it DELETED.
-    fn change(
-        &mut self,
-        out: &mut BytesMut,
-        event: &CachedEvent<S::Object>,
-    ) -> Result<(), ApiError> {
-        let now = selected(&event.object, &self.options);
-        let before = event
-            .prev
-            .as_ref()
-            .is_some_and(|prev| selected(prev, &self.options));
-        match (event.change, before, now) {
-            (Change::Deleted, _, true) => self.object(out, "DELETED", &event.object),
-            (_, false, true) => self.object(out, "ADDED", &event.object),
-            (_, true, true) => self.object(out, "MODIFIED", &event.object),
-            // Leaving the selection: the object as the watcher last saw it, at this revision
-            // (as kube-apiserver's watch cache sends it).
-            (Change::Added | Change::Modified, true, false) => match &event.prev {
-                Some(prev) => {
-                    let mut last_seen = prev.decode()?;
-                    last_seen.meta_mut().resource_version = Some(event.revision().to_string());
-                    self.owned(out, "DELETED", &last_seen)
-                }
-                None => Ok(()),
-            },
-            _ => Ok(()),
-        }
-    }
-
-    fn object(
-        &mut self,
-        out: &mut BytesMut,
-        kind: &str,
-        cached: &Cached<S::Object>,
-    ) -> Result<(), ApiError> {
-        if self.renderer.is_plain_json() {
-            // The object's JSON was serialized once for every watcher.
-            line(out, kind, cached.json());
-            return Ok(());
-        }
-        self.owned(out, kind, &cached.decode()?)
-    }
-
-    /// Writes an object of this watcher's own.
-    fn owned(
-        &mut self,
-        out: &mut BytesMut,
-        kind: &str,
-        object: &S::Object,
-    ) -> Result<(), ApiError> {
-        let value = self.renderer.event_object(object, self.first)?;
-        self.first = false;
-        write(out, kind, &value);
-        Ok(())
-    }
-
-    /// A BOOKMARK: an object of the kind carrying only the revision reached.
-    fn bookmark(&self, out: &mut BytesMut, revision: Revision, end_of_initial_events: bool) {
-        let info = self.renderer.info();
-        let mut metadata = json!({"resourceVersion": revision.to_string()});
-        if end_of_initial_events {
-            metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
-        }
-        let object = json!({
-            "kind": info.kind,
-            "apiVersion": info.group_version(),
-            "metadata": metadata,
-        });
-        write(out, "BOOKMARK", &object);
-    }
-
-    fn error(&self, out: &mut BytesMut, error: &ApiError) {
-        write(out, "ERROR", &error.to_status());
-    }
-}
-
-fn write(out: &mut BytesMut, kind: &str, object: &Value) {
-    line(out, kind, &serde_json::to_vec(object).unwrap_or_default());
-}
-
-fn line(out: &mut BytesMut, kind: &str, object: &[u8]) {
-    out.reserve(object.len() + kind.len() + 24);
-    out.put_slice(b"{\"type\":\"");
-    out.put_slice(kind.as_bytes());
-    out.put_slice(b"\",\"object\":");
-    out.put_slice(object);
-    out.put_slice(b"}\n");
 }
