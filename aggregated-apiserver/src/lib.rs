@@ -4,35 +4,35 @@
 //! discovery, OpenAPI, patches and server-side apply, authentication, authorization, audit and
 //! the request filters, over TLS.
 
-pub mod access;
+mod access;
 pub mod admission;
 pub mod audit;
 pub mod authn;
 pub mod authz;
-pub mod body;
+mod body;
 pub mod builder;
-pub mod discovery;
-pub mod filters;
+mod discovery;
+mod filters;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod handlers;
+mod handlers;
 pub mod kubeconfig;
-pub mod memory;
-pub mod metrics;
-pub mod negotiate;
-pub mod offload;
+mod memory;
+mod metrics;
+mod negotiate;
+mod offload;
 pub mod openapi;
 pub mod options;
 pub mod pki;
 pub mod registry;
 pub mod request;
 pub mod resource;
-pub mod selector;
-pub mod server;
+mod selector;
+mod server;
 pub mod status;
 pub mod storage;
-pub mod tls;
+mod tls;
 pub mod validation;
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 //! Prometheus text format: requests by verb, resource and code with their latency, requests in
 //! flight, registered watchers, stored objects, and storage latency.
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -201,6 +200,3 @@ impl Metrics {
         text
     }
 }
-
-/// Shared by the filters, the storage and the `/metrics` handler.
-pub type SharedMetrics = Arc<Metrics>;

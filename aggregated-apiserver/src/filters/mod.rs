@@ -21,8 +21,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use crate::authn::{self, RequestHeader};
 use crate::authz;
 
-pub use audit::{Impersonated, Peer};
-pub use impersonation::impersonate;
+pub use audit::Impersonated;
 pub use max_in_flight::InFlight;
 pub use metrics::Observed;
 

@@ -1,6 +1,6 @@
 //! The generic registry: REST semantics of kube-apiserver's generic store for any kind that
 //! plugs in a [`Strategy`], the way k8s.io/apiserver's registry takes a RESTStrategy. Its
-//! verbs answer with objects, lists and watches; the [`crate::handlers`] write them out.
+//! verbs answer with objects, lists and watches; the HTTP handlers write them out.
 
 pub(crate) mod apply;
 pub(crate) mod cache;

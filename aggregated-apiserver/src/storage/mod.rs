@@ -11,7 +11,7 @@ mod timed;
 
 pub use embedded::EmbeddedStorage;
 pub use etcd::{EtcdConfig, EtcdStorage};
-pub use timed::Timed;
+pub(crate) use timed::Timed;
 
 use async_trait::async_trait;
 use futures::stream::BoxStream;
