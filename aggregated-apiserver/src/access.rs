@@ -27,7 +27,7 @@ const HEALTH_PATHS: [&str; 3] = ["/healthz", "/livez", "/readyz"];
 /// be read from the cluster once the TLS server exists.
 pub struct Configured {
     /// The authenticators and authorizers the request filters apply.
-    pub access: Arc<Access>,
+    pub access: Access,
     /// The CAs whose client certificates the TLS server asks for (client CA and front proxy);
     /// those to be read from the cluster start empty and are filled by `look_up_cluster`.
     pub client_cas: Vec<Arc<ClientCa>>,
@@ -73,11 +73,11 @@ pub fn local(ca_pem: &str) -> anyhow::Result<Configured> {
         Box::new(AuthenticatedNonResource),
     ]);
     Ok(Configured {
-        access: Arc::new(Access {
+        access: Access {
             authenticator,
             request_header: None,
             authorizer,
-        }),
+        },
         client_cas: vec![ca],
         lookup: None,
     })
@@ -191,11 +191,11 @@ pub async fn delegated(
             tolerate_failure: authentication.authentication_tolerate_lookup_failure,
         });
     Ok(Configured {
-        access: Arc::new(Access {
+        access: Access {
             authenticator,
             request_header,
             authorizer,
-        }),
+        },
         client_cas,
         lookup,
     })

@@ -12,6 +12,8 @@ use tokio::net::TcpListener;
 
 use crate::access;
 use crate::admission::{Admission, NamespaceLifecycle};
+use crate::authn::Authenticator;
+use crate::authz::Authorizer;
 use crate::filters::{Access, InFlight, Limits};
 use crate::kubeconfig;
 use crate::options::{AuditArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
@@ -35,6 +37,8 @@ pub struct ApiServer {
     name: String,
     kinds: Vec<Kind>,
     admission: Vec<Arc<dyn Admission>>,
+    authenticators: Vec<Arc<dyn Authenticator>>,
+    authorizers: Vec<Box<dyn Authorizer>>,
     database_file: String,
 }
 
@@ -46,6 +50,8 @@ impl ApiServer {
             name: name.to_owned(),
             kinds: Vec::new(),
             admission: Vec::new(),
+            authenticators: Vec::new(),
+            authorizers: Vec::new(),
             database_file: format!("{name}.redb"),
         }
     }
@@ -59,6 +65,71 @@ impl ApiServer {
     /// Also passes every write through `plugin` (after those added before).
     pub fn admission(mut self, plugin: impl Admission) -> ApiServer {
         self.admission.push(Arc::new(plugin));
+        self
+    }
+
+    /// Also accepts the credentials `authenticator` knows, asked before the server's own
+    /// (client certificates, front-proxy headers, tokens) and after those added before: the
+    /// first to name a user wins, as in k8s.io/apiserver's union authenticator.
+    ///
+    /// ```
+    /// use aggregated_apiserver::ApiServer;
+    /// use aggregated_apiserver::authn::{Authenticator, Credentials, Outcome, UserInfo};
+    ///
+    /// /// `Authorization: Bearer robot-token` is the robot.
+    /// struct RobotToken;
+    ///
+    /// #[async_trait::async_trait]
+    /// impl Authenticator for RobotToken {
+    ///     async fn authenticate(&self, credentials: &Credentials<'_>) -> Outcome {
+    ///         match credentials.headers.get("authorization") {
+    ///             Some(value) if value == "Bearer robot-token" => Outcome::Authenticated(UserInfo {
+    ///                 name: "robot".into(),
+    ///                 ..UserInfo::default()
+    ///             }),
+    ///             _ => Outcome::NotApplicable,
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let server = ApiServer::new("my-apiserver").authenticator(RobotToken);
+    /// ```
+    pub fn authenticator(mut self, authenticator: impl Authenticator + 'static) -> ApiServer {
+        self.authenticators.push(Arc::new(authenticator));
+        self
+    }
+
+    /// Also asks `authorizer`, before the server's own authorizers (the cluster's
+    /// SubjectAccessReview, or the local policy) and after those added before, as a Go server
+    /// puts its own authorizer in a union with the delegated one: it may allow or deny
+    /// outright, or leave the request to the next with [`Decision::NoOpinion`].
+    ///
+    /// [`Decision::NoOpinion`]: crate::authz::Decision::NoOpinion
+    ///
+    /// ```
+    /// use aggregated_apiserver::ApiServer;
+    /// use aggregated_apiserver::authz::{Attributes, Authorizer, Decision, Verdict};
+    ///
+    /// /// Nobody deletes what is named `keep`.
+    /// struct KeepIsKept;
+    ///
+    /// #[async_trait::async_trait]
+    /// impl Authorizer for KeepIsKept {
+    ///     async fn authorize(&self, attributes: &Attributes) -> Verdict {
+    ///         let resource = attributes.request.resource.as_ref();
+    ///         match resource {
+    ///             Some(r) if attributes.request.verb == "delete" && r.name == "keep" => {
+    ///                 Ok((Decision::Deny, "keep is kept".into()))
+    ///             }
+    ///             _ => Ok((Decision::NoOpinion, String::new())),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let server = ApiServer::new("my-apiserver").authorizer(KeepIsKept);
+    /// ```
+    pub fn authorizer(mut self, authorizer: impl Authorizer + 'static) -> ApiServer {
+        self.authorizers.push(Box::new(authorizer));
         self
     }
 
@@ -107,7 +178,7 @@ impl ApiServer {
             listener,
             tls,
             backend,
-            access: configured.access,
+            access: server.with_own_access(configured.access),
         };
         server
             .run(running, &args.limits, &args.audit, &args.storage)
@@ -136,19 +207,31 @@ impl ApiServer {
         kubeconfig::write_kubeconfig(&kubeconfig, &url, &pki.ca.cert_pem, &pki.admin, &self.name)?;
         let configured = access::local(&pki.ca.cert_pem)?;
         let tls = TlsConfig::new(&pki.serving, configured.client_cas.clone())?;
+        let mut server = self;
+        let access = server.with_own_access(configured.access);
         Ok(LocalServer {
-            server: self,
+            server,
             running: Running {
                 listener,
                 tls,
                 backend,
-                access: configured.access,
+                access,
             },
             url,
             kubeconfig,
             data_dir,
             args,
         })
+    }
+
+    /// `access` with the server's own authenticators and authorizers asked first.
+    fn with_own_access(&mut self, mut access: Access) -> Arc<Access> {
+        access
+            .authenticator
+            .put_first(std::mem::take(&mut self.authenticators));
+        let own = std::mem::take(&mut self.authorizers);
+        access.authorizer.0.splice(0..0, own);
+        Arc::new(access)
     }
 
     /// The embedded database in the data directory, or etcd when `--etcd-servers` names it.
@@ -331,5 +414,140 @@ async fn compact_periodically(storage: Arc<dyn Storage>, interval: Duration) {
             tracing::warn!("compaction to revision {revision} failed: {e}");
         }
         previous = storage.current_revision().await.ok();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::authn::{Credentials, Outcome, UserInfo};
+    use crate::authz::{Attributes, Decision, Verdict};
+    use crate::resource::{ALL_VERBS, ResourceInfo};
+    use crate::testing::{PLAIN_FOO, Plain};
+
+    /// Foo, with every verb and no subresources.
+    const FOO: ResourceInfo = ResourceInfo {
+        verbs: ALL_VERBS,
+        ..PLAIN_FOO
+    };
+
+    /// `Authorization: Bearer robot-token` is the robot; any other token is wrong.
+    struct RobotToken;
+
+    #[async_trait::async_trait]
+    impl Authenticator for RobotToken {
+        async fn authenticate(&self, credentials: &Credentials<'_>) -> Outcome {
+            match credentials.headers.get("authorization") {
+                Some(value) if value == "Bearer robot-token" => Outcome::Authenticated(UserInfo {
+                    name: "robot".into(),
+                    ..UserInfo::default()
+                }),
+                Some(_) => Outcome::Rejected("not the robot's token".into()),
+                None => Outcome::NotApplicable,
+            }
+        }
+    }
+
+    /// Nobody deletes what is named `keep`; the robot may list.
+    struct KeepIsKept;
+
+    #[async_trait::async_trait]
+    impl Authorizer for KeepIsKept {
+        async fn authorize(&self, attributes: &Attributes) -> Verdict {
+            let request = &attributes.request;
+            match (&request.resource, request.verb.as_str()) {
+                (Some(r), "delete") if r.name == "keep" => Ok((Decision::Deny, "kept".into())),
+                (Some(_), "list") if attributes.user.name == "robot" => {
+                    Ok((Decision::Allow, String::new()))
+                }
+                _ => Ok((Decision::NoOpinion, String::new())),
+            }
+        }
+    }
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        local: LocalArgs,
+    }
+
+    async fn send(client: &kube::Client, method: http::Method, path: &str, body: Value) -> u16 {
+        let body = match body {
+            Value::Null => Vec::new(),
+            body => body.to_string().into_bytes(),
+        };
+        let request = http::Request::builder()
+            .method(method.clone())
+            .uri(format!("/apis/demo.jeremyxu2010.me/v1beta1/foos{path}"))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .unwrap();
+        match client.request_text(request).await {
+            Ok(_) => 200,
+            Err(kube::Error::Api(status)) => status.code,
+            Err(other) => panic!("{method} {path}: {other}"),
+        }
+    }
+
+    /// A server's own authenticators and authorizers are asked before its built-in ones.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn own_authenticators_and_authorizers_come_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_str().unwrap();
+        let args = Cli::parse_from(["t", "--secure-port", "0", "--data-dir", data_dir]).local;
+        let local = ApiServer::new("t")
+            .kind(Plain(&FOO))
+            .authenticator(RobotToken)
+            .authorizer(KeepIsKept)
+            .local(args)
+            .await
+            .unwrap();
+        let kubeconfig = local.kubeconfig().to_owned();
+        tokio::spawn(local.run());
+        let admin = kubeconfig::client_from(&kubeconfig).await.unwrap();
+        let as_robot = |token: &str| {
+            let kubeconfig = kube::config::Kubeconfig::read_from(&kubeconfig).unwrap();
+            let token = token.to_owned();
+            async move {
+                let mut config =
+                    kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                        .await
+                        .unwrap();
+                config.auth_info = kube::config::AuthInfo {
+                    token: Some(token.into()),
+                    ..Default::default()
+                };
+                kube::Client::try_from(config).unwrap()
+            }
+        };
+
+        for name in ["keep", "other"] {
+            let foo = json!({"apiVersion": "demo.jeremyxu2010.me/v1beta1", "kind": "Foo",
+                "metadata": {"name": name}, "spec": {"greeting": "hi"}});
+            assert_eq!(send(&admin, http::Method::POST, "", foo).await, 200);
+        }
+        // Denied before system:masters is asked; what the server's own has no opinion on
+        // goes on to the built-in authorizers.
+        let delete = http::Method::DELETE;
+        assert_eq!(
+            send(&admin, delete.clone(), "/keep", Value::Null).await,
+            403
+        );
+        assert_eq!(
+            send(&admin, delete.clone(), "/other", Value::Null).await,
+            200
+        );
+
+        let robot = as_robot("robot-token").await;
+        assert_eq!(send(&robot, http::Method::GET, "", Value::Null).await, 200);
+        assert_eq!(send(&robot, delete, "/keep", Value::Null).await, 403);
+        let impostor = as_robot("guess").await;
+        assert_eq!(
+            send(&impostor, http::Method::GET, "", Value::Null).await,
+            401
+        );
     }
 }

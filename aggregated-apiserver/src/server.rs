@@ -45,7 +45,7 @@ pub struct Kind {
     make: Box<MakeStore>,
 }
 
-type MakeStore = dyn FnOnce(&StoreSettings) -> Arc<dyn Endpoint>;
+type MakeStore = dyn FnOnce(&StoreSettings) -> Arc<dyn Endpoint> + Send;
 
 /// What every kind's store shares.
 struct StoreSettings {

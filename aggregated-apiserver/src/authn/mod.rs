@@ -138,6 +138,11 @@ impl Chain {
         }
     }
 
+    /// Asks `authenticators` first, in that order, then the chain's own.
+    pub(crate) fn put_first(&mut self, authenticators: Vec<Arc<dyn Authenticator>>) {
+        self.authenticators.splice(0..0, authenticators);
+    }
+
     /// The user the first accepting authenticator names, in `system:authenticated`; or
     /// anonymous, or the rejections (or "no credentials") to answer 401 with.
     pub async fn authenticate(&self, credentials: &Credentials<'_>) -> Authentication {

@@ -139,7 +139,10 @@ impl DeleteOptions {
         } else {
             let format = negotiate::body_format(&request.headers, style)?;
             let value = decode::parse_body(&request.body, format).map_err(ApiError::bad_request)?;
-            serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))?
+            // `null` is no options, as Go decodes it.
+            serde_json::from_value::<Option<DeleteOptionsBody>>(value)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?
+                .unwrap_or_default()
         };
         request.query.integer("gracePeriodSeconds")?;
         request.query.flag("orphanDependents")?;
