@@ -19,7 +19,7 @@ use crate::registry::cache::Cached;
 use crate::registry::decode::{self, FieldValidation};
 use crate::registry::fieldmanager::{self, Writer};
 use crate::registry::patch::Patch;
-use crate::registry::store::{self, Manage, Part, selected};
+use crate::registry::store::{self, Manage, Part};
 use crate::request::{Continue, ListOptions, Query, ReadAt};
 use crate::resource::ListTypes;
 use crate::selector::{FieldSelector, LabelSelector};
@@ -210,7 +210,7 @@ impl<S: Strategy> Fuzz<S> {
             watch: None,
             namespace: None,
         };
-        selected(&self.live_cached, &options);
+        self.live_cached.is_selected(&options);
         let labels = options.labels.unwrap_or_default();
         for set in [
             vec![],
@@ -234,7 +234,7 @@ impl<S: Strategy> Fuzz<S> {
                 if let Some(fields) = &options.fields {
                     let _ = fields.unsupported_field(&self.strategy.info().field_selector_fields());
                 }
-                selected(&self.live_cached, &options);
+                self.live_cached.is_selected(&options);
                 if let Some(from) = &options.continue_from {
                     assert_eq!(Continue::decode(&from.encode()).as_ref(), Ok(from));
                 }

@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use super::{Endpoint, render, watch};
 use crate::negotiate::{self, Output};
+use crate::registry::object::ObjectId;
 use crate::registry::patch;
-use crate::registry::store::{LONG_LIST, ObjectId, Part};
+use crate::registry::store::{LONG_LIST, Part};
 use crate::registry::{ResourceRequest, Store, Strategy, Style};
 use crate::request::ListOptions;
 use crate::resource::ResourceInfo;

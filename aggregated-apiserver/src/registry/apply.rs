@@ -5,8 +5,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::fieldmanager::{self, Writer};
+use super::object::ObjectId;
 use super::outcome::Outcome;
-use super::store::{Caller, Manage, ObjectId, Part, Store, checked_manager};
+use super::store::{Caller, Manage, Part, Store, checked_manager};
 use super::{ResourceRequest, Strategy, decode};
 use crate::request::options_invalid;
 use crate::resource::ResourceInfo;

@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tokio::sync::watch;
 
-use super::store::{Decode, ObjectId, object_at};
+use super::object::{Decode, ObjectId, object_at};
+use crate::request::ListOptions;
 use crate::status::ApiError;
 use crate::storage::{EventKind, KeyValue, Notification, Revision, Storage};
 
@@ -128,6 +129,39 @@ impl<T> Cached<T> {
             name: &self.name,
         }
         .path()
+    }
+
+    /// Whether the object is in a list's or watch's namespace and passes its label and field
+    /// selectors.
+    pub fn is_selected(&self, options: &ListOptions) -> bool {
+        if options
+            .namespace
+            .as_deref()
+            .is_some_and(|namespace| self.namespace() != Some(namespace))
+        {
+            return false;
+        }
+        let labels_match = options
+            .labels
+            .as_ref()
+            .is_none_or(|s| s.matches(|key| self.label(key)));
+        let fields_match = options.fields.as_ref().is_none_or(|s| {
+            let own: Vec<&str> = s
+                .requirements()
+                .map(|(field, _, _)| field)
+                .filter(|field| !field.starts_with("metadata."))
+                .collect();
+            let values = self.field_values(&own);
+            s.matches(|field| match field {
+                "metadata.name" => Some(self.name()),
+                "metadata.namespace" => Some(self.namespace().unwrap_or_default()),
+                _ => own
+                    .iter()
+                    .position(|f| *f == field)
+                    .map(|i| values[i].as_str()),
+            })
+        });
+        labels_match && fields_match
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::store::{Caller, ObjectId, Store};
+use super::object::ObjectId;
+use super::store::{Caller, Store};
 use super::{ResourceRequest, Strategy};
 use crate::admission::Operation;
 use crate::status::ApiError;

@@ -4,11 +4,13 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::store::MAX_BODY_BYTES;
 use crate::negotiate::BodyFormat;
 use crate::request::Query;
 use crate::resource::ResourceInfo;
 use crate::status::{ApiError, listed};
+
+/// Bodies larger than this are refused, as kube-apiserver refuses them.
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldValidation {

@@ -6,8 +6,9 @@ use kube::Resource;
 use serde::Deserialize;
 
 use super::cache::Cached;
+use super::object::ObjectId;
 use super::outcome::Outcome;
-use super::store::{Caller, ListResult, ObjectId, Store, Stored};
+use super::store::{Caller, ListResult, Store, Stored};
 use super::{ResourceRequest, Strategy, Style, decode, meta};
 use crate::admission::Operation;
 use crate::authn::UserInfo;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::cache::{Cached, Start};
-use super::store::{CONTINUE_EXPIRED, ListResult, ObjectId, Store, selected};
+use super::object::ObjectId;
+use super::store::{CONTINUE_EXPIRED, ListResult, Store};
 use super::watch::Watch;
 use super::{Strategy, Style};
 use crate::request::{ListOptions, Query, ReadAt, parse_revision};
@@ -150,7 +151,7 @@ impl<S: Strategy> Store<S> {
         let filtered = options.labels.is_some() || options.fields.is_some();
         let mut items = Vec::new();
         for (i, cached) in objects.iter().enumerate() {
-            if selected(cached, options) {
+            if cached.is_selected(options) {
                 items.push(cached.clone());
             }
             if options.limit.is_some_and(|limit| items.len() >= limit) {
@@ -201,7 +202,7 @@ impl<S: Strategy> Store<S> {
             let page_len = page.objects.len();
             for (i, object) in page.objects.into_iter().enumerate() {
                 after = Some(object.path());
-                if selected(&object, options) {
+                if object.is_selected(options) {
                     items.push(object);
                 }
                 if options.limit.is_some_and(|limit| items.len() >= limit) {

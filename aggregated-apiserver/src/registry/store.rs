@@ -6,7 +6,8 @@ use kube::Resource;
 use serde_json::{Value, json};
 
 use super::cache::{Cache, Cached, HistoryLimit};
-use super::decode::{self, FieldValidation};
+use super::decode::{self, FieldValidation, MAX_BODY_BYTES};
+use super::object::{Decode, ObjectId, object_at};
 use super::outcome::Outcome;
 use super::{ResourceRequest, Strategy, Style};
 use super::{fieldmanager, meta, patch};
@@ -14,14 +15,12 @@ use crate::admission::{self, Attributes, Operation};
 use crate::authn::UserInfo;
 use crate::negotiate;
 use crate::openapi::derive::list_types;
-use crate::request::{Continue, ListOptions, parse_revision};
+use crate::request::{Continue, parse_revision};
 use crate::resource::{ListTypes, ResourceInfo};
 use crate::status::{ApiError, FieldError};
 use crate::storage::{KeyValue, Revision, Storage, StorageError};
 use crate::validation;
 
-/// Bodies larger than this are refused, as kube-apiserver refuses them.
-pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 /// Objects larger than this as stored are refused: etcd's default request limit, which
 /// the embedded store keeps too so that data can move between the two.
 pub const MAX_OBJECT_BYTES: usize = 1536 * 1024;
@@ -67,24 +66,6 @@ pub(super) struct Admitting<'a> {
     pub id: ObjectId<'a>,
     pub old: Option<Value>,
     pub caller: Caller<'a>,
-}
-
-/// Which object of a kind a request names: its namespace (a namespaced kind's) and name.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ObjectId<'a> {
-    pub namespace: Option<&'a str>,
-    pub name: &'a str,
-}
-
-impl ObjectId<'_> {
-    /// `<namespace>/<name>`, or `<name>` for a cluster-scoped kind: the object's storage key
-    /// after its kind's prefix (as kube-apiserver keys objects), and the watch cache's index.
-    pub fn path(&self) -> String {
-        match self.namespace {
-            Some(namespace) => format!("{namespace}/{}", self.name),
-            None => self.name.to_owned(),
-        }
-    }
 }
 
 /// Which part of an object a write may change.
@@ -590,52 +571,6 @@ impl<T> ListResult<T> {
             remaining: (more && !filtered).then_some(remaining),
         }
     }
-}
-
-/// Whether an object is in a list's or watch's namespace and passes its label and field
-/// selectors.
-pub fn selected<T>(object: &Cached<T>, options: &ListOptions) -> bool {
-    if options
-        .namespace
-        .as_deref()
-        .is_some_and(|namespace| object.namespace() != Some(namespace))
-    {
-        return false;
-    }
-    let labels_match = options
-        .labels
-        .as_ref()
-        .is_none_or(|s| s.matches(|key| object.label(key)));
-    let fields_match = options.fields.as_ref().is_none_or(|s| {
-        let own: Vec<&str> = s
-            .requirements()
-            .map(|(field, _, _)| field)
-            .filter(|field| !field.starts_with("metadata."))
-            .collect();
-        let values = object.field_values(&own);
-        s.matches(|field| match field {
-            "metadata.name" => Some(object.name()),
-            "metadata.namespace" => Some(object.namespace().unwrap_or_default()),
-            _ => own
-                .iter()
-                .position(|f| *f == field)
-                .map(|i| values[i].as_str()),
-        })
-    });
-    labels_match && fields_match
-}
-
-/// How a kind's objects are read from what storage keeps ([`Strategy::deserialize_stored`]).
-pub(crate) type Decode<T> = Arc<dyn Fn(&[u8]) -> Result<T, ApiError> + Send + Sync>;
-
-/// A stored object, with its resourceVersion set from the storage revision.
-pub fn object_at<T: Resource>(
-    kv: &KeyValue,
-    decode: impl FnOnce(&[u8]) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    let mut object = decode(&kv.value)?;
-    object.meta_mut().resource_version = Some(kv.mod_revision.to_string());
-    Ok(object)
 }
 
 /// 422 Invalid when validation found `errors`.

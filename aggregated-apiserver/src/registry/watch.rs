@@ -10,7 +10,6 @@ use kube::Resource;
 use tokio::time::{Instant, Interval};
 
 use super::cache::{Cached, CachedEvent, Change, Changes, Subscription};
-use super::store::selected;
 use crate::request::ListOptions;
 use crate::status::ApiError;
 use crate::storage::Revision;
@@ -124,7 +123,10 @@ impl<T: Resource + serde::Serialize + serde::de::DeserializeOwned> Watch<T> {
         if let Some(error) = self.refused.take() {
             return Some(WatchEvent::Error(error));
         }
-        if let Some(cached) = self.initial.find(|cached| selected(cached, &self.options)) {
+        if let Some(cached) = self
+            .initial
+            .find(|cached| cached.is_selected(&self.options))
+        {
             return Some(WatchEvent::Cached(EventType::Added, cached));
         }
         if std::mem::take(&mut self.end_of_initial_events) {
@@ -167,11 +169,11 @@ impl<T: Resource + serde::Serialize + serde::de::DeserializeOwned> Watch<T> {
     /// The event a change is for this watcher's selection, if any: an object entering the
     /// selection is ADDED, one leaving it DELETED.
     fn event(&self, event: &CachedEvent<T>) -> Result<Option<WatchEvent<T>>, ApiError> {
-        let now = selected(&event.object, &self.options);
+        let now = event.object.is_selected(&self.options);
         let before = event
             .prev
             .as_ref()
-            .is_some_and(|prev| selected(prev, &self.options));
+            .is_some_and(|prev| prev.is_selected(&self.options));
         let object = |kind| Ok(Some(WatchEvent::Cached(kind, event.object.clone())));
         match (event.change, before, now) {
             (Change::Deleted, _, true) => object(EventType::Deleted),
