@@ -30,6 +30,16 @@ pub enum Command {
     /// Print the YAML that runs the server and its controller in a cluster, registered with
     /// the aggregator: RBAC, a serving certificate, Deployments, Service, APIService.
     Manifests(ManifestsArgs),
+    /// Write the API reference (HTML, one page per group/version, no scripts) that the server
+    /// serves at /docs/, rendered from its OpenAPI v3 documents.
+    Docs(DocsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocsArgs {
+    /// The directory to write the pages into (created if need be).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

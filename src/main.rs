@@ -17,6 +17,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Local(args)) => foo_apiserver::run::local(*args).await,
         Some(Command::Controller(args)) => foo_apiserver::run::controller(args).await,
         Some(Command::Manifests(args)) => foo_apiserver::manifests::run(&args),
+        Some(Command::Docs(args)) => foo_apiserver::run::docs(&args),
         None => foo_apiserver::run::serve(cli.serve).await,
     };
     match result {

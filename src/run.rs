@@ -4,14 +4,31 @@ use aggregated_apiserver::ApiServer;
 use aggregated_apiserver::builder::shutdown_signal;
 use aggregated_apiserver::options::ServeArgs;
 
-use crate::cli::{ControllerArgs, LocalCommandArgs};
+use anyhow::Context;
+
+use crate::cli::{ControllerArgs, DocsArgs, LocalCommandArgs};
 use crate::foo::FooStrategy;
 
 /// The server of Foo (its embedded database keeps the file name it always had).
 fn foo_apiserver() -> ApiServer {
-    ApiServer::new("foo-apiserver")
+    let server = ApiServer::new("foo-apiserver")
         .kind(FooStrategy)
-        .database_file("foo.redb")
+        .database_file("foo.redb");
+    crate::foo::examples::examples()
+        .into_iter()
+        .fold(server, ApiServer::example)
+}
+
+/// `foo-apiserver docs`: the API reference the server serves at `/docs/`, written out.
+pub fn docs(args: &DocsArgs) -> anyhow::Result<()> {
+    let reference = foo_apiserver().reference();
+    reference
+        .write(&args.out)
+        .with_context(|| format!("writing the API reference into {}", args.out.display()))?;
+    for (name, _) in reference.files() {
+        println!("{}", args.out.join(name).display());
+    }
+    Ok(())
 }
 
 /// `foo-apiserver [flags]`: serve in a cluster.
@@ -46,4 +63,30 @@ pub async fn local(args: LocalCommandArgs) -> anyhow::Result<()> {
 /// `foo-apiserver controller`: the controller alone, against a cluster serving the API.
 pub async fn controller(args: ControllerArgs) -> anyhow::Result<()> {
     crate::controller::run_standalone(args, shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// `docs/api/` holds the reference as `foo-apiserver docs` writes it, and nothing else.
+    #[test]
+    fn the_committed_reference_is_current() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/api");
+        let reference = super::foo_apiserver().reference();
+        let regenerate = "run `cargo run -- docs --out docs/api`";
+        for (name, page) in reference.files() {
+            let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+            assert!(committed == page, "docs/api/{name} is stale: {regenerate}");
+        }
+        for entry in std::fs::read_dir(&dir).expect("docs/api/") {
+            let name = entry.unwrap().file_name();
+            let name = name.to_string_lossy();
+            let known = reference.file(&name).is_some();
+            assert!(
+                known,
+                "docs/api/{name} is not part of the reference: {regenerate}"
+            );
+        }
+    }
 }

@@ -584,6 +584,34 @@ async fn version_and_health_endpoints() {
 // Status bodies of failing requests
 // ---------------------------------------------------------------------------------------------
 
+/// `/docs/` serves the API reference as `foo-apiserver docs` writes it into `docs/api/`.
+#[tokio::test]
+async fn api_reference_is_served_as_committed() {
+    let env = Env::start().await;
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/api");
+    for (path, file) in [
+        ("/docs/", "index.html"),
+        ("/docs/index.html", "index.html"),
+        (
+            "/docs/demo.jeremyxu2010.me-v1beta1.html",
+            "demo.jeremyxu2010.me-v1beta1.html",
+        ),
+    ] {
+        let reply = env.get(path).await;
+        reply.expect(200);
+        assert_eq!(reply.content_type(), "text/html; charset=utf-8", "{path}");
+        let page = std::fs::read_to_string(committed.join(file)).unwrap();
+        assert!(reply.text() == page, "{path} differs from docs/api/{file}");
+    }
+    assert_status(
+        &env.get("/docs/missing.html").await,
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+        Some(json!({})),
+    );
+}
+
 #[tokio::test]
 async fn not_found_and_already_exists() {
     let env = Env::start().await;
@@ -1011,8 +1039,10 @@ async fn unauthenticated_request_is_401() {
     )
     .await;
     unauthorized(&reply);
-    let reply = send(&anonymous, Method::GET, "/apis", &[], None).await;
-    unauthorized(&reply);
+    for path in ["/apis", "/docs/"] {
+        let reply = send(&anonymous, Method::GET, path, &[], None).await;
+        unauthorized(&reply);
+    }
     assert!(env.names().await.is_empty());
 }
 

@@ -14,6 +14,7 @@ use crate::access;
 use crate::admission::{Admission, NamespaceLifecycle};
 use crate::authn::Authenticator;
 use crate::authz::Authorizer;
+use crate::docs::{Example, Reference};
 use crate::filters::{Access, InFlight, Limits};
 use crate::kubeconfig;
 use crate::options::{AuditArgs, LimitArgs, LocalArgs, ServeArgs, StorageArgs};
@@ -39,6 +40,7 @@ pub struct ApiServer {
     admission: Vec<Arc<dyn Admission>>,
     authenticators: Vec<Arc<dyn Authenticator>>,
     authorizers: Vec<Box<dyn Authorizer>>,
+    examples: Vec<Example>,
     database_file: String,
 }
 
@@ -52,6 +54,7 @@ impl ApiServer {
             admission: Vec::new(),
             authenticators: Vec::new(),
             authorizers: Vec::new(),
+            examples: Vec::new(),
             database_file: format!("{name}.redb"),
         }
     }
@@ -131,6 +134,25 @@ impl ApiServer {
     pub fn authorizer(mut self, authorizer: impl Authorizer + 'static) -> ApiServer {
         self.authorizers.push(Box::new(authorizer));
         self
+    }
+
+    /// Also shows `example` in the API reference, in its kind's section.
+    pub fn example(mut self, example: Example) -> ApiServer {
+        self.examples.push(example);
+        self
+    }
+
+    /// The API reference of the kinds served, as the server serves it at `/docs/`: rendered
+    /// from the OpenAPI v3 documents it publishes, with the examples given.
+    ///
+    /// ```
+    /// use aggregated_apiserver::ApiServer;
+    ///
+    /// let reference = ApiServer::new("my-apiserver").reference();
+    /// assert!(reference.file("index.html").is_some());
+    /// ```
+    pub fn reference(&self) -> Reference {
+        crate::server::reference(&self.kinds, &self.examples)
     }
 
     /// Keeps the embedded database in `<data-dir>/db/<file>` instead.
@@ -285,6 +307,7 @@ impl ApiServer {
             backend,
             self.kinds,
             self.admission,
+            &self.examples,
             HistoryLimit {
                 events: settings.default_watch_cache_size,
                 bytes: settings.watch_cache_size_bytes,

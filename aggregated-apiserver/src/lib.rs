@@ -12,6 +12,7 @@ pub mod authz;
 mod body;
 pub mod builder;
 mod discovery;
+pub mod docs;
 mod filters;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

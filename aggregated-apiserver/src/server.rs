@@ -18,6 +18,7 @@ use crate::admission::{self, Admission};
 use crate::authn::UserInfo;
 use crate::authz::RequestInfo;
 use crate::discovery;
+use crate::docs::{Example, Reference};
 use crate::filters::{self, Access, Limits, Observed};
 use crate::handlers::Endpoint;
 use crate::metrics::Metrics;
@@ -42,6 +43,7 @@ pub struct Backend {
 /// A kind to serve: a [`Store`] for its strategy, made on the server's storage.
 pub struct Kind {
     info: &'static ResourceInfo,
+    schemas: serde_json::Map<String, Value>,
     make: Box<MakeStore>,
 }
 
@@ -60,6 +62,7 @@ impl Kind {
     /// The kind that `strategy` describes, served from a generic [`Store`].
     pub fn new<S: Strategy>(strategy: S) -> Kind {
         let info = strategy.info();
+        let schemas = strategy.openapi_schemas();
         let make = Box::new(move |settings: &StoreSettings| -> Arc<dyn Endpoint> {
             let store = Store::new(
                 strategy,
@@ -70,7 +73,11 @@ impl Kind {
             );
             Arc::new(store.admitted_by(settings.admission.clone()))
         });
-        Kind { info, make }
+        Kind {
+            info,
+            schemas,
+            make,
+        }
     }
 
     /// The resource served.
@@ -79,12 +86,21 @@ impl Kind {
     }
 }
 
+/// The OpenAPI v3 documents of `kinds` and the API reference rendered from them, with
+/// `examples`.
+pub fn reference(kinds: &[Kind], examples: &[Example]) -> Reference {
+    let resources: Vec<openapi::Resource> = kinds.iter().map(|k| (k.info, &k.schemas)).collect();
+    let infos: Vec<&'static ResourceInfo> = kinds.iter().map(|k| k.info).collect();
+    Reference::render(&infos, &openapi::v3_documents(&resources), examples)
+}
+
 /// Everything the handlers share.
 pub struct Api {
     storage: Arc<dyn Storage>,
     endpoints: Vec<Arc<dyn Endpoint>>,
     resources: Vec<discovery::Served>,
     openapi: openapi::Documents,
+    reference: Reference,
     metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
 }
@@ -96,6 +112,7 @@ impl Api {
         backend: Backend,
         kinds: Vec<Kind>,
         admission: Vec<Arc<dyn Admission>>,
+        examples: &[Example],
         watch_history: HistoryLimit,
         min_watch_seconds: u64,
     ) -> Self {
@@ -109,18 +126,15 @@ impl Api {
             min_watch_seconds,
             admission: Arc::new(admission::Chain::new(admission)),
         };
+        let resources: Vec<openapi::Resource> =
+            kinds.iter().map(|k| (k.info, &k.schemas)).collect();
+        let openapi = openapi::Documents::build(&resources);
+        let reference = reference(&kinds, examples);
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
             .map(|kind| (kind.make)(&settings))
             .collect();
         settings.admission.serve(served.clone());
-
-        let schemas: Vec<_> = served
-            .iter()
-            .map(|e| (e.info(), e.openapi_schemas()))
-            .collect();
-        let resources: Vec<openapi::Resource> = schemas.iter().map(|(i, s)| (*i, s)).collect();
-        let openapi = openapi::Documents::build(&resources);
 
         Api {
             storage,
@@ -133,6 +147,7 @@ impl Api {
                 .collect(),
             endpoints: served,
             openapi,
+            reference,
             metrics,
             shutting_down: AtomicBool::new(false),
         }
@@ -168,6 +183,8 @@ pub fn router(
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(api_resources))
         .route("/apis/{group}/{version}/{*resource}", any(resource))
+        .route("/docs/", get(reference_index))
+        .route("/docs/{page}", get(reference_page))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
@@ -432,6 +449,27 @@ async fn openapi_v3(
     }
 }
 
+/// `/docs/`: the API reference's index.
+async fn reference_index(State(api): State<Arc<Api>>) -> Response {
+    html_page(&api, "index.html")
+}
+
+/// `/docs/<page>`: a page of the API reference.
+async fn reference_page(State(api): State<Arc<Api>>, Path(page): Path<String>) -> Response {
+    html_page(&api, &page)
+}
+
+fn html_page(api: &Api, name: &str) -> Response {
+    match api.reference.file(name) {
+        Some(page) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page.to_owned(),
+        )
+            .into_response(),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
 /// `/apis/<group>/<version>[/namespaces/<namespace>]/<plural>[/<name>[/<subresource>]]`,
 /// routed by what the request-info filter read from the path: the cluster-wide path of a
 /// namespaced kind only lists and watches, and a cluster-scoped kind has no namespaced path.
@@ -544,7 +582,7 @@ mod tests {
             events: 10,
             bytes: 1 << 20,
         };
-        let api = Api::new(backend, kinds, admission, history, 60);
+        let api = Api::new(backend, kinds, admission, &[], history, 60);
         (api, dir)
     }
 

@@ -1,5 +1,6 @@
 //! Foo: the kind's defaulting, validation and server-side printing (API.md).
 
+pub mod examples;
 pub mod openapi;
 
 use foo_sdk::{Foo, FooBar};

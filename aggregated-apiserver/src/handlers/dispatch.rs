@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use axum::response::Response;
 use http::StatusCode;
 use kube::Resource;
-use serde_json::Value;
 
 use super::{Endpoint, render, watch};
 use crate::negotiate::{self, Output};
@@ -137,10 +136,6 @@ async fn serve<S: Strategy>(
 impl<S: Strategy> Endpoint for Store<S> {
     fn info(&self) -> &'static ResourceInfo {
         self.strategy.info()
-    }
-
-    fn openapi_schemas(&self) -> serde_json::Map<String, Value> {
-        self.strategy.openapi_schemas()
     }
 
     fn storage_version(&self) -> &'static str {

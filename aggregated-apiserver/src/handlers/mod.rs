@@ -27,9 +27,6 @@ pub trait Endpoint: Send + Sync {
     /// The resource served. The server routes `/apis/<group>/<version>/<plural>` requests
     /// by it and lists it in discovery.
     fn info(&self) -> &'static ResourceInfo;
-    /// The kind's OpenAPI v3 schemas ([`Strategy::openapi_schemas`](crate::registry::Strategy::openapi_schemas)), read once when the
-    /// server is built.
-    fn openapi_schemas(&self) -> serde_json::Map<String, serde_json::Value>;
     /// The version of the kind that storage keeps ([`Strategy::storage_version`](crate::registry::Strategy::storage_version)).
     fn storage_version(&self) -> &'static str;
     /// The warning on every response when the version is deprecated

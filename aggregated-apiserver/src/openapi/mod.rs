@@ -95,15 +95,7 @@ impl Documents {
     /// # Panics
     /// As [`v3_group_version`].
     pub fn build(resources: &[Resource]) -> Self {
-        let mut by_group_version: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
-        for resource in resources {
-            let path = format!("apis/{}", resource.0.group_version());
-            by_group_version.entry(path).or_default().push(*resource);
-        }
-        let v3: BTreeMap<String, Value> = by_group_version
-            .into_iter()
-            .map(|(path, resources)| (path, v3_group_version(&resources)))
-            .collect();
+        let v3 = v3_documents(resources);
         let root_entries: Vec<(String, &Value)> =
             v3.iter().map(|(path, doc)| (path.clone(), doc)).collect();
         let to_vec = |doc: &Value| serde_json::to_vec(doc).expect("a JSON value always serializes");
@@ -118,6 +110,23 @@ impl Documents {
                 .collect(),
         }
     }
+}
+
+/// The document of each group-version of `resources` ([`v3_group_version`]), by its path
+/// (`apis/<group>/<version>`).
+///
+/// # Panics
+/// As [`v3_group_version`].
+pub fn v3_documents(resources: &[Resource]) -> BTreeMap<String, Value> {
+    let mut by_group_version: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
+    for resource in resources {
+        let path = format!("apis/{}", resource.0.group_version());
+        by_group_version.entry(path).or_default().push(*resource);
+    }
+    by_group_version
+        .into_iter()
+        .map(|(path, resources)| (path, v3_group_version(&resources)))
+        .collect()
 }
 
 /// The discovery document served at `/openapi/v3`: each group-version document's URL, with the
