@@ -13,6 +13,7 @@ mod body;
 pub mod builder;
 mod discovery;
 pub mod docs;
+mod explorer;
 mod filters;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]

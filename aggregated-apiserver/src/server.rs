@@ -19,6 +19,7 @@ use crate::authn::UserInfo;
 use crate::authz::RequestInfo;
 use crate::discovery;
 use crate::docs::{Example, Reference};
+use crate::explorer::Explorer;
 use crate::filters::{self, Access, Limits, Observed};
 use crate::handlers::Endpoint;
 use crate::metrics::Metrics;
@@ -101,6 +102,7 @@ pub struct Api {
     resources: Vec<discovery::Served>,
     openapi: openapi::Documents,
     reference: Reference,
+    explorer: Explorer,
     metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
 }
@@ -130,6 +132,7 @@ impl Api {
             kinds.iter().map(|k| (k.info, &k.schemas)).collect();
         let openapi = openapi::Documents::build(&resources);
         let reference = reference(&kinds, examples);
+        let explorer = Explorer::new(openapi.v3.keys().map(String::as_str));
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
             .map(|kind| (kind.make)(&settings))
@@ -148,6 +151,7 @@ impl Api {
             endpoints: served,
             openapi,
             reference,
+            explorer,
             metrics,
             shutting_down: AtomicBool::new(false),
         }
@@ -185,6 +189,8 @@ pub fn router(
         .route("/apis/{group}/{version}/{*resource}", any(resource))
         .route("/docs/", get(reference_index))
         .route("/docs/{page}", get(reference_page))
+        .route("/swagger-ui/", get(explorer_page))
+        .route("/swagger-ui/{file}", get(explorer_file))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
         .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
@@ -466,6 +472,23 @@ fn html_page(api: &Api, name: &str) -> Response {
             page.to_owned(),
         )
             .into_response(),
+        None => ApiError::path_not_found().into_response(),
+    }
+}
+
+/// `/swagger-ui/`: the OpenAPI explorer.
+async fn explorer_page(State(api): State<Arc<Api>>) -> Response {
+    explorer_response(&api, "")
+}
+
+/// `/swagger-ui/<file>`: the explorer's scripts and styles.
+async fn explorer_file(State(api): State<Arc<Api>>, Path(file): Path<String>) -> Response {
+    explorer_response(&api, &file)
+}
+
+fn explorer_response(api: &Api, name: &str) -> Response {
+    match api.explorer.file(name) {
+        Some(file) => ([(header::CONTENT_TYPE, file.content_type)], file.content).into_response(),
         None => ApiError::path_not_found().into_response(),
     }
 }
