@@ -6,13 +6,15 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// `(command, Debian package providing it)` for the commands the tests start: real etcd
-/// members (`tests/common/etcd.rs`), tmux, which answers kubectl-foo's prompts, and the
-/// shells whose completion scripts kubectl-foo writes.
+/// members (`tests/common/etcd.rs`), tmux, which answers kubectl-foo's prompts, the shells
+/// whose completion scripts kubectl-foo writes, and the browser that renders the API reference
+/// (`tests/browser.rs`).
 pub const TEST_PACKAGES: &[(&str, &str)] = &[
     ("etcd", "etcd-server"),
     ("tmux", "tmux"),
     ("fish", "fish"),
     ("zsh", "zsh"),
+    ("chromium", "chromium"),
 ];
 
 /// Installs the package of every command in `packages` that is not on the `PATH`.

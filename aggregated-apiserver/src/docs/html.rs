@@ -73,7 +73,7 @@ pub fn page(title: &str, nav: &str, body: &str) -> String {
 
 const STYLE: &str = "\
 body{margin:0;display:flex;font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#222}\
-nav{position:sticky;top:0;height:100vh;overflow:auto;box-sizing:border-box;width:17rem;flex:none;\
+nav{overflow-wrap:anywhere;position:sticky;top:0;height:100vh;overflow:auto;box-sizing:border-box;width:17rem;flex:none;\
 padding:1rem;background:#f4f6fa;border-right:1px solid #dde}\
 nav ul{list-style:none;padding-left:.8rem;margin:.2rem 0}nav>ul{padding:0}\
 nav a{color:#326ce5;text-decoration:none;overflow-wrap:anywhere}nav code{font-size:.8rem}nav a:hover{text-decoration:underline}\
