@@ -1039,7 +1039,7 @@ async fn unauthenticated_request_is_401() {
     )
     .await;
     unauthorized(&reply);
-    for path in ["/apis", "/docs/"] {
+    for path in ["/apis", "/docs/", "/swagger-ui/"] {
         let reply = send(&anonymous, Method::GET, path, &[], None).await;
         unauthorized(&reply);
     }

@@ -323,7 +323,8 @@ fn resource_of(path: &str) -> Option<&str> {
     parts.next()
 }
 
-/// What kubectl does with any kind: read, explain, create, change and delete.
+/// What kubectl does with any kind, in an order that runs as written: explain, create, read,
+/// change and delete.
 fn kubectl_examples(info: &ResourceInfo) -> String {
     let singular = info.singular;
     let in_namespace = if info.namespaced { " -n NAMESPACE" } else { "" };
@@ -333,11 +334,11 @@ fn kubectl_examples(info: &ResourceInfo) -> String {
         ""
     };
     let mut examples = format!(
-        "kubectl get {plural}{in_namespace}\n\
-         kubectl get {singular} NAME{in_namespace} -o yaml\n\
-         kubectl explain {plural}.spec\n\
+        "kubectl explain {plural}.spec\n\
          cat <<EOF | kubectl apply -f -\n\
          apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: NAME{namespace_line}\nspec: {{}}\nEOF\n\
+         kubectl get {plural}{in_namespace}\n\
+         kubectl get {singular} NAME{in_namespace} -o yaml\n\
          kubectl label {singular} NAME{in_namespace} team=blue\n",
         plural = info.plural,
         api_version = info.group_version(),
