@@ -615,28 +615,18 @@ async fn api_reference_is_served_as_committed() {
 #[tokio::test]
 async fn not_found_and_already_exists() {
     let env = Env::start().await;
-    let reply = env.get(&format!("{FOOS}/missing")).await;
-    assert_status(
-        &reply,
-        404,
-        "NotFound",
-        r#"foos.demo.jeremyxu2010.me "missing" not found"#,
-        Some(foo_details("missing")),
-    );
-    // DELETE and PUT of a missing object too.
-    let reply = env
-        .request(Method::DELETE, &format!("{FOOS}/missing"), &[], None)
-        .await;
-    assert_status(
-        &reply,
-        404,
-        "NotFound",
-        r#"foos.demo.jeremyxu2010.me "missing" not found"#,
-        Some(foo_details("missing")),
-    );
-    // The path is read decoded, as Go reads `URL.Path`: an escaped `/` separates segments.
-    for path in ["missing/status", "mi%73sing", "missing%2Fstatus"] {
-        let reply = env.get(&format!("{FOOS}/{path}")).await;
+    // GET and DELETE of a missing object; the path is read decoded, as Go reads
+    // `URL.Path`: an escaped `/` separates segments.
+    for (method, path) in [
+        (Method::GET, "missing"),
+        (Method::DELETE, "missing"),
+        (Method::GET, "missing/status"),
+        (Method::GET, "mi%73sing"),
+        (Method::GET, "missing%2Fstatus"),
+    ] {
+        let reply = env
+            .request(method, &format!("{FOOS}/{path}"), &[], None)
+            .await;
         assert_status(
             &reply,
             404,

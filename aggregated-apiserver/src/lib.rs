@@ -13,7 +13,6 @@ mod body;
 pub mod builder;
 mod discovery;
 pub mod docs;
-mod explorer;
 mod filters;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -32,6 +31,7 @@ pub mod request;
 pub mod resource;
 mod selector;
 mod server;
+mod sites;
 pub mod status;
 pub mod storage;
 mod tls;

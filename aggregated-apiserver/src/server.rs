@@ -19,7 +19,6 @@ use crate::authn::UserInfo;
 use crate::authz::RequestInfo;
 use crate::discovery;
 use crate::docs::{Example, Reference};
-use crate::explorer::Explorer;
 use crate::filters::{self, Access, Limits, Observed};
 use crate::handlers::Endpoint;
 use crate::metrics::Metrics;
@@ -28,6 +27,7 @@ use crate::openapi;
 use crate::registry::{HistoryLimit, ResourceRequest, Store, Strategy};
 use crate::request::Query;
 use crate::resource::ResourceInfo;
+use crate::sites::Site;
 use crate::status::ApiError;
 use crate::storage::{Storage, Timed};
 
@@ -101,8 +101,8 @@ pub struct Api {
     endpoints: Vec<Arc<dyn Endpoint>>,
     resources: Vec<discovery::Served>,
     openapi: openapi::Documents,
-    reference: Reference,
-    explorer: Explorer,
+    reference: Arc<Site>,
+    explorer: Arc<Site>,
     metrics: Arc<Metrics>,
     shutting_down: AtomicBool,
 }
@@ -131,8 +131,8 @@ impl Api {
         let resources: Vec<openapi::Resource> =
             kinds.iter().map(|k| (k.info, &k.schemas)).collect();
         let openapi = openapi::Documents::build(&resources);
-        let reference = reference(&kinds, examples);
-        let explorer = Explorer::new(openapi.v3.keys().map(String::as_str));
+        let reference = Arc::new(Site::reference(&reference(&kinds, examples)));
+        let explorer = Arc::new(Site::explorer(openapi.v3.keys().map(String::as_str)));
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
             .map(|kind| (kind.make)(&settings))
@@ -187,13 +187,11 @@ pub fn router(
         .route("/apis/{group}", get(api_group))
         .route("/apis/{group}/{version}", get(api_resources))
         .route("/apis/{group}/{version}/{*resource}", any(resource))
-        .route("/docs/", get(reference_index))
-        .route("/docs/{page}", get(reference_page))
-        .route("/swagger-ui/", get(explorer_page))
-        .route("/swagger-ui/{file}", get(explorer_file))
         .route("/openapi/v2", get(openapi_v2))
         .route("/openapi/v3", get(openapi_v3_root))
-        .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3))
+        .route("/openapi/v3/apis/{group}/{version}", get(openapi_v3));
+    let routes = serve_site(routes, "/docs/", api.reference.clone());
+    let routes = serve_site(routes, "/swagger-ui/", api.explorer.clone())
         .fallback(|| async { ApiError::path_not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() });
     filters::install(routes, access, limits, observed, audit).with_state(api)
@@ -455,42 +453,22 @@ async fn openapi_v3(
     }
 }
 
-/// `/docs/`: the API reference's index.
-async fn reference_index(State(api): State<Arc<Api>>) -> Response {
-    html_page(&api, "index.html")
-}
-
-/// `/docs/<page>`: a page of the API reference.
-async fn reference_page(State(api): State<Arc<Api>>, Path(page): Path<String>) -> Response {
-    html_page(&api, &page)
-}
-
-fn html_page(api: &Api, name: &str) -> Response {
-    match api.reference.file(name) {
-        Some(page) => (
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            page.to_owned(),
+/// Serves `site` at `prefix` (`/docs/`): a file at `<prefix><name>`, the index at the prefix.
+fn serve_site(router: Router<Arc<Api>>, prefix: &str, site: Arc<Site>) -> Router<Arc<Api>> {
+    let served = |site: &Site, name: &str| match site.file(name) {
+        Some(file) => {
+            let content = file.content.clone();
+            ([(header::CONTENT_TYPE, file.content_type)], content).into_response()
+        }
+        None => ApiError::path_not_found().into_response(),
+    };
+    let index = site.clone();
+    router
+        .route(prefix, get(move || std::future::ready(served(&index, ""))))
+        .route(
+            &format!("{prefix}{{name}}"),
+            get(move |Path(name): Path<String>| std::future::ready(served(&site, &name))),
         )
-            .into_response(),
-        None => ApiError::path_not_found().into_response(),
-    }
-}
-
-/// `/swagger-ui/`: the OpenAPI explorer.
-async fn explorer_page(State(api): State<Arc<Api>>) -> Response {
-    explorer_response(&api, "")
-}
-
-/// `/swagger-ui/<file>`: the explorer's scripts and styles.
-async fn explorer_file(State(api): State<Arc<Api>>, Path(file): Path<String>) -> Response {
-    explorer_response(&api, &file)
-}
-
-fn explorer_response(api: &Api, name: &str) -> Response {
-    match api.explorer.file(name) {
-        Some(file) => ([(header::CONTENT_TYPE, file.content_type)], file.content).into_response(),
-        None => ApiError::path_not_found().into_response(),
-    }
 }
 
 /// `/apis/<group>/<version>[/namespaces/<namespace>]/<plural>[/<name>[/<subresource>]]`,
