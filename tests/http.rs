@@ -155,6 +155,12 @@ fn assert_status(reply: &Reply, code: u16, reason: &str, message: &str, details:
 }
 
 /// Asserts the fixed parts of a Status (all but message and details) and returns the body.
+/// kube-apiserver's 404 for a path it does not serve.
+fn path_not_found(reply: &Reply) {
+    let message = "the server could not find the requested resource";
+    assert_status(reply, 404, "NotFound", message, Some(json!({})));
+}
+
 fn assert_status_shape(reply: &Reply, code: u16, reason: &str, has_details: bool) -> Value {
     reply.expect(code);
     assert_eq!(
@@ -294,15 +300,13 @@ async fn discovery_group_list_group_and_resource_list() {
 #[tokio::test]
 async fn discovery_not_found_paths_are_404_status() {
     let env = Env::start().await;
-    let not_found = "the server could not find the requested resource";
     for path in [
         "/api",
         "/apis/nope.example.com/v1",
         "/apis/demo.jeremyxu2010.me/v1",
         "/apis/nope.example.com",
     ] {
-        let reply = env.get_as(path, JSON).await;
-        assert_status(&reply, 404, "NotFound", not_found, Some(json!({})));
+        path_not_found(&env.get_as(path, JSON).await);
     }
     // kubectl asks /api with the aggregated Accept too; it tolerates only a 404 there.
     let reply = env.get_as("/api", KUBECTL_DISCOVERY_ACCEPT).await;
@@ -603,13 +607,7 @@ async fn api_reference_is_served_as_committed() {
         let page = std::fs::read_to_string(committed.join(file)).unwrap();
         assert!(reply.text() == page, "{path} differs from docs/api/{file}");
     }
-    assert_status(
-        &env.get("/docs/missing.html").await,
-        404,
-        "NotFound",
-        "the server could not find the requested resource",
-        Some(json!({})),
-    );
+    path_not_found(&env.get("/docs/missing.html").await);
 }
 
 #[tokio::test]
@@ -641,14 +639,7 @@ async fn not_found_and_already_exists() {
         "missing/",
         "/missing",
     ] {
-        let reply = env.get(&format!("{FOOS}/{path}")).await;
-        assert_status(
-            &reply,
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-            Some(json!({})),
-        );
+        path_not_found(&env.get(&format!("{FOOS}/{path}")).await);
     }
 
     let created = env.create("one", "Hi", json!({"a": "b"})).await;
