@@ -356,6 +356,50 @@ fn kubectl_examples(info: &ResourceInfo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openapi::v3_documents;
+    use crate::registry::Strategy;
+    use crate::testing::{NAMESPACED_FOO, PLAIN_FOO_V2, Plain};
+
+    /// Two group-versions, one of a namespaced kind: a page each, both in the index, and
+    /// kubectl examples in the kind's scope.
+    #[test]
+    fn a_page_per_group_version() {
+        let schemas = [
+            Plain(&NAMESPACED_FOO).openapi_schemas(),
+            Plain(&PLAIN_FOO_V2).openapi_schemas(),
+        ];
+        let kinds = [&NAMESPACED_FOO, &PLAIN_FOO_V2];
+        let resources: Vec<_> = kinds.iter().copied().zip(&schemas).collect();
+        let example = Example {
+            kind: "Foo",
+            caption: "curl".into(),
+            code: "curl <url>".into(),
+        };
+        let reference = Reference::render(&kinds, &v3_documents(&resources), &[example]);
+        let names: Vec<&str> = reference.files().map(|(name, _)| name).collect();
+        assert_eq!(
+            names,
+            [
+                "demo.jeremyxu2010.me-v1beta1.html",
+                "demo.jeremyxu2010.me-v2.html",
+                "index.html"
+            ]
+        );
+        let index = reference.file("index.html").unwrap();
+        for page in &names[..2] {
+            assert!(index.contains(&format!("<a href=\"{page}\">")), "{page}");
+        }
+        let namespaced = reference.file(names[0]).unwrap();
+        for part in [
+            "<td>Namespaced</td>",
+            "kubectl get foos -n NAMESPACE",
+            "  namespace: NAMESPACE",
+            "/namespaces/{namespace}/foos/{name}",
+            "<figcaption>curl</figcaption><pre><code>curl &lt;url&gt;</code></pre>",
+        ] {
+            assert!(namespaced.contains(part), "{part}");
+        }
+    }
 
     #[test]
     fn paths_name_their_resource() {
