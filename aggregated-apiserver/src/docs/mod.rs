@@ -103,16 +103,36 @@ impl Reference {
     }
 
     /// The page named `name` (`index.html`, …), if the reference has it.
+    ///
+    /// ```
+    /// # let reference = aggregated_apiserver::docs::Reference::render(&[], &Default::default(), &[]);
+    /// assert!(reference.file("index.html").is_some());
+    /// assert!(reference.file("../index.html").is_none());
+    /// ```
     pub fn file(&self, name: &str) -> Option<&str> {
         self.files.get(name).map(String::as_str)
     }
 
     /// Every page, by file name.
+    ///
+    /// ```
+    /// # let reference = aggregated_apiserver::docs::Reference::render(&[], &Default::default(), &[]);
+    /// let names: Vec<&str> = reference.files().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["index.html"]);
+    /// ```
     pub fn files(&self) -> impl Iterator<Item = (&str, &str)> {
         self.files.iter().map(|(n, f)| (n.as_str(), f.as_str()))
     }
 
     /// Writes every page into `dir` (created if need be), leaving other files there alone.
+    ///
+    /// ```
+    /// # let reference = aggregated_apiserver::docs::Reference::render(&[], &Default::default(), &[]);
+    /// let dir = tempfile::tempdir()?;
+    /// reference.write(&dir.path().join("api"))?;
+    /// assert!(dir.path().join("api/index.html").is_file());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         for (name, content) in self.files() {
