@@ -152,7 +152,7 @@ impl ApiServer {
     /// assert!(reference.file("index.html").is_some());
     /// ```
     pub fn reference(&self) -> Reference {
-        crate::server::reference(&self.kinds, &self.examples)
+        crate::server::reference(&self.name, &self.kinds, &self.examples)
     }
 
     /// Keeps the embedded database in `<data-dir>/db/<file>` instead.
@@ -304,6 +304,7 @@ impl ApiServer {
         };
         let storage = backend.storage.clone();
         let api = Arc::new(Api::new(
+            &self.name,
             backend,
             self.kinds,
             self.admission,

@@ -87,12 +87,12 @@ impl Kind {
     }
 }
 
-/// The OpenAPI v3 documents of `kinds` and the API reference rendered from them, with
-/// `examples`.
-pub fn reference(kinds: &[Kind], examples: &[Example]) -> Reference {
+/// The API reference of the server `name` serving `kinds`, rendered from its OpenAPI v3
+/// documents, with `examples`.
+pub fn reference(name: &str, kinds: &[Kind], examples: &[Example]) -> Reference {
     let resources: Vec<openapi::Resource> = kinds.iter().map(|k| (k.info, &k.schemas)).collect();
     let infos: Vec<&'static ResourceInfo> = kinds.iter().map(|k| k.info).collect();
-    Reference::render(&infos, &openapi::v3_documents(&resources), examples)
+    Reference::render(&infos, &openapi::v3_documents(name, &resources), examples)
 }
 
 /// Everything the handlers share.
@@ -108,9 +108,11 @@ pub struct Api {
 }
 
 impl Api {
-    /// Serves `kinds` from `backend`, each kind's watch cache keeping `watch_history`; every
-    /// write passes through the `admission` plugins, in order.
+    /// The server `name` (its documents' title), serving `kinds` from `backend`, each kind's
+    /// watch cache keeping `watch_history`; every write passes through the `admission`
+    /// plugins, in order; its reference shows `examples`.
     pub fn new(
+        name: &str,
         backend: Backend,
         kinds: Vec<Kind>,
         admission: Vec<Arc<dyn Admission>>,
@@ -130,8 +132,8 @@ impl Api {
         };
         let resources: Vec<openapi::Resource> =
             kinds.iter().map(|k| (k.info, &k.schemas)).collect();
-        let openapi = openapi::Documents::build(&resources);
-        let reference = Arc::new(Site::reference(&reference(&kinds, examples)));
+        let openapi = openapi::Documents::build(name, &resources);
+        let reference = Arc::new(Site::reference(&reference(name, &kinds, examples)));
         let explorer = Arc::new(Site::explorer(openapi.v3.keys().map(String::as_str)));
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()
@@ -583,7 +585,7 @@ mod tests {
             events: 10,
             bytes: 1 << 20,
         };
-        let api = Api::new(backend, kinds, admission, &[], history, 60);
+        let api = Api::new("test", backend, kinds, admission, &[], history, 60);
         (api, dir)
     }
 

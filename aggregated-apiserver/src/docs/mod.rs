@@ -395,7 +395,7 @@ mod tests {
             caption: "curl".into(),
             code: "curl <url>".into(),
         };
-        let reference = Reference::render(&kinds, &v3_documents(&resources), &[example]);
+        let reference = Reference::render(&kinds, &v3_documents("test", &resources), &[example]);
         let names: Vec<&str> = reference.files().map(|(name, _)| name).collect();
         assert_eq!(
             names,

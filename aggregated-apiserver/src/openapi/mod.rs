@@ -52,11 +52,11 @@ pub(crate) const META_V1: &str = "io.k8s.apimachinery.pkg.apis.meta.v1";
 ///
 /// # Panics
 /// If a kind or list kind has no schema among the resource's schemas.
-pub fn v3_group_version(resources: &[Resource]) -> Value {
+pub fn v3_group_version(title: &str, resources: &[Resource]) -> Value {
     let (paths, schemas) = paths_and_schemas(resources, Dialect::V3);
     json!({
         "openapi": "3.0.0",
-        "info": info(),
+        "info": info(title),
         "paths": paths,
         "components": {"schemas": schemas},
     })
@@ -67,11 +67,11 @@ pub fn v3_group_version(resources: &[Resource]) -> Value {
 ///
 /// # Panics
 /// As [`v3_group_version`].
-pub fn v2(resources: &[Resource]) -> Value {
+pub fn v2(title: &str, resources: &[Resource]) -> Value {
     let (paths, definitions) = paths_and_schemas(resources, Dialect::V2);
     json!({
         "swagger": "2.0",
-        "info": info(),
+        "info": info(title),
         "paths": paths,
         "definitions": definitions,
     })
@@ -94,12 +94,12 @@ impl Documents {
     ///
     /// # Panics
     /// As [`v3_group_version`].
-    pub fn build(resources: &[Resource]) -> Self {
-        let v3 = v3_documents(resources);
+    pub fn build(title: &str, resources: &[Resource]) -> Self {
+        let v3 = v3_documents(title, resources);
         let root_entries: Vec<(String, &Value)> =
             v3.iter().map(|(path, doc)| (path.clone(), doc)).collect();
         let to_vec = |doc: &Value| serde_json::to_vec(doc).expect("a JSON value always serializes");
-        let v2 = v2(resources);
+        let v2 = v2(title, resources);
         Documents {
             v2: to_vec(&v2),
             v2_protobuf: protobuf::encode_v2(&v2),
@@ -117,7 +117,7 @@ impl Documents {
 ///
 /// # Panics
 /// As [`v3_group_version`].
-pub fn v3_documents(resources: &[Resource]) -> BTreeMap<String, Value> {
+pub fn v3_documents(title: &str, resources: &[Resource]) -> BTreeMap<String, Value> {
     let mut by_group_version: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
     for resource in resources {
         let path = format!("apis/{}", resource.0.group_version());
@@ -125,7 +125,7 @@ pub fn v3_documents(resources: &[Resource]) -> BTreeMap<String, Value> {
     }
     by_group_version
         .into_iter()
-        .map(|(path, resources)| (path, v3_group_version(&resources)))
+        .map(|(path, resources)| (path, v3_group_version(title, &resources)))
         .collect()
 }
 
@@ -154,8 +154,10 @@ pub fn document_hash(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn info() -> Value {
-    json!({"title": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")})
+/// The documents' `info`: the server's name (Go servers give theirs, `Kubernetes` or
+/// `Wardle`), and the version of the machinery serving it.
+fn info(title: &str) -> Value {
+    json!({"title": title, "version": env!("CARGO_PKG_VERSION")})
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -1066,7 +1068,7 @@ mod tests {
     #[test]
     fn a_namespaced_kind_is_described_in_its_namespace_and_across_all() {
         let schemas = Plain(&NAMESPACED_FOO).openapi_schemas();
-        let document = super::v2(&[(&NAMESPACED_FOO, &schemas)]);
+        let document = super::v2("test", &[(&NAMESPACED_FOO, &schemas)]);
         let base = "/apis/demo.jeremyxu2010.me/v1beta1";
         let paths = document["paths"].as_object().unwrap();
         let ids = |path: &str| -> Vec<&str> {
