@@ -52,7 +52,8 @@ mod tests {
     fn documents() -> (Value, Value) {
         let schemas = schemas();
         let resources = [(&FOO, &schemas)];
-        (v3_group_version(&resources), v2(&resources))
+        let title = "foo-apiserver";
+        (v3_group_version(title, &resources), v2(title, &resources))
     }
 
     fn operations(doc: &Value) -> Vec<(&String, &String, &Value)> {
