@@ -152,7 +152,8 @@ impl ApiServer {
     /// assert!(reference.file("index.html").is_some());
     /// ```
     pub fn reference(&self) -> Reference {
-        crate::server::reference(&self.name, &self.kinds, &self.examples)
+        let v3 = crate::server::v3_documents(&self.name, &self.kinds);
+        crate::server::reference(&self.kinds, &v3, &self.examples)
     }
 
     /// Keeps the embedded database in `<data-dir>/db/<file>` instead.

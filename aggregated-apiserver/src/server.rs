@@ -1,6 +1,7 @@
 //! The HTTP surface: routing of every path the server answers (health, version, discovery and
 //! OpenAPI; resource paths go to their registry endpoint), behind the request filters.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -87,12 +88,21 @@ impl Kind {
     }
 }
 
-/// The API reference of the server `name` serving `kinds`, rendered from its OpenAPI v3
-/// documents, with `examples`.
-pub fn reference(name: &str, kinds: &[Kind], examples: &[Example]) -> Reference {
-    let resources: Vec<openapi::Resource> = kinds.iter().map(|k| (k.info, &k.schemas)).collect();
+/// The OpenAPI resources of `kinds`.
+fn resources(kinds: &[Kind]) -> Vec<openapi::Resource<'_>> {
+    kinds.iter().map(|k| (k.info, &k.schemas)).collect()
+}
+
+/// The OpenAPI v3 documents of the server `name` serving `kinds`, by path.
+pub fn v3_documents(name: &str, kinds: &[Kind]) -> BTreeMap<String, Value> {
+    openapi::v3_documents(name, &resources(kinds))
+}
+
+/// The API reference of `kinds`, rendered from their OpenAPI v3 documents (`v3`), with
+/// `examples`.
+pub fn reference(kinds: &[Kind], v3: &BTreeMap<String, Value>, examples: &[Example]) -> Reference {
     let infos: Vec<&'static ResourceInfo> = kinds.iter().map(|k| k.info).collect();
-    Reference::render(&infos, &openapi::v3_documents(name, &resources), examples)
+    Reference::render(&infos, v3, examples)
 }
 
 /// Everything the handlers share.
@@ -130,10 +140,9 @@ impl Api {
             min_watch_seconds,
             admission: Arc::new(admission::Chain::new(admission)),
         };
-        let resources: Vec<openapi::Resource> =
-            kinds.iter().map(|k| (k.info, &k.schemas)).collect();
-        let openapi = openapi::Documents::build(name, &resources);
-        let reference = Arc::new(Site::reference(&reference(name, &kinds, examples)));
+        let v3 = v3_documents(name, &kinds);
+        let openapi = openapi::Documents::build(&v3, &openapi::v2(name, &resources(&kinds)));
+        let reference = Arc::new(Site::reference(&reference(&kinds, &v3, examples)));
         let explorer = Arc::new(Site::explorer(openapi.v3.keys().map(String::as_str)));
         let served: Vec<Arc<dyn Endpoint>> = kinds
             .into_iter()

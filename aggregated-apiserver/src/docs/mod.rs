@@ -64,20 +64,24 @@ impl Reference {
             let Some(group_version) = path.strip_prefix("apis/") else {
                 continue;
             };
-            let kinds: Vec<&ResourceInfo> = resources
+            // Each kind with the id of its section: its schema's name.
+            let kinds: Vec<Kind> = resources
                 .iter()
-                .copied()
                 .filter(|info| info.group_version() == group_version)
+                .map(|info| {
+                    let (id, schema) =
+                        kind_schema(document, info).unwrap_or((info.kind, &Value::Null));
+                    Kind { info, id, schema }
+                })
                 .collect();
             let file = page_file(group_version);
             let kind_links: Vec<String> = kinds
                 .iter()
-                .map(|info| {
-                    let id = kind_schema(document, info).map_or(info.kind, |(name, _)| name);
+                .map(|kind| {
                     format!(
                         "<a href=\"{file}#{}\">{}</a>",
-                        escape(id),
-                        escape(info.kind)
+                        escape(kind.id),
+                        escape(kind.info.kind)
                     )
                 })
                 .collect();
@@ -163,10 +167,17 @@ fn kind_schema<'a>(document: &'a Value, info: &ResourceInfo) -> Option<(&'a str,
     })
 }
 
+/// A kind on its group-version's page: its section's id is its schema's name.
+struct Kind<'a> {
+    info: &'a ResourceInfo,
+    id: &'a str,
+    schema: &'a Value,
+}
+
 struct GroupVersionPage<'a> {
     group_version: &'a str,
     document: &'a Value,
-    kinds: Vec<&'a ResourceInfo>,
+    kinds: Vec<Kind<'a>>,
     examples: &'a [Example],
 }
 
@@ -188,11 +199,8 @@ impl GroupVersionPage<'_> {
             escape(self.group_version)
         );
         let mut body = format!("<h1>{}</h1>", escape(self.group_version));
-        let mut kind_schemas = Vec::new();
-        for info in &self.kinds {
-            let (id, schema) =
-                kind_schema(self.document, info).unwrap_or((info.kind, &Value::Null));
-            kind_schemas.push(id);
+        for kind in &self.kinds {
+            let Kind { info, id, .. } = *kind;
             let owned: Vec<(&String, &Map<String, Value>)> = paths
                 .iter()
                 .filter(|(path, _)| resource_of(path) == Some(info.plural))
@@ -216,7 +224,7 @@ impl GroupVersionPage<'_> {
                 }
             }
             nav.push_str("</ul></li>");
-            body.push_str(&self.kind(info, id, schema, &owned));
+            body.push_str(&self.kind(kind, &owned));
         }
         let discovery: Vec<(&String, &Value)> = paths
             .iter()
@@ -238,7 +246,7 @@ impl GroupVersionPage<'_> {
         );
         let mut definitions: Vec<(&String, &Value)> = schemas
             .iter()
-            .filter(|(name, _)| !kind_schemas.contains(&name.as_str()))
+            .filter(|(name, _)| !self.kinds.iter().any(|kind| kind.id == name.as_str()))
             .collect();
         definitions.sort_by_key(|(name, _)| (schema::short_name(name), name.as_str()));
         for (name, schema) in definitions {
@@ -261,13 +269,8 @@ impl GroupVersionPage<'_> {
     }
 
     /// A kind's section: what it is, its fields, examples and operations.
-    fn kind(
-        &self,
-        info: &ResourceInfo,
-        id: &str,
-        schema: &Value,
-        owned: &[(&String, &Map<String, Value>)],
-    ) -> String {
+    fn kind(&self, kind: &Kind, owned: &[(&String, &Map<String, Value>)]) -> String {
+        let &Kind { info, id, schema } = kind;
         let scope = match info.namespaced {
             true => "Namespaced",
             false => "Cluster",

@@ -82,30 +82,17 @@ async fn serve<S: Strategy>(
         (Some(name), None | Some("status"), &Method::GET) => {
             rendering.cached(&*store.get(id(name), &request.query).await?)
         }
-        (Some(name), None, &Method::PUT) => rendering.one(
-            store
-                .update(id(name), Part::Main, request)
-                .await?
-                .warned_by(&*store.strategy),
-        ),
-        (Some(name), Some("status"), &Method::PUT) => rendering.one(
-            store
-                .update(id(name), Part::Status, request)
-                .await?
-                .warned_by(&*store.strategy),
-        ),
-        (Some(name), None, &Method::PATCH) => rendering.one(
-            store
-                .patch(id(name), Part::Main, request)
-                .await?
-                .warned_by(&*store.strategy),
-        ),
-        (Some(name), Some("status"), &Method::PATCH) => rendering.one(
-            store
-                .patch(id(name), Part::Status, request)
-                .await?
-                .warned_by(&*store.strategy),
-        ),
+        (Some(name), part @ (None | Some("status")), &(Method::PUT | Method::PATCH)) => {
+            let part = match part {
+                None => Part::Main,
+                Some(_) => Part::Status,
+            };
+            let written = match request.method == Method::PUT {
+                true => store.update(id(name), part, request).await?,
+                false => store.patch(id(name), part, request).await?,
+            };
+            rendering.one(written.warned_by(&*store.strategy))
+        }
         (Some(name), None, &Method::DELETE) => {
             let deleted = store.delete(id(name), &request).await?;
             let pending = deleted.object().meta().deletion_timestamp.is_some();

@@ -90,19 +90,15 @@ pub struct Documents {
 }
 
 impl Documents {
-    /// Builds every document for `resources`, grouping them by group-version.
-    ///
-    /// # Panics
-    /// As [`v3_group_version`].
-    pub fn build(title: &str, resources: &[Resource]) -> Self {
-        let v3 = v3_documents(title, resources);
+    /// Serializes the documents of a server: each group-version's v3 document
+    /// ([`v3_documents`]) and the v2 one ([`v2`]).
+    pub fn build(v3: &BTreeMap<String, Value>, v2: &Value) -> Self {
         let root_entries: Vec<(String, &Value)> =
             v3.iter().map(|(path, doc)| (path.clone(), doc)).collect();
         let to_vec = |doc: &Value| serde_json::to_vec(doc).expect("a JSON value always serializes");
-        let v2 = v2(title, resources);
         Documents {
-            v2: to_vec(&v2),
-            v2_protobuf: protobuf::encode_v2(&v2),
+            v2: to_vec(v2),
+            v2_protobuf: protobuf::encode_v2(v2),
             v3_root: to_vec(&v3_root(&root_entries)),
             v3: v3
                 .iter()
