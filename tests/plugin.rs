@@ -356,8 +356,9 @@ fn every_command_and_output_format() {
             serde_json::from_str(&ok(&env.foo(&kc, &["version", "-o", "json"]))).unwrap();
         assert_eq!(v["group"]["served"], true);
 
-        // Usage errors exit 2; help says `kubectl foo`.
-        failure(&env.foo(&kc, &["list", "-o", "xml"]), 2);
+        // Usage errors exit 2 (an unknown output format 1, as kubectl's); help says
+        // `kubectl foo`.
+        failure(&env.foo(&kc, &["list", "-o", "xml"]), 1);
         failure(&env.foo(&kc, &["list", "--bogus"]), 2);
         failure(&env.foo(&kc, &["get"]), 2);
         let help = ok(&env.foo(&kc, &["list", "--help"]));
@@ -431,6 +432,14 @@ fn usage_errors_say_what_is_wrong_and_where_to_look() {
         assert!(
             err.ends_with("See 'kubectl foo list --help' for usage.\n"),
             "{err}"
+        );
+
+        // A value refused by its parser: the reason, and the command's own help.
+        let err = failure(&env.foo(kc, &["get", "pods/a"]), 2);
+        assert_eq!(
+            err,
+            "error: invalid value 'pods/a' for '<NAME>...': \"pods\" is not foos: give NAME or foos/NAME (kubectl foo works on foos/demo.jeremyxu2010.me only)\n\
+             See 'kubectl foo get --help' for usage.\n"
         );
 
         let out = env.foo(kc, &["lst"]);
@@ -899,6 +908,22 @@ fn same_output_as(env: &Env, kc: &Path) {
             String::from_utf8_lossy(&after.stderr),
         );
     };
+    let templates = tempfile::tempdir().unwrap();
+    let file = |format: &str, text: &str| {
+        let path = templates.path().join(format);
+        std::fs::write(&path, text).unwrap();
+        format!("{format}={}", path.display())
+    };
+    let go_template_file = file(
+        "go-template-file",
+        "{{range .items}}{{.metadata.name}}\n{{end}}",
+    );
+    let templatefile = file("templatefile", "{{.kind}}");
+    let jsonpath_file = file("jsonpath-file", "{.items[*].spec.greeting}\n");
+    let custom_columns_file = file(
+        "custom-columns-file",
+        "NAME   GREETING\n.metadata.name   {.spec.greeting}\n",
+    );
     let forms: &[&[&str]] = &[
         &[],
         &["-o", "wide"],
@@ -926,6 +951,43 @@ fn same_output_as(env: &Env, kc: &Path) {
         &["-l", "team"],
         &["-l", "team in (a,b),tier!=web", "-o", "wide"],
         &["--field-selector", "metadata.name!=beta", "-o", "name"],
+        &["-L", "team"],
+        &["-L", "team,tier", "-L", "example.com/nope", "--show-labels"],
+        &["--show-kind"],
+        &["--show-kind", "-o", "wide", "-L", "tier", "--no-headers"],
+        &[
+            "-o",
+            "go-template={{range .items}}{{.metadata.name}}:{{.metadata.labels}} {{.spec}} {{.status.barCount}}{{\"\\n\"}}{{end}}",
+        ],
+        &["-o", "go-template={{.nope}} {{len .items}}"],
+        &[
+            "--template",
+            "{{range .items}}{{if .spec.suspend}}{{.metadata.name}}{{end}}{{end}}",
+        ],
+        &["-o", "template={{(index .items 0).metadata.name}}"],
+        &["-o", &go_template_file],
+        &["-o", &templatefile],
+        &["-o", &jsonpath_file],
+        &["-o", &custom_columns_file],
+        &["-o", "json", "--show-managed-fields"],
+        &[
+            "-o",
+            "jsonpath={.items[*].metadata.managedFields[*].manager}",
+        ],
+        &[
+            "-o",
+            "custom-columns=N:.metadata.name,M:.metadata.managedFields[0].manager",
+        ],
+        // Errors: the same exit code, nothing on stdout.
+        &["-o", "xml"],
+        &["-o", "go-template"],
+        &["-o", "custom-columns=NAME"],
+        &[
+            "-o",
+            "jsonpath={.nope}",
+            "--allow-missing-template-keys=false",
+        ],
+        &["--sort-by", ".spec.nope", "-o", "name"],
     ];
     for form in forms {
         let mut ours = vec!["list"];
@@ -944,7 +1006,26 @@ fn same_output_as(env: &Env, kc: &Path) {
         &["-o", "jsonpath-as-json={.metadata.name}"],
         &["-o", "custom-columns=N:.metadata.name,S:.spec.suspend"],
         &["--show-labels", "--no-headers"],
+        &["--show-kind", "-L", "team"],
+        &[
+            "-o",
+            "go-template={{.metadata.name}} {{.spec}} {{.metadata.generation}}",
+        ],
+        &["-o", "jsonpath={.metadata.managedFields[0].manager}"],
+        &["-o", "json", "--show-managed-fields"],
     ];
+    // A Foo that is not there: an error, or nothing with --ignore-not-found.
+    for form in [
+        &[][..],
+        &["--ignore-not-found"],
+        &["--ignore-not-found", "-o", "name"],
+    ] {
+        let mut ours = vec!["get", "alpha", "nope"];
+        ours.extend_from_slice(form);
+        let mut theirs = vec!["get", "foos", "alpha", "nope"];
+        theirs.extend_from_slice(form);
+        same(&ours, &theirs);
+    }
     for form in single {
         for names in [&["beta"][..], &["alpha", "gamma"][..]] {
             let mut ours = vec!["get"];
@@ -1055,6 +1136,26 @@ impl Watching {
     }
 }
 
+impl Watching {
+    /// Whether the output holds `text` within a second.
+    fn saw(&mut self, text: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        while !self.seen.contains(text) && Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push_str(&line);
+                self.seen.push('\n');
+            }
+        }
+        self.seen.contains(text)
+    }
+
+    /// Reads until the output has been quiet a moment, and forgets it all.
+    fn forget(&mut self) {
+        while self.lines.recv_timeout(Duration::from_millis(500)).is_ok() {}
+        self.seen.clear();
+    }
+}
+
 impl Drop for Watching {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -1072,26 +1173,66 @@ fn watch_in_object_formats_prints_as_kubectl_get_w() {
         let kc = server.kubeconfig();
         let env = Env::new(kubectl);
         ok(&env.foo(&kc, &["create", "first"]));
-        for (format, second) in [
-            ("json", "\"name\": \"second\""),
-            ("yaml", "name: second"),
-            ("name", "/second"),
-        ] {
-            let mut plugin = Watching::start(env.command(&kc, &["list", "-w", "-o", format]));
+        let forms: [(&[&str], &str); 6] = [
+            (&["-w", "-o", "json"], "\"name\": \"second\""),
+            (&["-w", "-o", "yaml"], "name: second"),
+            (&["-w", "-o", "name"], "/second"),
+            // Watch events: JSON on one line each, or an EVENT column (watch-only, so that no
+            // age of a listed Foo can tick between the two).
+            (
+                &["-w", "--output-watch-events", "-o", "json"],
+                "\"name\":\"second\"",
+            ),
+            (&["--watch-only", "--output-watch-events"], "second"),
+            (
+                &[
+                    "--watch-only",
+                    "--output-watch-events",
+                    "--show-kind",
+                    "-L",
+                    "team",
+                    "-o",
+                    "wide",
+                ],
+                "/second",
+            ),
+        ];
+        for (args, second) in forms {
+            let mut plugin = Watching::start(env.command(&kc, &[&["list"], args].concat()));
             let mut kubectl = Watching::start({
                 let mut command = Command::new(&env.kubectl.path);
                 command
-                    .args(["get", "foos", "-w", "-o", format, "--kubeconfig"])
+                    .args(["get", "foos"])
+                    .args(args)
+                    .arg("--kubeconfig")
                     .arg(&kc)
                     .env("XDG_CACHE_HOME", env.cache.path());
                 command
             });
-            plugin.until("first");
-            kubectl.until("first");
-            ok(&env.foo(&kc, &["create", "second"]));
+            if args.contains(&"--watch-only") {
+                // Neither prints anything before a change: change a probe until both have
+                // printed it, so that both are watching, then forget what they printed.
+                ok(&env.foo(&kc, &["create", "probe"]));
+                let mut change = 0;
+                while !(plugin.saw("probe") && kubectl.saw("probe")) {
+                    change += 1;
+                    assert!(change < 30, "the watches never saw the probe change");
+                    let toggle = if change % 2 == 1 { "suspend" } else { "resume" };
+                    ok(&env.foo(&kc, &[toggle, "probe"]));
+                }
+                plugin.forget();
+                kubectl.forget();
+            } else {
+                plugin.until("first");
+                kubectl.until("first");
+            }
+            ok(&env.foo(&kc, &["create", "second", "--labels", "team=a"]));
             let expected = kubectl.until(second).to_owned();
-            assert_eq!(plugin.until(second), expected, "-w -o {format}");
-            ok(&env.foo(&kc, &["delete", "--yes", "second"]));
+            assert_eq!(plugin.until(second), expected, "{args:?}");
+            ok(&env.foo(
+                &kc,
+                &["delete", "--yes", "second", "probe", "--ignore-not-found"],
+            ));
         }
     });
 }

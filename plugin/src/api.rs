@@ -67,10 +67,9 @@ impl ListOptions {
 
 /// An event of a watch in Table form.
 pub enum TableEvent {
-    /// A Foo was added or changed: its row, in a one-row Table.
-    Row(Table),
-    /// A Foo was deleted: its last row, in a one-row Table.
-    Deleted(Table),
+    /// A Foo was added, changed or deleted: its (last) row, in a one-row Table, and the
+    /// event's type (`ADDED`, `MODIFIED`, `DELETED`).
+    Row(Table, &'static str),
     /// Nothing changed up to this resourceVersion.
     Bookmark(String),
 }
@@ -149,8 +148,9 @@ impl Connection {
         let events = self.foos.client().request_events::<Table>(request).await?;
         Ok(events.filter_map(|event| async move {
             match event {
-                Ok(WatchEvent::Added(t) | WatchEvent::Modified(t)) => Some(Ok(TableEvent::Row(t))),
-                Ok(WatchEvent::Deleted(t)) => Some(Ok(TableEvent::Deleted(t))),
+                Ok(WatchEvent::Added(t)) => Some(Ok(TableEvent::Row(t, "ADDED"))),
+                Ok(WatchEvent::Modified(t)) => Some(Ok(TableEvent::Row(t, "MODIFIED"))),
+                Ok(WatchEvent::Deleted(t)) => Some(Ok(TableEvent::Row(t, "DELETED"))),
                 Ok(WatchEvent::Bookmark(b)) => {
                     Some(Ok(TableEvent::Bookmark(b.metadata.resource_version)))
                 }

@@ -16,7 +16,7 @@ use crate::api::{KIND_GROUP, ListOptions, TableEvent, to_value};
 use crate::error::{Error, Result};
 use crate::kubeconfig::Connection;
 use crate::live::LiveTable;
-use crate::printer::{self, Format, out};
+use crate::printer::{self, Format, ObjectStream, ObjectStyle, TableStyle, out};
 use crate::{
     ApiResourcesArgs, ApplyArgs, BarArgs, Cli, Command, CompletionArgs, CreateArgs, DeleteArgs,
     DryRun, GetArgs, ListArgs, Selection, ServerDryRun, Shell, StatusArgs, VersionArgs, term,
@@ -50,14 +50,13 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
 }
 
 fn print_one(format: Option<&str>, object: &Value, default: impl FnOnce() -> String) -> Result<()> {
-    let format = Format::parse(format)?;
-    match format {
+    match Format::parse(format)? {
         Format::Table | Format::Wide => out(&default()),
         other => out(&printer::print_objects(
             &other,
             std::slice::from_ref(object),
             true,
-            true,
+            ObjectStyle::default(),
         )?),
     }
     Ok(())
@@ -65,16 +64,16 @@ fn print_one(format: Option<&str>, object: &Value, default: impl FnOnce() -> Str
 
 /// `kubectl foo list`
 pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
-    let format = Format::parse(args.print.output.as_deref())?;
+    let format = args.print.format()?;
     let opts = ListOptions {
         label_selector: args.selector.clone(),
         field_selector: args.field_selector.clone(),
         limit: args.chunk_size.max(0),
-        include_object: args.sort_by.is_some() || args.print.show_labels,
+        include_object: args.sort_by.is_some(),
     };
     let watch = args.watch || args.watch_only;
-    let wide = format == Format::Wide;
-    let headers = !args.print.no_headers;
+    // With --output-watch-events the objects listed first are ADDED events too.
+    let listed_event = args.output_watch_events.then_some("ADDED");
     if format.needs_objects() {
         let (mut items, mut version) = conn.list_objects(&opts).await?;
         if let Some(sort) = &args.sort_by {
@@ -84,14 +83,16 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
             if items.is_empty() && !matches!(format, Format::Json | Format::Yaml) {
                 eprintln!("No resources found");
             } else {
-                out(&printer::print_objects(&format, &items, false, headers)?);
+                let style = args.print.object_style();
+                out(&printer::print_objects(&format, &items, false, style)?);
             }
             return Ok(());
         }
-        let mut stream = printer::ObjectStream::new(&format, headers);
+        let mut stream =
+            ObjectStream::new(&format, args.print.object_style(), args.output_watch_events);
         if !args.watch_only {
             for item in &items {
-                out(&stream.print(item)?);
+                out(&stream.print("ADDED", item)?);
             }
         }
         let wp = opts.watch_params();
@@ -102,17 +103,20 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
                 if let Some(v) = event.resource_version() {
                     version = v.to_string();
                 }
-                if let FooEvent::Added(foo) | FooEvent::Modified(foo) | FooEvent::Deleted(foo) =
-                    &event
-                {
-                    out(&stream.print(&to_value(foo)?)?);
-                }
+                let (kind, foo) = match &event {
+                    FooEvent::Added(foo) => ("ADDED", foo),
+                    FooEvent::Modified(foo) => ("MODIFIED", foo),
+                    FooEvent::Deleted(foo) => ("DELETED", foo),
+                    _ => continue,
+                };
+                out(&stream.print(kind, &to_value(foo)?)?);
             }
             if !resume_watch(started) {
                 return Ok(());
             }
         }
     }
+    let style = args.print.table_style(&format);
     let mut table = conn
         .foos
         .table_with(&opts.list_params(), opts.include())
@@ -121,18 +125,12 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
     if let Some(sort) = &args.sort_by {
         printer::sort_rows(&mut table, sort)?;
     }
-    // On a terminal, `-w` keeps one table current in place; piped, it prints a line per
-    // change as kubectl get -w does.
-    let mut live = (watch && !args.watch_only && std::io::stdout().is_terminal()).then(|| {
-        let table = table.clone();
-        LiveTable::new(
-            table,
-            wide,
-            headers,
-            args.print.show_labels,
-            args.sort_by.clone(),
-        )
-    });
+    // On a terminal, `-w` keeps one table current in place; piped, or with watch events
+    // asked for, it prints a line per change as kubectl get -w does.
+    let redraw =
+        watch && !args.watch_only && !args.output_watch_events && std::io::stdout().is_terminal();
+    let mut live =
+        redraw.then(|| LiveTable::new(table.clone(), style.clone(), args.sort_by.clone()));
     let width = || usize::from(dialoguer::console::Term::stdout().size().1);
     let mut printed_header = false;
     let mut widths = Vec::new();
@@ -144,8 +142,7 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
                 eprintln!("No resources found");
             }
         } else {
-            let (text, w) =
-                printer::render_table_min(&table, wide, headers, args.print.show_labels, &[]);
+            let (text, w) = printer::render_table_min(&table, &style, listed_event, &[]);
             out(&text);
             widths = w;
             printed_header = true;
@@ -158,19 +155,18 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
             let started = Instant::now();
             let mut events = Box::pin(conn.watch_table(&opts, &version).await?);
             while let Some(event) = events.try_next().await? {
-                let (mut row, deleted) = match event {
+                let (mut row, kind) = match event {
                     TableEvent::Bookmark(v) => {
                         version = v;
                         continue;
                     }
-                    TableEvent::Row(row) => (row, false),
-                    TableEvent::Deleted(row) => (row, true),
+                    TableEvent::Row(row, kind) => (row, kind),
                 };
                 if let Some(v) = row_version(&row) {
                     version = v;
                 }
                 if let Some(live) = &mut live {
-                    live.apply(row, deleted);
+                    live.apply(row, kind == "DELETED");
                     out(&live.redraw(width())?);
                     continue;
                 }
@@ -179,9 +175,12 @@ pub async fn list(conn: &Connection, args: &ListArgs) -> Result<()> {
                 } else if columns.is_empty() {
                     columns = row.column_definitions.clone();
                 }
-                let header = headers && !printed_header;
-                let (text, w) =
-                    printer::render_table_min(&row, wide, header, args.print.show_labels, &widths);
+                let style = TableStyle {
+                    headers: style.headers && !printed_header,
+                    ..style.clone()
+                };
+                let event = args.output_watch_events.then_some(kind);
+                let (text, w) = printer::render_table_min(&row, &style, event, &widths);
                 out(&text);
                 widths = w;
                 printed_header = true;
@@ -209,7 +208,7 @@ fn row_version(row: &Table) -> Option<String> {
 
 /// `kubectl foo get NAME…`
 pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
-    let format = Format::parse(args.print.output.as_deref())?;
+    let format = args.print.format()?;
     if args.watch {
         // As kubectl: one Foo, shown and then watched as `list -w` does its selection.
         let [name] = &args.names[..] else {
@@ -226,49 +225,46 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
             sort_by: None,
             watch: true,
             watch_only: false,
+            output_watch_events: args.output_watch_events,
             chunk_size: 0,
         };
         return list(conn, &watched).await;
     }
     let mut outcome = Outcome::new();
+    let mut report = |error: foo_sdk::Error| {
+        let error = Error::from(error);
+        if !(args.ignore_not_found && error.is_not_found()) {
+            outcome.report(error);
+        }
+    };
     if format.needs_objects() {
         let mut items = Vec::new();
         for name in &args.names {
             match conn.foos.get(name).await {
                 Ok(foo) => items.push(to_value(&foo)?),
-                Err(e) => outcome.report(e.into()),
+                Err(e) => report(e),
             }
         }
         if !items.is_empty() {
             let single = args.names.len() == 1;
-            out(&printer::print_objects(
-                &format,
-                &items,
-                single,
-                !args.print.no_headers,
-            )?);
+            let style = args.print.object_style();
+            out(&printer::print_objects(&format, &items, single, style)?);
         }
     } else {
         let mut table: Option<Table> = None;
         for name in &args.names {
-            let include = match args.print.show_labels {
-                true => IncludeObject::Object,
-                false => IncludeObject::Metadata,
-            };
-            match conn.foos.get_table(name, include).await {
+            match conn.foos.get_table(name, IncludeObject::Metadata).await {
                 Ok(t) => match &mut table {
                     None => table = Some(t),
                     Some(all) => all.rows.extend(t.rows),
                 },
-                Err(e) => outcome.report(e.into()),
+                Err(e) => report(e),
             }
         }
         if let Some(table) = table {
             out(&printer::render_table(
                 &table,
-                format == Format::Wide,
-                !args.print.no_headers,
-                args.print.show_labels,
+                &args.print.table_style(&format),
             ));
         }
     }
@@ -405,7 +401,7 @@ pub async fn create(conn: &Connection, args: &CreateArgs) -> Result<()> {
         ),
         DryRun::None => (to_value(&conn.foos.create(&pp(false), &foo).await?)?, ""),
     };
-    if format != Format::Table {
+    if !matches!(format, Format::Table) {
         return print_one(args.output.as_deref(), &created, String::new);
     }
     out(&format!("{} created{suffix}\n", printer::name_of(&created)));
@@ -559,7 +555,7 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
     for (name, manifest) in objects {
         match apply_one(conn, args, &name, manifest.object).await {
             Ok((object, verb)) => {
-                if format == Format::Table {
+                if matches!(format, Format::Table) {
                     out(&format!("{} {verb}{suffix}\n", printer::name_of(&object)));
                 }
                 results.push(object);
@@ -567,12 +563,12 @@ pub async fn apply(conn: &Connection, args: &ApplyArgs) -> Result<()> {
             Err(error) => outcome.report_text(&applying_error(error, &name, &manifest.file)),
         }
     }
-    if format != Format::Table && !results.is_empty() {
+    if !matches!(format, Format::Table) && !results.is_empty() {
         out(&printer::print_objects(
             &format,
             &results,
             results.len() == 1,
-            true,
+            ObjectStyle::default(),
         )?);
     }
     outcome.finish()

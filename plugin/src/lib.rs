@@ -94,6 +94,8 @@ pub enum Command {
     ("List every Foo", "kubectl foo list"),
     ("With more columns, those labelled team=a", "kubectl foo ls -o wide -l team=a"),
     ("Their names, sorted by greeting", "kubectl foo list --sort-by .spec.greeting -o name"),
+    ("A column for the team label", "kubectl foo list -L team"),
+    ("Names and greetings from a Go template", "kubectl foo list -o go-template='{{range .items}}{{.metadata.name}}: {{.spec.greeting}}{{\"\\n\"}}{{end}}'"),
     ("One table kept current (plain lines when piped)", "kubectl foo list --watch"),
 ]))]
 pub struct ListArgs {
@@ -115,6 +117,10 @@ pub struct ListArgs {
     /// Watch for changes without listing first
     #[arg(long)]
     pub watch_only: bool,
+    /// With --watch or --watch-only, print each change as its watch event (an EVENT column,
+    /// or the event object); listed Foos are ADDED events
+    #[arg(long)]
+    pub output_watch_events: bool,
     /// Return large lists in chunks of this size (0 disables chunking)
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub chunk_size: i64,
@@ -137,6 +143,12 @@ pub struct GetArgs {
     /// After showing them, watch them for changes
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// With --watch, print each change as its watch event
+    #[arg(long)]
+    pub output_watch_events: bool,
+    /// Print nothing for a Foo that does not exist, and succeed
+    #[arg(long)]
+    pub ignore_not_found: bool,
 }
 
 /// Which Foos a command acts on: by name, by label, or all of them.
@@ -437,15 +449,15 @@ where
         return 0;
     }
     let color = term::color_choice();
-    let cli = match Cli::command().color(color).try_get_matches_from(args) {
+    let cli = match Cli::command().color(color).try_get_matches_from(&args) {
         Ok(matches) => {
             use clap::FromArgMatches;
             match Cli::from_arg_matches(&matches) {
                 Ok(cli) => cli,
-                Err(err) => return print_clap_error(err),
+                Err(err) => return print_clap_error(err, &args),
             }
         }
-        Err(err) => return print_clap_error(err),
+        Err(err) => return print_clap_error(err, &args),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -470,7 +482,7 @@ where
     }
 }
 
-fn print_clap_error(err: clap::Error) -> i32 {
+fn print_clap_error(err: clap::Error, args: &[OsString]) -> i32 {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -512,27 +524,25 @@ fn print_clap_error(err: clap::Error) -> i32 {
             2
         }
         _ => {
-            // The whole message on one line, then where to read the command's usage.
+            // The whole message on one line (without clap's pointer to --help), then where
+            // to read the command's usage.
             let rendered = err.render().to_string();
             let message = rendered
                 .lines()
                 .take_while(|line| !line.starts_with("Usage:"))
                 .map(str::trim)
-                .filter(|line| !line.is_empty())
+                .filter(|line| !line.is_empty() && !line.starts_with("For more information, try"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let command = rendered
-                .lines()
-                .find_map(|line| line.strip_prefix("Usage: "))
-                .map(|usage| {
-                    usage
-                        .split(' ')
-                        .take_while(|word| !word.starts_with(['<', '[', '-']))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .filter(|command| !command.is_empty())
-                .unwrap_or_else(|| "kubectl foo".into());
+            let cli = Cli::command();
+            let command = args
+                .iter()
+                .skip(1)
+                .find_map(|arg| cli.find_subcommand(arg))
+                .map_or_else(
+                    || "kubectl foo".to_owned(),
+                    |sub| format!("kubectl foo {}", sub.get_name()),
+                );
             eprintln!("{message}\nSee '{command} --help' for usage.");
             2
         }

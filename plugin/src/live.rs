@@ -5,14 +5,12 @@
 use foo_sdk::table::{Table, TableRow};
 
 use crate::error::Result;
-use crate::printer;
+use crate::printer::{self, TableStyle};
 
 /// The table on screen and how to draw it.
 pub struct LiveTable {
     table: Table,
-    wide: bool,
-    headers: bool,
-    labels: bool,
+    style: TableStyle,
     sort_by: Option<String>,
     /// The lines drawn last, which the next drawing replaces.
     drawn: usize,
@@ -20,18 +18,10 @@ pub struct LiveTable {
 
 impl LiveTable {
     /// The table as listed, drawn with these printing options.
-    pub fn new(
-        table: Table,
-        wide: bool,
-        headers: bool,
-        labels: bool,
-        sort_by: Option<String>,
-    ) -> Self {
+    pub fn new(table: Table, style: TableStyle, sort_by: Option<String>) -> Self {
         LiveTable {
             table,
-            wide,
-            headers,
-            labels,
+            style,
             sort_by,
             drawn: 0,
         }
@@ -73,7 +63,7 @@ impl LiveTable {
         let text = if table.rows.is_empty() {
             "No resources found\n".to_owned()
         } else {
-            printer::render_table(&table, self.wide, self.headers, self.labels)
+            printer::render_table(&table, &self.style)
         };
         let mut out = match self.drawn {
             0 => String::new(),
@@ -115,7 +105,14 @@ mod tests {
 
     #[test]
     fn redraws_the_whole_table_over_the_last_one() {
-        let mut live = LiveTable::new(table(&[("a", 0), ("c", 0)]), false, true, false, None);
+        let mut live = LiveTable::new(
+            table(&[("a", 0), ("c", 0)]),
+            TableStyle {
+                headers: true,
+                ..TableStyle::default()
+            },
+            None,
+        );
         assert_eq!(
             live.redraw(80).unwrap(),
             "NAME   BARS\na      0\nc      0\n"
