@@ -1169,6 +1169,34 @@ fn examples_build_in_a_crate_of_their_own() {
         ok,
         "the examples do not build outside the workspace:\n{stderr}"
     );
+    // The block's k8s-openapi line reuses foo-sdk's: one build each of kube and k8s-openapi.
+    let tree = common::cargo()
+        .args([
+            "tree",
+            "-q",
+            "--offline",
+            "--duplicates",
+            "-e",
+            "normal",
+            "--manifest-path",
+        ])
+        .arg(program.path().join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        tree.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tree.stderr)
+    );
+    let duplicates = String::from_utf8_lossy(&tree.stdout);
+    for krate in ["kube", "kube-client", "kube-core", "k8s-openapi"] {
+        assert!(
+            !duplicates
+                .lines()
+                .any(|line| line.starts_with(&format!("{krate} v"))),
+            "{krate} is built twice:\n{duplicates}"
+        );
+    }
 }
 
 /// Each example in `sdk/examples` runs against the server through `KUBECONFIG` and prints
