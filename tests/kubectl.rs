@@ -778,6 +778,39 @@ fn errors_use_kube_apiserver_wording_and_change_nothing() {
     });
 }
 
+/// YAML as kube-apiserver and kubectl write it (both through sigs.k8s.io/yaml): the server's
+/// `application/yaml` answer is byte for byte what each kubectl writes of the same object
+/// with `-o yaml --show-managed-fields`, for an object whose strings take every YAML style
+/// (and whose last-applied annotation is a long JSON text).
+#[test]
+fn yaml_is_written_as_kubernetes_writes_it() {
+    let server = Server::start_with(&["--controller=false"]);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let client = runtime.block_on(server.client());
+    each_kubectl(|kubectl| {
+        let name = format!("yaml-{}", tag(kubectl));
+        let file = manifest(
+            &server,
+            &format!("{name}.json"),
+            &common::foo_of_every_yaml_style(&name),
+        );
+        ok(&run(kubectl, &server, &["apply", "-f", path_str(&file)]));
+        let kubectls = ok(&run(
+            kubectl,
+            &server,
+            &["get", "foos", &name, "-o", "yaml", "--show-managed-fields"],
+        ));
+        let request = http::Request::get(format!("/apis/{GROUP_VERSION}/foos/{name}"))
+            .header("Accept", "application/yaml")
+            .body(Vec::new())
+            .expect("request");
+        let servers = runtime
+            .block_on(client.request_text(request))
+            .expect("the server's YAML");
+        assert_eq!(servers, kubectls, "the server's YAML, then kubectl's");
+    });
+}
+
 #[test]
 fn objects_survive_kill_9() {
     let mut server = Server::start();

@@ -866,6 +866,10 @@ fn output_matches_kubectl_get_byte_for_byte() {
     ));
     ok(&setup.foo(&kc, &["create", "gamma", "--greeting", "Yo"]));
     ok(&setup.foo(&kc, &["bar", "alpha"]));
+    // One whose strings take every YAML style.
+    let manifest = server.dir.path().join("delta.json");
+    std::fs::write(&manifest, common::foo_of_every_yaml_style("delta")).unwrap();
+    ok(&setup.foo(&kc, &["apply", "-f", manifest.to_str().unwrap()]));
     common::each_kubectl(|kubectl| same_output_as(&Env::new(kubectl), &kc));
 }
 
@@ -1013,6 +1017,7 @@ fn same_output_as(env: &Env, kc: &Path) {
         ],
         &["-o", "jsonpath={.metadata.managedFields[0].manager}"],
         &["-o", "json", "--show-managed-fields"],
+        &["-o", "yaml", "--show-managed-fields"],
     ];
     // A Foo that is not there: an error, or nothing with --ignore-not-found.
     for form in [

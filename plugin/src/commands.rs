@@ -814,7 +814,7 @@ pub async fn bar(conn: &Connection, args: &BarArgs) -> Result<()> {
     let answer = conn.foos.bar(&name, &params).await?;
     match args.output.as_deref() {
         Some("json") => out(&printer::to_json(&serde_json::to_value(&answer)?)?),
-        Some("yaml") => out(&printer::to_yaml(&serde_json::to_value(&answer)?)?),
+        Some("yaml") => out(&printer::to_yaml(&serde_json::to_value(&answer)?)),
         _ => out(&format!("{}\n", answer.message)),
     }
     Ok(())
@@ -891,7 +891,7 @@ pub async fn api_resources(conn: &Connection, args: &ApiResourcesArgs) -> Result
         )?),
         Some("yaml") => out(&printer::to_yaml(
             &json!({"groupVersion": api_version(), "resources": entries}),
-        )?),
+        )),
         Some("name") => {
             for (name, ..) in &rows {
                 out(&format!("{name}.{GROUP}\n"));
@@ -942,7 +942,7 @@ pub async fn version(conn: Option<&Connection>, args: &VersionArgs) -> Result<()
     }
     match args.output.as_deref() {
         Some("json") => out(&printer::to_json(&info)?),
-        Some("yaml") => out(&printer::to_yaml(&info)?),
+        Some("yaml") => out(&printer::to_yaml(&info)),
         _ => {
             let mut text = format!("Plugin Version: kubectl-foo v{plugin}\n");
             if !info["serverVersion"].is_null() {

@@ -403,3 +403,32 @@ pub fn plugin_dir() -> &'static Path {
         dir.to_path_buf()
     })
 }
+
+/// A Foo manifest (JSON) whose strings and keys take every way YAML writes them: plain,
+/// single- and double-quoted, literal blocks with each chomping, folded past column 80,
+/// escapes, keys in go-yaml's natural order, and values YAML would read as other types.
+pub fn foo_of_every_yaml_style(name: &str) -> String {
+    let long = "A greeting long enough to be folded at a space after the eightieth column, twice over: once, and then again here";
+    let annotations = serde_json::json!({
+        "example.com/app10": "ten", "example.com/app9": "nine", "example.com/x01": "x",
+        "example.com/x1": "x", "b.1": "a: b", "a-b": " lead", "yes": "yes", "hex": "0x1F",
+        "date": "2024-01-02", "time": "2024-1-2T3:04:05Z", "sexagesimal": "1:20",
+        "kept": "x\n\n", "clipped": "multi\nline\n", "stripped": "multi\nline",
+        "hinted": "\n lead", "space-break": "trailing \nspace", "tab": "tab\there",
+        "unicode": "é 日本 #x", "astral": "\u{1F600}", "quote": "it's", "dq": "\"dq\"",
+        "backslash": "back\\slash", "empty": "", "dash": "- dash", "hash": "#hash",
+        "comment": "a #b", "tilde": "~", "long": long,
+        "long-quoted": format!("{long}: {long}"), "long-double": format!("{long}\t{long}"),
+    });
+    serde_json::json!({
+        "apiVersion": "demo.jeremyxu2010.me/v1beta1",
+        "kind": "Foo",
+        "metadata": {
+            "name": name,
+            "labels": {"app10": "x", "app9": "y", "on": "off", "v1": "1.0"},
+            "annotations": annotations,
+        },
+        "spec": {"greeting": long},
+    })
+    .to_string()
+}

@@ -384,9 +384,10 @@ pub fn respond(
     body: &impl Serialize,
 ) -> Result<Response, ApiError> {
     let (content_type, bytes) = match output {
+        // As apimachinery's YAML serializer: the JSON, written by sigs.k8s.io/yaml.
         Output::Yaml => (
             negotiate::YAML,
-            serde_saphyr::to_string(body)
+            kube_yaml::to_string(body)
                 .map_err(ApiError::internal)?
                 .into_bytes(),
         ),

@@ -296,14 +296,9 @@ pub fn to_json(value: &Value) -> Result<String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// YAML with sorted keys.
-pub fn to_yaml(value: &Value) -> Result<String> {
-    let mut text = serde_saphyr::to_string(&sorted(value))
-        .map_err(|e| Error::msg(format!("cannot write YAML: {e}")))?;
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    Ok(text)
+/// YAML as kubectl prints it (sigs.k8s.io/yaml's layout, quoting and key order).
+pub fn to_yaml(value: &Value) -> String {
+    kube_yaml::from_json(value)
 }
 
 /// kubectl's `kind.group/name`.
@@ -343,7 +338,7 @@ pub fn print_objects(
 fn print_value(format: &Format, value: &Value, items: &[Value], headers: bool) -> Result<String> {
     match format {
         Format::Json => to_json(value),
-        Format::Yaml => to_yaml(value),
+        Format::Yaml => Ok(to_yaml(value)),
         Format::Name => Ok(items.iter().map(|i| name_of(i) + "\n").collect()),
         Format::JsonPath { template, as_json } => template.render(value, *as_json),
         Format::GoTemplate(template) => template.render(value),
