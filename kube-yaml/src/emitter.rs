@@ -258,10 +258,12 @@ impl Emitter {
     fn double_quoted(&mut self, text: &str, folding: bool) {
         self.indicator("\"", true, false, false);
         let bytes = text.as_bytes();
+        // go-yaml looks for a byte order mark at the start of the text at every character,
+        // so after a leading one every character is escaped.
+        let bom = text.starts_with('\u{feff}');
         let mut spaces = false;
         let mut i = 0;
         while i < text.len() {
-            let bom = bytes[i..].starts_with(&[0xEF, 0xBB, 0xBF]);
             if !is_printable(bytes, i)
                 || bom
                 || is_break(bytes, i)

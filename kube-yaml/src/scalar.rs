@@ -361,21 +361,54 @@ fn is_timestamp(text: &str) -> bool {
     parse(text).is_some()
 }
 
-/// A JSON number as go-yaml writes it: integers as they are, other numbers in Go's
-/// shortest form (`0.5`, `1e+06`, `1.2345675e+06`).
+/// A JSON number as go-yaml writes it: integers as they are, other numbers in the shortest
+/// digits that read back the same, as Go's `strconv.FormatFloat(f, 'g', -1, 64)` writes them
+/// (`0.5`, `1e+06`, `1.2345675e+06`).
 pub(crate) fn number(n: &serde_json::Number) -> String {
     if n.is_i64() || n.is_u64() {
         return n.to_string();
     }
-    let f = n.as_f64().unwrap_or_default();
-    let exponential = format!("{f:e}");
-    let (mantissa, exponent) = exponential.split_once('e').unwrap_or((&exponential, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or_default();
-    if f != 0.0 && !(-4..6).contains(&exponent) {
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    // serde_json writes a float's shortest digits (ryu), as Go finds them; only the layout
+    // differs.
+    let text = n.to_string();
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or_default()),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all = format!("{whole}{fraction}");
+    let digits = all.trim_start_matches('0');
+    let leading_zeros = (all.len() - digits.len()) as i32;
+    let digits = digits.trim_end_matches('0');
+    let sign = if negative { "-" } else { "" };
+    if digits.is_empty() {
+        return format!("{sign}0");
+    }
+    // The value is 0.DIGITS × 10^point.
+    let point = whole.len() as i32 - leading_zeros + exponent;
+    let shown = point - 1;
+    if !(-4..6).contains(&shown) {
+        let (first, rest) = digits.split_at(1);
+        let rest = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exponent_sign = if shown < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{rest}e{exponent_sign}{:02}", shown.abs());
+    }
+    let len = digits.len() as i32;
+    if point <= 0 {
+        format!("{sign}0.{}{digits}", "0".repeat(-point as usize))
+    } else if point >= len {
+        format!("{sign}{digits}{}", "0".repeat((point - len) as usize))
     } else {
-        f.to_string()
+        let (head, tail) = digits.split_at(point as usize);
+        format!("{sign}{head}.{tail}")
     }
 }
 
@@ -462,5 +495,8 @@ mod tests {
         assert_eq!(n("0.00001"), "1e-05");
         assert_eq!(n("1e21"), "1e+21");
         assert_eq!(n("-0.0"), "-0");
+        assert_eq!(n("1573957549020196.2"), "1.5739575490201962e+15");
+        assert_eq!(n("-0.000123"), "-0.000123");
+        assert_eq!(n("120000.0"), "120000");
     }
 }

@@ -43,6 +43,9 @@ const ATTEMPTS: usize = 3;
 /// The lines of each log shown by [`Cluster::logs`] and by a failure to start a server.
 const LOG_LINES: usize = 60;
 
+/// The Go module kube-apiserver and kube-controller-manager are built from.
+const CONTROL_PLANE_MODULE: &str = "tests/peers/kube-apiserver";
+
 /// The issuer of service account tokens, as kubeadm sets it.
 pub const SERVICE_ACCOUNT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 /// The common name kube-apiserver's proxy client certificate has and aggregated API servers
@@ -87,8 +90,10 @@ impl Cluster {
     /// logs when one of them fails. Blocking, a few seconds: in a `#[tokio::test(flavor =
     /// "multi_thread")]` it holds one worker meanwhile.
     pub fn start() -> Cluster {
-        let apiserver_binary = peer("kube-apiserver", peers_key);
-        let controller_manager_binary = peer("kube-controller-manager", peers_key);
+        let apiserver_binary = peer("kube-apiserver", || module_key(CONTROL_PLANE_MODULE));
+        let controller_manager_binary = peer("kube-controller-manager", || {
+            module_key(CONTROL_PLANE_MODULE)
+        });
         let dir = tempfile::Builder::new()
             .prefix("cluster-test-")
             .tempdir()
@@ -369,16 +374,28 @@ fn peers_cache() -> Option<PathBuf> {
         .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache/foo-apiserver-peers")))
 }
 
-/// The key of the `tests/peers/kube-apiserver` module's binaries: its go.mod followed by
-/// go.sum (as `xtask/src/peers.rs`).
-fn peers_key() -> String {
-    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/kube-apiserver");
-    files_key(&[module.join("go.mod"), module.join("go.sum")])
+/// The key of the binary built from the Go module at `module` (relative to the workspace),
+/// as `xtask/src/peers.rs` computes it: its go.mod, go.sum (if any) and `.go` files (by name),
+/// in that order.
+pub fn module_key(module: &str) -> String {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join(module);
+    let mut sources: Vec<PathBuf> = fs::read_dir(&module)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", module.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "go"))
+        .collect();
+    sources.sort();
+    let go_sum = module.join("go.sum");
+    let files = std::iter::once(module.join("go.mod"))
+        .chain(go_sum.is_file().then_some(go_sum))
+        .chain(sources)
+        .collect::<Vec<_>>();
+    files_key(&files)
 }
 
 /// The first 16 hex digits of the SHA-256 of `files`' contents in this order: how
 /// `xtask/src/peers.rs` keys a peer's build.
-pub fn files_key(files: &[PathBuf]) -> String {
+fn files_key(files: &[PathBuf]) -> String {
     let mut hash = Sha256::new();
     for path in files {
         hash.update(fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display())));

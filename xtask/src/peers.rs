@@ -2,7 +2,9 @@
 //! kube-apiserver and kube-controller-manager for the tests (`tests/peers/kube-apiserver`,
 //! k8s.io/kubernetes at a release), sample-apiserver for the tests and the serving benchmark
 //! (`tests/peers/sample-apiserver`: the oracle of the wardle conformance suite,
-//! `tests/wardle.rs`), and the static-JSON server for the benchmark (`tests/peers/static-json`).
+//! `tests/wardle.rs`), sigs.k8s.io/yaml's JSON-to-YAML for the tests (`tests/peers/json-to-yaml`:
+//! the oracle of `tests/yaml.rs`), and the static-JSON server for the benchmark
+//! (`tests/peers/static-json`).
 //!
 //! Cache layout: `<cache>/<binary>-<key>`, where `<cache>` is `$FOO_PEERS_CACHE`, else
 //! `$XDG_CACHE_HOME/foo-apiserver-peers`, else `~/.cache/foo-apiserver-peers`, and `<key>` is
@@ -31,8 +33,9 @@ pub struct GoPeer {
     pub build_time: &'static str,
 }
 
-/// What the tests run: the control plane foo-apiserver is aggregated into, and
-/// sample-apiserver, whose answers the wardle conformance suite expects.
+/// What the tests run: the control plane foo-apiserver is aggregated into, sample-apiserver,
+/// whose answers the wardle conformance suite expects, and the YAML writer of kubectl and
+/// kube-apiserver, whose output kube-yaml's must equal.
 pub const TEST_PEERS: &[GoPeer] = &[
     GoPeer {
         binary: "kube-apiserver",
@@ -51,6 +54,12 @@ pub const TEST_PEERS: &[GoPeer] = &[
         module: "tests/peers/sample-apiserver",
         package: "k8s.io/sample-apiserver",
         build_time: "3-5 min",
+    },
+    GoPeer {
+        binary: "json-to-yaml",
+        module: "tests/peers/json-to-yaml",
+        package: ".",
+        build_time: "seconds",
     },
 ];
 
