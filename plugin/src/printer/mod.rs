@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use gotemplate::GoTemplate;
 pub use jsonpath::Template;
 pub use sort::{sort_objects, sort_rows};
-pub use table::{TableStyle, layout, layout_min, render_table, render_table_min};
+pub use table::{TableStyle, layout, render_table, render_table_min};
 
 /// The printer flags of `list` and `get`, as kubectl get's.
 #[derive(Clone, Debug, Default, Args)]
@@ -76,11 +76,6 @@ impl PrintFlags {
             headers: !self.no_headers,
             managed_fields: self.show_managed_fields,
         }
-    }
-
-    /// Whether the table's rows must carry labels (for `--show-labels` and `-L`).
-    pub fn needs_labels(&self) -> bool {
-        self.show_labels || !self.label_columns.is_empty()
     }
 }
 

@@ -125,7 +125,7 @@ pub fn layout(header: Option<Vec<String>>, rows: Vec<Vec<String>>) -> String {
 /// [`layout`] with minimum column widths (padding included), returning the widths used so
 /// that rows printed later (watch events) line up with the first ones, as kubectl's
 /// tabwriter remembers them.
-pub fn layout_min(
+fn layout_min(
     header: Option<Vec<String>>,
     rows: Vec<Vec<String>>,
     min_widths: &[usize],
