@@ -191,6 +191,17 @@ impl Emitter {
         folding && !spaces && self.column > WIDTH && text.as_bytes().get(i + 1) != Some(&b' ')
     }
 
+    /// The space at byte `i`: the line folded there when `fold`, else the space written;
+    /// returns the next byte.
+    fn space(&mut self, text: &str, i: usize, fold: bool) -> usize {
+        if fold {
+            self.write_indent();
+            i + 1
+        } else {
+            self.write_char(text, i)
+        }
+    }
+
     fn plain(&mut self, text: &str, folding: bool) {
         if !self.whitespace {
             self.put(' ');
@@ -199,12 +210,7 @@ impl Emitter {
         let mut i = 0;
         while i < text.len() {
             if text.as_bytes()[i] == b' ' {
-                if self.folds_at(text, i, folding, spaces) {
-                    self.write_indent();
-                    i += 1;
-                } else {
-                    i = self.write_char(text, i);
-                }
+                i = self.space(text, i, self.folds_at(text, i, folding, spaces));
                 spaces = true;
             } else {
                 i = self.write_char(text, i);
@@ -224,12 +230,7 @@ impl Emitter {
         while i < text.len() {
             if bytes[i] == b' ' {
                 let inner = i > 0 && i < text.len() - 1;
-                if inner && self.folds_at(text, i, folding, spaces) {
-                    self.write_indent();
-                    i += 1;
-                } else {
-                    i = self.write_char(text, i);
-                }
+                i = self.space(text, i, inner && self.folds_at(text, i, folding, spaces));
                 spaces = true;
             } else if is_break(bytes, i) {
                 if !breaks && bytes[i] == b'\n' {
@@ -276,14 +277,11 @@ impl Emitter {
                 spaces = false;
             } else if bytes[i] == b' ' {
                 let inner = i > 0 && i < text.len() - 1;
-                if folding && !spaces && self.column > WIDTH && inner {
-                    self.write_indent();
-                    if bytes.get(i + 1) == Some(&b' ') {
-                        self.put('\\');
-                    }
-                    i += 1;
-                } else {
-                    i = self.write_char(text, i);
+                let fold = folding && !spaces && self.column > WIDTH && inner;
+                i = self.space(text, i, fold);
+                // A space after the fold would be read as indentation: escaped.
+                if fold && bytes.get(i) == Some(&b' ') {
+                    self.put('\\');
                 }
                 spaces = true;
             } else {
@@ -368,6 +366,41 @@ impl Emitter {
                 self.indention = false;
                 breaks = false;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::document;
+
+    /// Each expected text is what sigs.k8s.io/yaml v1.6.0 writes of the same JSON.
+    #[test]
+    fn layouts_as_go_yaml() {
+        let key = "k".repeat(130);
+        for (value, expected) in [
+            (json!({"a": "x\n\n"}), "a: |+\n  x\n\n".to_owned()),
+            (json!({"a": ["x\n\n"]}), "a:\n- |+\n  x\n\n".to_owned()),
+            (json!({"a": "\nlead"}), "a: |2-\n\n  lead\n".to_owned()),
+            (
+                json!({"a": [[1, []], {}], "b": [{"c": {"d": []}}]}),
+                "a:\n- - 1\n  - []\n- {}\nb:\n- c:\n    d: []\n".to_owned(),
+            ),
+            (json!({key.clone(): [1]}), format!("? {key}\n: - 1\n")),
+            (json!({"a b\nc": {"x": 1}}), "? |-\n  a b\n  c\n: x: 1\n".to_owned()),
+            (
+                json!({"m": "The message is long enough that it has to be folded past the eightieth column: twice, even, when it goes on and on"}),
+                "m: 'The message is long enough that it has to be folded past the eightieth column:\n  twice, even, when it goes on and on'\n".to_owned(),
+            ),
+            (
+                json!({"d": "\t The message is long enough that it has to be folded past the eightieth  column,  with  two  spaces"}),
+                "d: \"\\t The message is long enough that it has to be folded past the eightieth  column,\n  \\ with  two  spaces\"\n".to_owned(),
+            ),
+            (json!({}), "{}\n".to_owned()),
+        ] {
+            assert_eq!(document(&value), expected, "{value}");
         }
     }
 }
