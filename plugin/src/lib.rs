@@ -282,7 +282,8 @@ pub struct DeleteArgs {
     /// Do not ask for confirmation (required when not on a terminal)
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Must be "none" or "server"
+    /// Must be "none", "server", or "client" (client: print what would be deleted, and
+    /// delete nothing)
     #[arg(long, value_enum, default_value_t = DryRun::None)]
     pub dry_run: DryRun,
 }
