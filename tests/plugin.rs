@@ -866,6 +866,23 @@ fn output_matches_kubectl_get_byte_for_byte() {
     ));
     ok(&setup.foo(&kc, &["create", "gamma", "--greeting", "Yo"]));
     ok(&setup.foo(&kc, &["bar", "alpha"]));
+    // More than 12 with equal keys: kubectl's sort (Go's sort.Sort) leaves them in an order
+    // of its own past 12 items.
+    for i in 0..13 {
+        let greeting = ["Hi", "Yo", "Hey"][i % 3];
+        let team = format!("team=t{}", i % 2);
+        ok(&setup.foo(
+            &kc,
+            &[
+                "create",
+                &format!("tie-{i:02}"),
+                "--greeting",
+                greeting,
+                "--labels",
+                &team,
+            ],
+        ));
+    }
     // One whose strings take every YAML style.
     let manifest = server.dir.path().join("delta.json");
     std::fs::write(&manifest, common::foo_of_every_yaml_style("delta")).unwrap();
@@ -951,7 +968,11 @@ fn same_output_as(env: &Env, kc: &Path) {
         ],
         &["-o", "custom-columns=NAME:.metadata.name", "--no-headers"],
         &["--sort-by", ".spec.greeting"],
+        &["--sort-by", ".spec.greeting", "-o", "name"],
+        &["--sort-by", ".metadata.labels.team", "-o", "json"],
         &["--sort-by", "{.status.barCount}", "-o", "name"],
+        &["--sort-by", ".spec.suspend"],
+        &["--sort-by", ".status.conditions", "-o", "name"],
         &["-l", "team"],
         &["-l", "team in (a,b),tier!=web", "-o", "wide"],
         &["--field-selector", "metadata.name!=beta", "-o", "name"],

@@ -1,8 +1,10 @@
 //! Every output format, in one place: server-printed tables (in the layout of kubectl's
 //! tabwriter), `json`, `yaml`, `name`, `wide`, JSONPath, custom columns and Go templates.
 
+mod gosort;
 mod gotemplate;
 mod jsonpath;
+mod quantity;
 mod sort;
 mod table;
 

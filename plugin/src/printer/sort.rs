@@ -3,8 +3,8 @@
 use foo_sdk::table::{Table, TableRow};
 use serde_json::Value;
 
-use super::braced;
 use super::jsonpath::Template;
+use super::{braced, gosort, quantity};
 use crate::error::{Error, Result};
 
 /// Sorts a Table's rows (which must carry full objects) by a JSONPath expression.
@@ -45,110 +45,87 @@ fn sorting_order<'a>(expr: &str, objects: impl Iterator<Item = &'a Value>) -> Re
             "couldn't find any field with path {path:?} in the list of objects"
         )));
     }
-    Ok(kubectl_order(&keys))
+    kubectl_order(&path, &keys)
 }
 
-/// The order kubectl's `--sort-by` gives: its comparison (the first value found, an object
-/// without one before any other, strings in natural order) applied as Go's `sort.Sort`
-/// applies it. That sort is not stable, so ties and missing values land where its
-/// insertion sort (12 items or fewer) puts them; longer lists keep ties in listed order,
-/// which Go's pattern-defeating quicksort may not.
-fn kubectl_order(keys: &[Vec<Value>]) -> Vec<usize> {
+/// The order kubectl's `--sort-by` gives: its comparison (of the first value found, an
+/// object without one before any other) applied by Go's `sort.Sort`, whose order of equal
+/// keys is its own. Values it cannot compare (booleans, maps, lists, a number with a string)
+/// make the sort fail, as they make kubectl exit.
+fn kubectl_order(path: &str, keys: &[Vec<Value>]) -> Result<Vec<usize>> {
+    let unsortable = std::cell::RefCell::new(None);
     let less = |a: usize, b: usize| match (keys[a].first(), keys[b].first()) {
         (None, _) => true,
         (_, None) => false,
-        (Some(x), Some(y)) => value_less(x, y),
+        (Some(x), Some(y)) => is_less(x, y).unwrap_or_else(|why| {
+            unsortable.borrow_mut().get_or_insert(why);
+            false
+        }),
     };
     let mut order: Vec<usize> = (0..keys.len()).collect();
-    if order.len() <= 12 {
-        for i in 1..order.len() {
-            let mut j = i;
-            while j > 0 && less(order[j], order[j - 1]) {
-                order.swap(j, j - 1);
-                j -= 1;
-            }
-        }
-    } else {
-        order.sort_by(|&a, &b| match (less(a, b), less(b, a)) {
-            (true, false) => std::cmp::Ordering::Less,
-            (false, true) => std::cmp::Ordering::Greater,
-            _ => std::cmp::Ordering::Equal,
-        });
+    gosort::sort(&mut order, less);
+    match unsortable.into_inner() {
+        Some(why) => Err(Error::msg(format!("cannot sort by {path}: {why}"))),
+        None => Ok(order),
     }
-    order
 }
 
-/// kubectl's `isLess`: numbers by value, strings in natural order (`a9` before `a10`),
-/// false before true, anything else by its JSON text.
-fn value_less(a: &Value, b: &Value) -> bool {
+/// kubectl's `isLess` on values decoded from JSON: null before anything, numbers by value
+/// (whole numbers and fractions are different types to it), strings by value as quantities
+/// when both are (`10Mi` before `9Gi`), else byte by byte.
+fn is_less(a: &Value, b: &Value) -> std::result::Result<bool, String> {
+    let whole = |n: &serde_json::Number| n.is_i64() || n.is_u64();
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() < y.as_f64(),
-        (Value::String(x), Value::String(y)) => natural_less(x, y),
-        (Value::Bool(x), Value::Bool(y)) => !x & y,
-        (x, y) => x.to_string().cmp(&y.to_string()).is_lt(),
-    }
-}
-
-/// Natural order, as kubectl's (`sortorder.NaturalLess`): runs of digits compare as numbers
-/// and come before other characters; other bytes compare as bytes.
-fn natural_less(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
-        match (x.is_ascii_digit(), y.is_ascii_digit()) {
-            (true, false) => return true,
-            (false, true) => return false,
-            (false, false) => {
-                if x != y {
-                    return x < y;
-                }
-                i += 1;
-                j += 1;
-            }
-            (true, true) => {
-                while i < a.len() && a[i] == b'0' {
-                    i += 1;
-                }
-                while j < b.len() && b[j] == b'0' {
-                    j += 1;
-                }
-                let (start_a, start_b) = (i, j);
-                while i < a.len() && a[i].is_ascii_digit() {
-                    i += 1;
-                }
-                while j < b.len() && b[j].is_ascii_digit() {
-                    j += 1;
-                }
-                let (digits_a, digits_b) = (&a[start_a..i], &b[start_b..j]);
-                if digits_a.len() != digits_b.len() {
-                    return digits_a.len() < digits_b.len();
-                }
-                if digits_a != digits_b {
-                    return digits_a < digits_b;
-                }
-                // The same number: fewer leading zeros first.
-                if start_a != start_b {
-                    return start_a < start_b;
-                }
-            }
+        (Value::Null, _) => Ok(!b.is_null()),
+        (_, Value::Null) => Ok(false),
+        (Value::Bool(_), _) => Err("unsortable type: bool".into()),
+        (Value::Object(_), _) => Err("unsortable type: map[string]interface {}".into()),
+        (Value::Array(_), _) => Err("unsortable type: []interface {}".into()),
+        (Value::Number(x), Value::Number(y)) if whole(x) == whole(y) => Ok(match whole(x) {
+            true => x.as_i128() < y.as_i128(),
+            false => x.as_f64() < y.as_f64(),
+        }),
+        (Value::String(x), Value::String(y)) => {
+            Ok(match (quantity::value(x), quantity::value(y)) {
+                (Some(x), Some(y)) => x < y,
+                _ => x < y,
+            })
         }
+        _ => Err("unsortable interface: interface".into()),
     }
-    a.len() < b.len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
     #[test]
     fn sort_by_orders_as_kubectl() {
-        assert!(natural_less("a9", "a10") && !natural_less("a10", "a9"));
-        assert!(natural_less("1x", "x") && natural_less("a01", "a001"));
-        let keys = [vec![json!(1)], vec![], vec![], vec![json!("b")]];
+        let order = |keys: &[Vec<Value>]| kubectl_order("{.k}", keys).unwrap();
         // Go's insertion sort with kubectl's "missing is less" in both directions.
-        assert_eq!(kubectl_order(&keys[..3]), [2, 1, 0]);
-        let names = ["x10", "x9", "x1"].map(|n| vec![json!(n)]);
-        assert_eq!(kubectl_order(&names), [2, 1, 0]);
+        let keys = [vec![json!(1)], vec![], vec![]];
+        assert_eq!(order(&keys), [2, 1, 0]);
+        // Byte order, but quantities by value.
+        let keys = ["a9", "a10", "9Gi", "10Mi", "B"].map(|k| vec![json!(k)]);
+        assert_eq!(order(&keys), [3, 2, 4, 1, 0]);
+        let keys = [json!(2.5), json!(null), json!(-1.5)].map(|k| vec![k]);
+        assert_eq!(order(&keys), [1, 2, 0]);
+    }
+
+    #[test]
+    fn values_kubectl_cannot_compare_fail_the_sort() {
+        let keys = [json!(true), json!(false)].map(|k| vec![k]);
+        let err = kubectl_order("{.spec.suspend}", &keys)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "error: cannot sort by {.spec.suspend}: unsortable type: bool"
+        );
+        let keys = [json!(1), json!(1.5)].map(|k| vec![k]);
+        assert!(kubectl_order("{.k}", &keys).is_err());
+        // A single value is never compared.
+        assert!(kubectl_order("{.k}", &[vec![json!(true)]]).is_ok());
     }
 }
