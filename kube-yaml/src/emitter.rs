@@ -55,7 +55,7 @@ impl Emitter {
                 self.scalar(if *b { "true" } else { "false" }, Style::Plain, simple_key)
             }
             Value::Number(n) => self.scalar(&scalar::number(n), Style::Plain, simple_key),
-            Value::String(s) => self.scalar(s, scalar::string_style(s), simple_key),
+            Value::String(s) => self.string(s, simple_key),
         }
     }
 
@@ -85,13 +85,12 @@ impl Emitter {
         self.increase_indent(false, false);
         for (key, value) in order::sorted(map) {
             self.write_indent();
-            let key_node = Value::String(key.clone());
             if key.len() <= SIMPLE_KEY_BYTES && !scalar::is_multiline(key) {
-                self.node(&key_node, true, true);
+                self.string(key, true);
                 self.indicator(":", false, false, false);
             } else {
                 self.indicator("?", true, false, true);
-                self.node(&key_node, true, false);
+                self.string(key, false);
                 self.write_indent();
                 self.indicator(":", true, false, true);
             }
@@ -100,8 +99,13 @@ impl Emitter {
         self.pop_indent();
     }
 
-    fn scalar(&mut self, text: &str, wanted: Style, simple_key: bool) {
-        let style = scalar::allowed_style(text, wanted, simple_key);
+    fn string(&mut self, text: &str, simple_key: bool) {
+        let style = scalar::allowed_style(text, scalar::string_style(text), simple_key);
+        self.scalar(text, style, simple_key);
+    }
+
+    /// A scalar in `style` (null, booleans and numbers are always plain).
+    fn scalar(&mut self, text: &str, style: Style, simple_key: bool) {
         self.increase_indent(true, false);
         let folding = !simple_key;
         match style {
@@ -205,6 +209,15 @@ impl Emitter {
     fn plain(&mut self, text: &str, folding: bool) {
         if !self.whitespace {
             self.put(' ');
+        }
+        // Most scalars cannot fold: no space, or one that ends before the fold column.
+        let chars = text.chars().count();
+        if !folding || !text.contains(' ') || self.column + chars <= WIDTH {
+            self.out.push_str(text);
+            self.column += chars;
+            self.whitespace = false;
+            self.indention = false;
+            return;
         }
         let mut spaces = false;
         let mut i = 0;

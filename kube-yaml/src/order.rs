@@ -18,51 +18,60 @@ pub(crate) fn sorted(map: &Map<String, Value>) -> Vec<(&String, &Value)> {
 /// go-yaml's comparison of string keys: character by character, where a letter comes after
 /// anything else and runs of digits compare as numbers (`a9` before `a10`).
 fn less(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_ascii() && b.is_ascii() {
+        less_in(a.as_bytes(), b.as_bytes())
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        less_in(&a, &b)
+    }
+}
+
+fn less_in<C: Copy + Into<char>>(a: &[C], b: &[C]) -> bool {
+    let char_at = |text: &[C], i: usize| text.get(i).map(|&c| c.into());
     for i in 0..a.len().min(b.len()) {
-        if a[i] == b[i] {
+        let (x, y): (char, char) = (a[i].into(), b[i].into());
+        if x == y {
             continue;
         }
-        let (a_letter, b_letter) = (a[i].is_alphabetic(), b[i].is_alphabetic());
-        if a_letter && b_letter {
-            return a[i] < b[i];
+        let (x_letter, y_letter) = (x.is_alphabetic(), y.is_alphabetic());
+        if x_letter && y_letter {
+            return x < y;
         }
-        if a_letter || b_letter {
-            return b_letter;
+        if x_letter || y_letter {
+            return y_letter;
         }
         // Digits after a non-zero digit continue a number: the zeros are not leading.
         let (mut a_number, mut b_number) = (0i64, 0i64);
-        if (a[i] == '0' || b[i] == '0')
+        if (x == '0' || y == '0')
             && a[..i]
                 .iter()
                 .rev()
-                .take_while(|c| c.is_ascii_digit())
-                .any(|&c| c != '0')
+                .map(|&c| c.into())
+                .take_while(char::is_ascii_digit)
+                .any(|c| c != '0')
         {
             (a_number, b_number) = (1, 1);
         }
-        let a_end = number_end(&a, i, &mut a_number);
-        let b_end = number_end(&b, i, &mut b_number);
+        let number_end = |text: &[C], number: &mut i64| {
+            let mut end = i;
+            while let Some(digit) = char_at(text, end).and_then(|c| c.to_digit(10)) {
+                // Wrapping as Go's int64 does.
+                *number = number.wrapping_mul(10).wrapping_add(i64::from(digit));
+                end += 1;
+            }
+            end
+        };
+        let a_end = number_end(a, &mut a_number);
+        let b_end = number_end(b, &mut b_number);
         if a_number != b_number {
             return a_number < b_number;
         }
         if a_end != b_end {
             return a_end < b_end;
         }
-        return a[i] < b[i];
+        return x < y;
     }
     a.len() < b.len()
-}
-
-/// Reads the digits from `start` into `number` (wrapping as Go's int64 does), returning
-/// where they end.
-fn number_end(text: &[char], start: usize, number: &mut i64) -> usize {
-    let mut end = start;
-    while let Some(digit) = text.get(end).and_then(|c| c.to_digit(10)) {
-        *number = number.wrapping_mul(10).wrapping_add(i64::from(digit));
-        end += 1;
-    }
-    end
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub(crate) fn allowed_style(text: &str, wanted: Style, simple_key: bool) -> Styl
 
 /// Whether a text spans lines (then it cannot be a simple key).
 pub(crate) fn is_multiline(text: &str) -> bool {
-    Analysis::of(text).multiline
+    text.contains(['\r', '\n', '\u{85}', '\u{2028}', '\u{2029}'])
 }
 
 /// What the emitter's look over a scalar finds, which decides the styles it allows.
