@@ -967,6 +967,15 @@ fn same_output_as(env: &Env, kc: &Path) {
             "custom-columns=NAME:.metadata.name,SAYS:.spec.greeting,LABELS:.metadata.labels",
         ],
         &["-o", "custom-columns=NAME:.metadata.name", "--no-headers"],
+        // Values with line breaks and tabs: kubectl's tabwriter starts lines and cells there.
+        &[
+            "-o",
+            "custom-columns=N:.metadata.name,K:.metadata.annotations.kept,T:.metadata.annotations.tab,G:.spec.greeting",
+        ],
+        &[
+            "-o",
+            "custom-columns=N:.metadata.name,A:.metadata.annotations,L:.metadata.labels",
+        ],
         &["--sort-by", ".spec.greeting"],
         &["--sort-by", ".spec.greeting", "-o", "name"],
         &["--sort-by", ".metadata.labels.team", "-o", "json"],

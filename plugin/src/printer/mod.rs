@@ -7,6 +7,7 @@ mod jsonpath;
 mod quantity;
 mod sort;
 mod table;
+mod tabwriter;
 
 use std::io::Write;
 
@@ -18,7 +19,8 @@ use crate::error::{Error, Result};
 use gotemplate::GoTemplate;
 pub use jsonpath::Template;
 pub use sort::{sort_objects, sort_rows};
-pub use table::{TableStyle, layout, render_table, render_table_min};
+pub use table::{TableStyle, render_table, render_table_min};
+pub use tabwriter::layout;
 
 /// The printer flags of `list` and `get`, as kubectl get's.
 #[derive(Clone, Debug, Default, Args)]

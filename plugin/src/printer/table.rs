@@ -3,6 +3,7 @@
 use foo_sdk::table::{Table, TableColumnDefinition, TableRow};
 use serde_json::Value;
 
+use super::tabwriter::layout_min;
 use crate::api::KIND_GROUP;
 
 /// How a server Table is printed: which of its columns, and what kubectl adds to them.
@@ -115,46 +116,6 @@ fn all_labels(labels: Option<&serde_json::Map<String, Value>>) -> String {
     }
 }
 
-/// Lays out rows as kubectl's tabwriter does: cells separated by tabs and padded to their
-/// column's width (the widest text plus three spaces, six at least), the last cell of a
-/// line as it is, so a line whose last cell is empty ends in the padding of the one before.
-pub fn layout(header: Option<Vec<String>>, rows: Vec<Vec<String>>) -> String {
-    layout_min(header, rows, &[]).0
-}
-
-/// [`layout`] with minimum column widths (padding included), returning the widths used so
-/// that rows printed later (watch events) line up with the first ones, as kubectl's
-/// tabwriter remembers them.
-fn layout_min(
-    header: Option<Vec<String>>,
-    rows: Vec<Vec<String>>,
-    min_widths: &[usize],
-) -> (String, Vec<usize>) {
-    let lines: Vec<Vec<String>> = header.into_iter().chain(rows).collect();
-    let columns = lines.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths: Vec<usize> = (0..columns)
-        .map(|i| min_widths.get(i).copied().unwrap_or(0))
-        .collect();
-    for line in &lines {
-        // Only cells a tab ends are padded, and only they count towards a width.
-        for (i, cell) in line.iter().enumerate().take(line.len().saturating_sub(1)) {
-            widths[i] = widths[i].max(cell.chars().count() + 3).max(6);
-        }
-    }
-    let mut out = String::new();
-    for line in &lines {
-        for (i, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if i + 1 < line.len() {
-                let pad = widths[i].saturating_sub(cell.chars().count());
-                out.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        out.push('\n');
-    }
-    (out, widths)
-}
-
 fn cell_text(cell: Option<&Value>) -> String {
     match cell {
         None | Some(Value::Null) => "<none>".to_string(),
@@ -169,25 +130,6 @@ fn cell_text(cell: Option<&Value>) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
-    #[test]
-    fn tables_lay_out_as_kubectls_tabwriter() {
-        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
-        let text = layout(
-            Some(row(&["NAME", "MESSAGE"])),
-            vec![row(&["a", ""]), row(&["bb", "hi"])],
-        );
-        assert_eq!(text, "NAME   MESSAGE\na      \nbb     hi\n");
-    }
-
-    #[test]
-    fn table_layout() {
-        let text = layout(
-            Some(vec!["NAME".into(), "GREETING".into(), "AGE".into()]),
-            vec![vec!["a".into(), "Hello".into(), "5s".into()]],
-        );
-        assert_eq!(text, "NAME   GREETING   AGE\na      Hello      5s\n");
-    }
-
     #[test]
     fn kubectl_columns_for_kind_labels_and_events() {
         let table: Table = serde_json::from_value(json!({
