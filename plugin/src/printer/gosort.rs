@@ -138,36 +138,24 @@ impl<T: Copy, F: Fn(T, T) -> bool> Sorter<'_, T, F> {
         self.swap(a, pivot);
         // `i` and `j` bound, inclusively, what is left to partition (`j` may pass below `i`).
         let (mut i, mut j) = (a as isize + 1, b as isize - 1);
-        let less_than_pivot = |s: &Self, k: isize| s.less(k as usize, a);
-        while i <= j && less_than_pivot(self, i) {
-            i += 1;
-        }
-        while i <= j && !less_than_pivot(self, j) {
-            j -= 1;
-        }
-        if i > j {
-            self.swap(j as usize, a);
-            return (j as usize, true);
-        }
-        self.swap(i as usize, j as usize);
-        i += 1;
-        j -= 1;
+        let mut untouched = true;
         loop {
-            while i <= j && less_than_pivot(self, i) {
+            while i <= j && self.less(i as usize, a) {
                 i += 1;
             }
-            while i <= j && !less_than_pivot(self, j) {
+            while i <= j && !self.less(j as usize, a) {
                 j -= 1;
             }
             if i > j {
                 break;
             }
             self.swap(i as usize, j as usize);
+            untouched = false;
             i += 1;
             j -= 1;
         }
         self.swap(j as usize, a);
-        (j as usize, false)
+        (j as usize, untouched)
     }
 
     /// Puts the elements equal to the pivot first (none is smaller); returns where the
