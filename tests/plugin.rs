@@ -229,7 +229,6 @@ fn every_command_and_output_format() {
             "Kind:         Foo",
             "Spec:",
             "  Greeting:  Hi",
-            "Events:  <none>",
         ] {
             assert!(out.contains(line), "describe lacks {line:?}:\n{out}");
         }
@@ -1072,6 +1071,21 @@ fn same_output_as(env: &Env, kc: &Path) {
             same(&ours, &theirs);
         }
     }
+    // describe: kubectl's generic describer, the Foo with every kind of string included.
+    for selection in [
+        &["alpha"][..],
+        &["delta"],
+        &["beta", "gamma"],
+        &["-l", "team=t1"],
+        &["nope"],
+    ] {
+        let mut ours = vec!["describe"];
+        ours.extend_from_slice(selection);
+        let mut theirs = vec!["describe", "foos"];
+        theirs.extend_from_slice(selection);
+        same(&ours, &theirs);
+    }
+    same(&["describe", "--all"], &["describe", "foos"]);
 }
 
 /// Help in kubectl's layout: each command's own flags, then the connection flags under

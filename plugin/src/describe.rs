@@ -1,142 +1,199 @@
-//! `kubectl describe`'s layout for a Foo: the generic describer kubectl uses for custom
-//! resources (Name, Labels, Annotations, API Version, Kind, Metadata, Spec, Status, Events).
+//! `kubectl describe`'s text for a Foo: the generic describer kubectl uses for kinds it has
+//! no describer of its own for. Name, namespace, labels and annotations first, then every
+//! other field of the object in key order, nested by two spaces, with titled names
+//! (`observedGeneration` is `Observed Generation`, `uid` is `UID`), aligned as kubectl's
+//! tabwriter aligns them, and the (empty) events last.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-/// Describes a Foo as kubectl describe would.
+use crate::printer::{describe_layout, go_value};
+
+/// Annotations longer than this (with their key) are written on lines of their own.
+const MAX_ANNOTATION_LEN: usize = 140;
+
+/// Describes a Foo as kubectl describe does.
 pub fn describe(object: &Value) -> String {
     let meta = &object["metadata"];
-    let mut out = String::new();
-    let top = [
-        (
-            "Name:",
-            meta["name"].as_str().unwrap_or_default().to_string(),
-        ),
-        ("Namespace:", String::new()),
-        ("Labels:", map_lines(&meta["labels"], 14)),
-        ("Annotations:", map_lines(&meta["annotations"], 14)),
-        (
-            "API Version:",
-            object["apiVersion"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ),
-        (
-            "Kind:",
-            object["kind"].as_str().unwrap_or_default().to_string(),
-        ),
-    ];
-    for (label, value) in top {
-        out.push_str(format!("{label:<14}{value}").trim_end());
-        out.push('\n');
+    let text_of = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let mut text = format!(
+        "Name:\t{}\nNamespace:\t{}\n",
+        text_of(&meta["name"]),
+        text_of(&meta["namespace"])
+    );
+    labels(&mut text, meta["labels"].as_object());
+    annotations(&mut text, meta["annotations"].as_object());
+    if let Some(content) = object.as_object() {
+        fields(&mut text, 0, content, "");
     }
-    let mut rest = serde_json::Map::new();
-    if let Some(m) = meta.as_object() {
-        let mut m = m.clone();
-        for skip in [
-            "name",
-            "namespace",
-            "labels",
-            "annotations",
-            "managedFields",
-        ] {
-            m.remove(skip);
-        }
-        rest.insert("metadata".into(), Value::Object(m));
-    }
-    for key in ["spec", "status"] {
-        if !object[key].is_null() {
-            rest.insert(key.into(), object[key].clone());
-        }
-    }
-    for (key, value) in &rest {
-        out.push_str(&format!("{}:\n", title(key)));
-        block(value, 1, &mut out);
-    }
-    out.push_str("Events:  <none>\n");
-    out
+    text.push_str("Events:\t<none>\n");
+    describe_layout(&text)
 }
 
-fn map_lines(value: &Value, indent: usize) -> String {
-    match value.as_object() {
-        Some(map) if !map.is_empty() => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            keys.iter()
-                .map(|k| format!("{k}={}", map[*k].as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(&format!("\n{}", " ".repeat(indent)))
+/// What the describer leaves out of the fields: shown above, or not shown at all.
+const SHOWN_APART: &[&str] = &[
+    ".metadata.managedFields",
+    ".metadata.name",
+    ".metadata.namespace",
+    ".metadata.labels",
+    ".metadata.annotations",
+];
+
+fn indent(level: usize) -> String {
+    "  ".repeat(level)
+}
+
+/// Every field of `content` in key order: maps and lists under their titled name, one
+/// level deeper; anything else as `Name:<tab>value`.
+fn fields(text: &mut String, level: usize, content: &Map<String, Value>, path: &str) {
+    let mut keys: Vec<&String> = content.keys().collect();
+    keys.sort();
+    for key in keys {
+        let path = format!("{path}.{key}");
+        if SHOWN_APART.contains(&path.as_str()) {
+            continue;
         }
-        _ => "<none>".to_string(),
+        let pad = indent(level);
+        let name = title(key);
+        match &content[key] {
+            Value::Object(map) => {
+                text.push_str(&format!("{pad}{name}:\n"));
+                fields(text, level + 1, map, &path);
+            }
+            Value::Array(items) => {
+                text.push_str(&format!("{pad}{name}:\n"));
+                for item in items {
+                    match item {
+                        Value::Object(map) => fields(text, level + 1, map, &path),
+                        other => {
+                            text.push_str(&format!("{}{}\n", indent(level + 1), go_value(other)))
+                        }
+                    }
+                }
+            }
+            other => text.push_str(&format!("{pad}{name}:\t{}\n", go_value(other))),
+        }
     }
 }
 
-/// `observedGeneration` → `Observed Generation`, as kubectl's describer titles fields.
-pub fn title(key: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = key.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if i == 0 {
-            out.extend(c.to_uppercase());
-        } else if c.is_uppercase()
-            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()))
-        {
-            out.push(' ');
-            out.push(*c);
+/// `Labels:` and each `key=value` in key order, or `<none>`.
+fn labels(text: &mut String, labels: Option<&Map<String, Value>>) {
+    text.push_str("Labels:\t");
+    let mut keys: Vec<&String> = labels.into_iter().flat_map(Map::keys).collect();
+    if keys.is_empty() {
+        text.push_str("<none>\n");
+        return;
+    }
+    keys.sort();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            text.push('\t');
+        }
+        let value = labels.and_then(|l| l[*key].as_str()).unwrap_or_default();
+        text.push_str(&format!("{key}={value}\n"));
+    }
+}
+
+/// `Annotations:` and each `key: value` in key order (a long or multi-line value on lines of
+/// its own, each cut at 138 bytes), but kubectl apply's last-applied configuration; or
+/// `<none>`.
+fn annotations(text: &mut String, annotations: Option<&Map<String, Value>>) {
+    text.push_str("Annotations:\t");
+    let mut keys: Vec<&String> = annotations
+        .into_iter()
+        .flat_map(Map::keys)
+        .filter(|key| *key != "kubectl.kubernetes.io/last-applied-configuration")
+        .collect();
+    if keys.is_empty() {
+        text.push_str("<none>\n");
+        return;
+    }
+    keys.sort();
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            text.push('\t');
+        }
+        let value = annotations
+            .and_then(|a| a[*key].as_str())
+            .unwrap_or_default();
+        let value = value.strip_suffix('\n').unwrap_or(value);
+        if value.len() + key.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
+            text.push_str(&format!("{key}:\n"));
+            for line in value.split('\n') {
+                text.push_str(&format!("\t  {}\n", shorten(line, MAX_ANNOTATION_LEN - 2)));
+            }
         } else {
-            out.push(*c);
+            text.push_str(&format!("{key}: {value}\n"));
         }
-    }
-    out
-}
-
-fn scalar(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     }
 }
 
-fn block(value: &Value, level: usize, out: &mut String) {
-    let pad = "  ".repeat(level);
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let width = keys
-                .iter()
-                .filter(|k| !map[**k].is_object() && !map[**k].is_array())
-                .map(|k| title(k).len() + 1)
-                .max()
-                .unwrap_or(0);
-            for k in keys {
-                let v = &map[k];
-                match v {
-                    Value::Object(_) | Value::Array(_) => {
-                        out.push_str(&format!("{pad}{}:\n", title(k)));
-                        block(v, level + 1, out);
-                    }
-                    _ => {
-                        let label = format!("{}:", title(k));
-                        let line = format!("{pad}{label:<width$}  {}", scalar(v));
-                        out.push_str(line.trim_end());
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                match item {
-                    Value::Object(_) | Value::Array(_) => block(item, level, out),
-                    _ => out.push_str(&format!("{pad}{}\n", scalar(item))),
-                }
-            }
-        }
-        other => out.push_str(&format!("{pad}{}\n", scalar(other))),
+/// The first `max` bytes of `line` and `...`, when it is longer (as kubectl cuts it, even
+/// inside a character, which is then written as U+FFFD).
+fn shorten(line: &str, max: usize) -> String {
+    if line.len() <= max {
+        return line.to_owned();
     }
+    format!("{}...", String::from_utf8_lossy(&line.as_bytes()[..max]))
+}
+
+/// A field's name as kubectl's describer titles it: split where the case changes, each part
+/// capitalized and the acronyms API, URL, UID, OSB and GUID in capitals; a name holding
+/// anything but letters and `-` as it is.
+pub fn title(field: &str) -> String {
+    if field.chars().any(|c| !c.is_alphabetic() && c != '-') {
+        return field.to_owned();
+    }
+    const ACRONYMS: &[&str] = &["API", "URL", "UID", "OSB", "GUID"];
+    camel_case_parts(field)
+        .iter()
+        .map(|part| {
+            let upper = part.to_uppercase();
+            if ACRONYMS.contains(&upper.as_str()) {
+                upper
+            } else {
+                let mut chars = part.chars();
+                chars.next().map_or_else(String::new, |first| {
+                    first.to_uppercase().chain(chars).collect()
+                })
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A name split into runs of lower-case letters, capitals, digits and other characters, a
+/// capital before lower-case letters going with them (`PDFLoader` is `PDF`, `Loader`).
+fn camel_case_parts(field: &str) -> Vec<String> {
+    let class = |c: char| match c {
+        c if c.is_lowercase() => 1,
+        c if c.is_uppercase() => 2,
+        c if c.is_numeric() => 3,
+        _ => 4,
+    };
+    let mut runs: Vec<Vec<char>> = Vec::new();
+    let mut last = 0;
+    for c in field.chars() {
+        let this = class(c);
+        match runs.last_mut() {
+            Some(run) if this == last => run.push(c),
+            _ => runs.push(vec![c]),
+        }
+        last = this;
+    }
+    for i in 0..runs.len().saturating_sub(1) {
+        let starts_upper = runs[i].first().is_some_and(|c| c.is_uppercase());
+        let next_lower = runs[i + 1].first().is_some_and(|c| c.is_lowercase());
+        if starts_upper
+            && next_lower
+            && let Some(moved) = runs[i].pop()
+        {
+            runs[i + 1].insert(0, moved);
+        }
+    }
+    runs.into_iter()
+        .filter(|run| !run.is_empty())
+        .map(|run| run.into_iter().collect())
+        .collect()
 }
 
 #[cfg(test)]
@@ -144,9 +201,12 @@ mod tests {
     use super::title;
 
     #[test]
-    fn titles() {
+    fn titles_as_kubectls_describer() {
         assert_eq!(title("observedGeneration"), "Observed Generation");
-        assert_eq!(title("barCount"), "Bar Count");
-        assert_eq!(title("uid"), "Uid");
+        assert_eq!(title("apiVersion"), "API Version");
+        assert_eq!(title("uid"), "UID");
+        assert_eq!(title("PDFLoader"), "PDF Loader");
+        assert_eq!(title("f:status"), "f:status");
+        assert_eq!(title("v1"), "v1");
     }
 }

@@ -20,7 +20,7 @@ use gotemplate::GoTemplate;
 pub use jsonpath::Template;
 pub use sort::{sort_objects, sort_rows};
 pub use table::{TableStyle, render_table, render_table_min};
-pub use tabwriter::layout;
+pub use tabwriter::{describe_layout, layout};
 
 /// The printer flags of `list` and `get`, as kubectl get's.
 #[derive(Clone, Debug, Default, Args)]
@@ -430,7 +430,7 @@ pub fn out(text: &str) {
 
 /// A value as Go's `%v` prints the decoded JSON (what kubectl's custom columns show): maps as
 /// `map[k:v …]` with sorted keys, lists as `[a b]`, null as `<nil>`.
-fn go_value(value: &Value) -> String {
+pub fn go_value(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => "<nil>".to_owned(),

@@ -1,20 +1,44 @@
-//! kubectl's tabwriter: Go's text/tabwriter as kubectl sets it up (columns at least 6 wide,
-//! padded with 3 spaces) and with the widths it remembers across flushes, so that the rows a
-//! watch prints later line up with the first ones.
+//! kubectl's tabwriters: Go's text/tabwriter as kubectl's printers set it up (columns at
+//! least 6 wide, padded with 3 spaces, widths remembered across flushes so that the rows a
+//! watch prints later line up with the first ones) and as its describers do (padded with 2).
 //!
 //! Rows are written as text, cells ended by tabs and lines by newlines, so a tab or a newline
 //! inside a value starts a cell or a line as it does in kubectl. A column's width is that of
 //! its block: the run of consecutive lines that have a cell in it; the last cell of a line,
 //! which no tab ends, is never padded and widens nothing.
 
-/// The narrowest column, padding included.
-const MIN_WIDTH: usize = 6;
-/// Spaces after the widest cell of a column.
-const PADDING: usize = 3;
+/// How a tabwriter sizes columns.
+struct Settings {
+    /// The narrowest column, padding included.
+    min_width: usize,
+    /// Spaces after the widest cell of a column.
+    padding: usize,
+    /// A column is as wide as it has been before, in earlier blocks and flushes.
+    remember: bool,
+}
 
-/// Lays out rows (and a header line) as kubectl's tabwriter does.
+/// `printers.GetNewTabWriter`: tables, custom columns, api-resources.
+const PRINTER: Settings = Settings {
+    min_width: 6,
+    padding: 3,
+    remember: true,
+};
+
+/// The describers' `tabbedString`.
+const DESCRIBER: Settings = Settings {
+    min_width: 0,
+    padding: 2,
+    remember: false,
+};
+
+/// Lays out rows (and a header line) as kubectl's printers do.
 pub fn layout(header: Option<Vec<String>>, rows: Vec<Vec<String>>) -> String {
     layout_min(header, rows, &[]).0
+}
+
+/// Lays out text whose cells end in tabs as kubectl's describers do.
+pub fn describe_layout(text: &str) -> String {
+    write(text, &DESCRIBER, &[]).0
 }
 
 /// [`layout`] with the widths remembered from earlier output, returning the widths to
@@ -29,6 +53,11 @@ pub(super) fn layout_min(
         .chain(rows)
         .map(|cells| cells.join("\t") + "\n")
         .collect();
+    write(&text, &PRINTER, remembered)
+}
+
+/// `text` laid out; `remembered` are the widths of earlier flushes.
+fn write(text: &str, settings: &Settings, remembered: &[usize]) -> (String, Vec<usize>) {
     let mut lines: Vec<Vec<&str>> = text
         .split('\n')
         .map(|line| line.split('\t').collect())
@@ -36,6 +65,7 @@ pub(super) fn layout_min(
     // The text ends with a newline: no line follows it.
     lines.pop();
     let mut writer = Writer {
+        settings,
         lines: &lines,
         widths: Vec::new(),
         remembered: remembered.to_vec(),
@@ -46,6 +76,7 @@ pub(super) fn layout_min(
 }
 
 struct Writer<'a> {
+    settings: &'a Settings,
     lines: &'a [Vec<&'a str>],
     /// The widths of the columns of the blocks being written, column by column.
     widths: Vec<usize>,
@@ -68,14 +99,20 @@ impl Writer<'_> {
             }
             self.write_lines(from, this);
             from = this;
-            let mut width = MIN_WIDTH;
+            let mut width = self.settings.min_width;
             while this < to && has_column(&self.lines[this]) {
-                width = width.max(self.lines[this][column].chars().count() + PADDING);
+                let cell = self.lines[this][column].chars().count();
+                width = width.max(cell + self.settings.padding);
                 this += 1;
             }
-            match self.remembered.get_mut(column) {
+            match self
+                .remembered
+                .get_mut(column)
+                .filter(|_| self.settings.remember)
+            {
                 Some(remembered) if *remembered > width => width = *remembered,
                 Some(remembered) => *remembered = width,
+                None if !self.settings.remember => {}
                 None => {
                     let known = self.remembered.len();
                     self.remembered.extend_from_slice(&self.widths[known..]);
