@@ -175,16 +175,10 @@ fn complete_value(arg: &Arg, word: &str, flags: &KubeFlags) -> (Vec<String>, u32
         "output" => {
             let possible = arg.get_possible_values();
             if possible.is_empty() {
-                [
-                    "json",
-                    "yaml",
-                    "name",
-                    "wide",
-                    "jsonpath=",
-                    "custom-columns=",
-                ]
-                .map(String::from)
-                .to_vec()
+                crate::printer::FORMATS
+                    .iter()
+                    .map(|f| f.to_string())
+                    .collect()
             } else {
                 possible.iter().map(|p| p.get_name().to_string()).collect()
             }

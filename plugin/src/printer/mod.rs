@@ -121,7 +121,22 @@ pub enum Format {
     GoTemplate(GoTemplate),
 }
 
-const FORMATS: &str = "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml";
+/// The `-o` formats, in the order kubectl's completion offers them.
+pub const FORMATS: &[&str] = &[
+    "json",
+    "yaml",
+    "name",
+    "go-template",
+    "go-template-file",
+    "template",
+    "templatefile",
+    "jsonpath",
+    "jsonpath-as-json",
+    "jsonpath-file",
+    "custom-columns",
+    "custom-columns-file",
+    "wide",
+];
 
 impl Format {
     /// Parses `-o` alone (the commands without `--template`).
@@ -199,8 +214,11 @@ impl Format {
                 custom_columns_file(&text)?
             }
             _ => {
+                let mut allowed = FORMATS.to_vec();
+                allowed.sort_unstable();
                 return Err(Error::msg(format!(
-                    "unable to match a printer suitable for the output format \"{output}\", allowed formats are: {FORMATS}"
+                    "unable to match a printer suitable for the output format \"{output}\", allowed formats are: {}",
+                    allowed.join(",")
                 )));
             }
         })
