@@ -985,6 +985,9 @@ fn same_output_as(env: &Env, kc: &Path) {
         &["-l", "team in (a,b),tier!=web", "-o", "wide"],
         &["--field-selector", "metadata.name!=beta", "-o", "name"],
         &["-L", "team"],
+        // Namespace flags, which change nothing for cluster-scoped Foos.
+        &["-n", "default"],
+        &["-A", "-o", "wide"],
         &["-L", "team,tier", "-L", "example.com/nope", "--show-labels"],
         &["--show-kind"],
         &["--show-kind", "-o", "wide", "-L", "tier", "--no-headers"],

@@ -227,6 +227,7 @@ pub async fn get(conn: &Connection, args: &GetArgs) -> Result<()> {
             watch_only: false,
             output_watch_events: args.output_watch_events,
             chunk_size: 0,
+            all_namespaces: false,
         };
         return list(conn, &watched).await;
     }

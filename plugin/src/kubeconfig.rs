@@ -38,6 +38,10 @@ pub struct KubeFlags {
     /// The address and port of the Kubernetes API server
     #[arg(short = 's', long, global = true, value_name = "URL")]
     pub server: Option<String>,
+    /// The namespace scope for this CLI request: taken as kubectl takes it, and without
+    /// effect, as Foos are cluster-scoped
+    #[arg(short = 'n', long, global = true, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
     /// Bearer token for authentication to the API server
     #[arg(long, global = true, value_name = "TOKEN")]
     pub token: Option<String>,

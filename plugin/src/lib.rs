@@ -124,6 +124,9 @@ pub struct ListArgs {
     /// Return large lists in chunks of this size (0 disables chunking)
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub chunk_size: i64,
+    /// List across all namespaces: the same Foos, as they are cluster-scoped
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
 }
 
 /// `kubectl foo get`
