@@ -698,7 +698,8 @@ fn selections_labels_several_files_and_status() {
         assert!(err.contains("cannot be used with"), "{err}");
         let out = ok(&env.foo(&kc, &["describe", "-l", "team=a"]));
         assert_eq!(out.matches("Name:").count(), 2, "{out}");
-        assert!(out.contains("Events:  <none>\n\n\nName:"), "{out}");
+        // Two blank lines between descriptions, as kubectl's.
+        assert!(out.contains("<none>\n\n\nName:"), "{out}");
         let out = ok(&env.foo(&kc, &["suspend", "-l", "team=nobody"]));
         assert_eq!(out, "");
 
