@@ -239,9 +239,21 @@ async fn discovery(target: &Target) {
         );
     });
 
-    // The OpenAPI schemas kubectl explains, per version.
+    // The OpenAPI schemas kubectl explains, per version. kube-apiserver fetches an aggregated
+    // server's OpenAPI v3 documents in the background: until it has, explain finds no
+    // resource, so it is asked again for a bounded while.
     let explain = |args: &[&str], fields: &[&str]| {
-        let text = ok(&wardle.kubectl(&[&["explain"], args].concat()));
+        let explained = || wardle.kubectl(&[&["explain"], args].concat());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut output = explained();
+        while !output.status.success()
+            && String::from_utf8_lossy(&output.stderr).contains("couldn't find resource")
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            output = explained();
+        }
+        let text = ok(&output);
         for field in fields {
             assert!(text.contains(field), "no {field:?} in:\n{text}");
         }
