@@ -77,44 +77,18 @@ fn fields(text: &mut String, level: usize, content: &Map<String, Value>, path: &
 
 /// `Labels:` and each `key=value` in key order, or `<none>`.
 fn labels(text: &mut String, labels: Option<&Map<String, Value>>) {
-    text.push_str("Labels:\t");
-    let mut keys: Vec<&String> = labels.into_iter().flat_map(Map::keys).collect();
-    if keys.is_empty() {
-        text.push_str("<none>\n");
-        return;
-    }
-    keys.sort();
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            text.push('\t');
-        }
-        let value = labels.and_then(|l| l[*key].as_str()).unwrap_or_default();
+    listing(text, "Labels", labels, |text, key, value| {
         text.push_str(&format!("{key}={value}\n"));
-    }
+    });
 }
 
 /// `Annotations:` and each `key: value` in key order (a long or multi-line value on lines of
 /// its own, each cut at 138 bytes), but kubectl apply's last-applied configuration; or
 /// `<none>`.
 fn annotations(text: &mut String, annotations: Option<&Map<String, Value>>) {
-    text.push_str("Annotations:\t");
-    let mut keys: Vec<&String> = annotations
-        .into_iter()
-        .flat_map(Map::keys)
-        .filter(|key| *key != "kubectl.kubernetes.io/last-applied-configuration")
-        .collect();
-    if keys.is_empty() {
-        text.push_str("<none>\n");
-        return;
-    }
-    keys.sort();
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            text.push('\t');
-        }
-        let value = annotations
-            .and_then(|a| a[*key].as_str())
-            .unwrap_or_default();
+    let mut shown = annotations.cloned().unwrap_or_default();
+    shown.remove("kubectl.kubernetes.io/last-applied-configuration");
+    listing(text, "Annotations", Some(&shown), |text, key, value| {
         let value = value.strip_suffix('\n').unwrap_or(value);
         if value.len() + key.len() + 2 > MAX_ANNOTATION_LEN || value.contains('\n') {
             text.push_str(&format!("{key}:\n"));
@@ -124,6 +98,33 @@ fn annotations(text: &mut String, annotations: Option<&Map<String, Value>>) {
         } else {
             text.push_str(&format!("{key}: {value}\n"));
         }
+    });
+}
+
+/// `Title:`, then each entry of `map` in key order as `entry` writes it, the entries after
+/// the first starting in the value column; or `<none>`.
+fn listing(
+    text: &mut String,
+    title: &str,
+    map: Option<&Map<String, Value>>,
+    entry: impl Fn(&mut String, &str, &str),
+) {
+    text.push_str(&format!("{title}:\t"));
+    let mut entries: Vec<(&String, &str)> = map
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| (key, value.as_str().unwrap_or_default()))
+        .collect();
+    if entries.is_empty() {
+        text.push_str("<none>\n");
+        return;
+    }
+    entries.sort();
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text.push('\t');
+        }
+        entry(text, key, value);
     }
 }
 
